@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * omsig.h - the one public header of libomsig: verify, sign and digest models in the
+ * OpenSSF Model Signing (OMS) format.  Everything else in the tree is private.
+ *
+ * Usage:
+ *   omsig_options opt;
+ *   omsig_options_init(&opt);
+ *   opt.method = OMSIG_METHOD_KEY;
+ *   opt.model_path = "./model"; opt.signature_path = "model.sig";
+ *   opt.public_key_path = "key.pub.pem";
+ *   omsig_report *rep = NULL;
+ *   omsig_status st = omsig_verify(&opt, &rep);
+ *   puts(st == OMSIG_OK ? "ok" : omsig_report_message(rep));
+ *   omsig_report_free(rep);
+ *
+ * The library never prints.  Messages, warnings and per-file problems are in the report.
+ */
+#ifndef OMSIG_H
+#define OMSIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OMSIG_VERSION_MAJOR 0
+#define OMSIG_VERSION_MINOR 1
+#define OMSIG_VERSION_PATCH 0
+#define OMSIG_VERSION_STRING "0.1.0"
+
+#if defined(__GNUC__)
+#define OMSIG_API __attribute__((visibility("default")))
+#else
+#define OMSIG_API
+#endif
+
+/*
+ * Status codes.  Values are stable: a value never changes meaning once released.
+ * Ranges: 1-9 generic, 10-19 resources, 20-29 I/O and the model tree, 30-39 the bundle and
+ * statement, 40-49 cryptographic verdicts, 50-59 hardware engines, 60-69 usage.
+ */
+typedef enum {
+    OMSIG_OK = 0,
+    OMSIG_E_GENERIC = 1,
+    OMSIG_E_NOMEM = 10,
+    OMSIG_E_LIMIT = 11,             /* a documented size or count limit was exceeded */
+    OMSIG_E_IO = 20,                /* a file could not be opened or read */
+    OMSIG_E_MODEL_PATH = 21,        /* the model tree holds something that cannot be used */
+    OMSIG_E_FILE_CHANGED = 22,      /* a file changed while it was hashed */
+    OMSIG_E_BUNDLE_PARSE = 30,      /* the signature file is not a well-formed bundle */
+    OMSIG_E_MANIFEST_PARSE = 31,    /* the signed statement is not a well-formed manifest */
+    OMSIG_E_UNSUPPORTED = 32,       /* well-formed but not supported (blake3, RSA keys, ...) */
+    OMSIG_E_MANIFEST_INCONSISTENT = 33, /* root digest does not match the resources */
+    OMSIG_E_DIGEST_MISMATCH = 40,   /* the model differs from the signed manifest */
+    OMSIG_E_SIGNATURE_INVALID = 41, /* the signature does not verify */
+    OMSIG_E_KEY = 42,               /* key unusable or not matching the bundle */
+    OMSIG_E_CERTIFICATE = 43,       /* certificate chain or usage check failed */
+    OMSIG_E_NO_DEVICE = 50,         /* the GPU engine was asked for but is not available */
+    OMSIG_E_CUDA = 51,              /* a CUDA call failed */
+    OMSIG_E_USAGE = 60,             /* invalid options */
+    OMSIG_E_MAX_                    /* never use directly */
+} omsig_status;
+
+/** Returns a static, human-readable name for a status; never NULL. */
+OMSIG_API const char *omsig_strerror(omsig_status st);
+
+typedef enum {
+    OMSIG_METHOD_KEY = 1,         /* ECDSA public key (verify) or private key (sign) */
+    OMSIG_METHOD_CERTIFICATE = 2, /* X.509 certificate chain */
+    OMSIG_METHOD_SIGSTORE = 3     /* keyless: Fulcio certificate and Rekor entry */
+} omsig_method;
+
+typedef enum {
+    OMSIG_HASHER_AUTO = 0,        /* pick from the plan and the hardware */
+    OMSIG_HASHER_CPU = 1,
+    OMSIG_HASHER_GPU = 2,
+    OMSIG_HASHER_HYBRID = 3
+} omsig_hasher;
+
+typedef enum {
+    OMSIG_IO_AUTO = 0,            /* io_uring where the kernel allows it, else pread */
+    OMSIG_IO_URING = 1,
+    OMSIG_IO_PREAD = 2
+} omsig_io;
+
+typedef enum {
+    OMSIG_SERIAL_FILES = 0,       /* one digest per file */
+    OMSIG_SERIAL_SHARDS = 1       /* one digest per fixed-size byte range of each file */
+} omsig_serialization;
+
+typedef enum {
+    OMSIG_HASH_SHA256 = 0,
+    OMSIG_HASH_BLAKE2B = 1,       /* BLAKE2b-512, unkeyed */
+    OMSIG_HASH_BLAKE3 = 2         /* recognised in bundles, not supported for hashing */
+} omsig_hash;
+
+/**
+ * Progress callback: called from the hashing threads' coordinator, at most a few times a
+ * second, with the bytes hashed so far and the total.  Must be quick and must not call back
+ * into the library.
+ */
+typedef void (*omsig_progress_fn)(void *user, uint64_t bytes_done, uint64_t bytes_total);
+
+/**
+ * Options for verify, sign and digest.  Initialise with omsig_options_init() and set what is
+ * needed; every pointer is borrowed for the duration of the call only.
+ */
+typedef struct omsig_options {
+    omsig_method method;
+    const char *model_path;          /* directory or single file */
+    const char *signature_path;      /* bundle to read (verify) or write (sign) */
+
+    /* key method */
+    const char *public_key_path;     /* verify: PEM public key */
+    const char *private_key_path;    /* sign: PEM private key */
+    const char *password;            /* sign: passphrase of an encrypted private key, or NULL */
+
+    /* certificate method */
+    const char *const *certificate_chain_paths; /* verify: trusted roots; sign: chain to embed */
+    size_t n_certificate_chain_paths;
+    const char *signing_certificate_path;       /* sign: the leaf */
+    int verify_time_now;             /* verify: validate the chain now, not at leaf notBefore */
+    int log_fingerprints;            /* verify: report SHA-256 fingerprints as warnings */
+
+    /* sigstore method */
+    const char *identity;
+    const char *identity_provider;
+    const char *trust_config_path;
+    int use_staging;
+
+    /* model walk */
+    const char *const *ignore_paths; /* relative to the current directory, or absolute */
+    size_t n_ignore_paths;
+    int ignore_git_paths;            /* default 1: .git .gitattributes .github .gitignore */
+    int allow_symlinks;              /* default 0 */
+    int ignore_unsigned_files;       /* verify: hash only what the bundle lists */
+
+    /* sign and digest */
+    omsig_serialization serialization; /* default files */
+    uint64_t shard_size;             /* for shards; default 1000000000 */
+    omsig_hash hash;                 /* default sha256 */
+
+    /* engines */
+    omsig_hasher hasher;
+    omsig_io io;
+    unsigned threads;                /* 0: the number of online cores */
+    size_t buffer_size;              /* bytes of read buffers in flight; 0: default 256 MiB */
+
+    omsig_progress_fn progress;
+    void *progress_user;
+} omsig_options;
+
+/** Fills @p opt with the defaults above. */
+OMSIG_API void omsig_options_init(omsig_options *opt);
+
+/** Kind of a per-file problem found when comparing the model with its manifest. */
+typedef enum {
+    OMSIG_PROBLEM_EXTRA = 1,      /* in the model, not in the manifest */
+    OMSIG_PROBLEM_MISSING = 2,    /* in the manifest, not in the model */
+    OMSIG_PROBLEM_MISMATCH = 3    /* in both, digests differ */
+} omsig_problem_kind;
+
+/** Result of an operation: opaque, owned by the caller, freed with omsig_report_free(). */
+typedef struct omsig_report omsig_report;
+
+/** Frees a report; accepts NULL. */
+OMSIG_API void omsig_report_free(omsig_report *rep);
+/** The operation's status. */
+OMSIG_API omsig_status omsig_report_status(const omsig_report *rep);
+/** One-line message for a failure, in the reference tool's words; "" on success. */
+OMSIG_API const char *omsig_report_message(const omsig_report *rep);
+/** Warnings the reference prints (legacy formats, missing extensions), in order. */
+OMSIG_API size_t omsig_report_warning_count(const omsig_report *rep);
+OMSIG_API const char *omsig_report_warning(const omsig_report *rep, size_t i);
+/** Resources hashed and their bytes; seconds spent hashing; seconds in total. */
+OMSIG_API uint64_t omsig_report_files(const omsig_report *rep);
+OMSIG_API uint64_t omsig_report_bytes(const omsig_report *rep);
+OMSIG_API double omsig_report_hash_seconds(const omsig_report *rep);
+OMSIG_API double omsig_report_seconds(const omsig_report *rep);
+/** "cpu", "gpu" or "hybrid": which engine hashed. */
+OMSIG_API const char *omsig_report_engine(const omsig_report *rep);
+/** Root digest (lowercase hex of the SHA-256 over the resource digests), or "". */
+OMSIG_API const char *omsig_report_root_digest(const omsig_report *rep);
+/** Per-file problems of a digest mismatch, sorted as the reference sorts them. */
+OMSIG_API size_t omsig_report_problem_count(const omsig_report *rep);
+OMSIG_API omsig_problem_kind omsig_report_problem_kind(const omsig_report *rep, size_t i);
+OMSIG_API const char *omsig_report_problem_name(const omsig_report *rep, size_t i);
+/** Lowercase hex digests of a mismatch; "" for the side that does not exist. */
+OMSIG_API const char *omsig_report_problem_expected(const omsig_report *rep, size_t i);
+OMSIG_API const char *omsig_report_problem_actual(const omsig_report *rep, size_t i);
+
+/**
+ * Verifies the model at opt->model_path against the bundle at opt->signature_path with
+ * opt->method.  The signature is checked before any model byte is read.
+ * @param rep  receives a report (also on failure, unless memory ran out); may be NULL.
+ * @return OMSIG_OK when the model is exactly what was signed; otherwise the first failure:
+ *   OMSIG_E_IO, OMSIG_E_BUNDLE_PARSE, OMSIG_E_MANIFEST_PARSE, OMSIG_E_UNSUPPORTED,
+ *   OMSIG_E_MANIFEST_INCONSISTENT, OMSIG_E_SIGNATURE_INVALID, OMSIG_E_KEY,
+ *   OMSIG_E_CERTIFICATE, OMSIG_E_MODEL_PATH, OMSIG_E_FILE_CHANGED, OMSIG_E_DIGEST_MISMATCH,
+ *   OMSIG_E_NO_DEVICE, OMSIG_E_CUDA, OMSIG_E_LIMIT, OMSIG_E_USAGE, OMSIG_E_NOMEM.
+ */
+OMSIG_API omsig_status omsig_verify(const omsig_options *opt, omsig_report **rep);
+
+/**
+ * Signs the model and writes the bundle to opt->signature_path atomically.
+ * Same statuses as omsig_verify() where they apply.
+ */
+OMSIG_API omsig_status omsig_sign(const omsig_options *opt, omsig_report **rep);
+
+/**
+ * Hashes the model as signing would (opt->serialization, opt->hash) and stores the root
+ * digest in the report (omsig_report_root_digest()).
+ */
+OMSIG_API omsig_status omsig_digest(const omsig_options *opt, omsig_report **rep);
+
+/** 1 if this build has the GPU engine and a CUDA device is present, else 0. */
+OMSIG_API int omsig_gpu_available(void);
+
+/** 1 if io_uring can be set up on this kernel and build, else 0. */
+OMSIG_API int omsig_io_uring_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OMSIG_H */

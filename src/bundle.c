@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bundle.c - reads a Sigstore bundle holding a DSSE envelope: the outer layer of an OMS
+ * signature.  Shapes follow the reference's strict model: unknown keys are errors, and the
+ * legacy publicKey {rawBytes, keyDetails} and a missing tlogEntries are accepted.
+ */
+#include "json_util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUNDLE_MEDIA_TYPE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+static const char *const k_top_keys[] = {"mediaType", "verificationMaterial", "dsseEnvelope",
+                                         "messageSignature", NULL};
+static const char *const k_vm_keys[] = {"publicKey", "x509CertificateChain", "certificate",
+                                        "tlogEntries", "timestampVerificationData", NULL};
+static const char *const k_pk_keys[] = {"hint", "rawBytes", "keyDetails", NULL};
+static const char *const k_chain_keys[] = {"certificates", NULL};
+static const char *const k_cert_keys[] = {"rawBytes", NULL};
+static const char *const k_env_keys[] = {"payload", "payloadType", "signatures", NULL};
+static const char *const k_sig_keys[] = {"sig", "keyid", NULL};
+
+static omsig_status bad(omsig_report *r, const char *fmt, const char *a, const char *b)
+{
+    return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, fmt, a, b);
+}
+
+static omsig_status need_object(const cJSON *v, const char *what, const char *const *keys,
+                                omsig_report *r)
+{
+    if (!cJSON_IsObject(v))
+        return bad(r, "Invalid signature bundle: %s must be an object, got %s", what,
+                   omsig_json_type_name(v));
+    const char *k = NULL;
+    if (!omsig_json_only_keys(v, keys, &k))
+        return bad(r, "Invalid signature bundle: unexpected key '%s' in %s", k, what);
+    return OMSIG_OK;
+}
+
+static omsig_status get_string(const cJSON *obj, const char *key, const char *what,
+                               const char **out, omsig_report *r)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsString(v))
+        return bad(r, "Invalid signature bundle: %s must be a string, got %s", what,
+                   omsig_json_type_name(v));
+    *out = v->valuestring;
+    return OMSIG_OK;
+}
+
+static omsig_status get_base64(const cJSON *obj, const char *key, const char *what,
+                               uint8_t **out, size_t *len, omsig_report *r)
+{
+    const char *s = NULL;
+    OMSIG_FORWARD_IF_ERROR(get_string(obj, key, what, &s, r));
+    if (omsig_base64_decode(s, strlen(s), out, len) != 0)
+        return bad(r, "Invalid signature bundle: %s is not valid base64%s", what, "");
+    return OMSIG_OK;
+}
+
+static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
+{
+    OMSIG_FORWARD_IF_ERROR(need_object(vm, "verificationMaterial", k_vm_keys, r));
+    const cJSON *pk = cJSON_GetObjectItemCaseSensitive(vm, "publicKey");
+    const cJSON *chain = cJSON_GetObjectItemCaseSensitive(vm, "x509CertificateChain");
+    const cJSON *cert = cJSON_GetObjectItemCaseSensitive(vm, "certificate");
+    const int n = (pk != NULL) + (chain != NULL) + (cert != NULL);
+    if (n != 1)
+        return bad(r, "Invalid signature bundle: exactly one of publicKey, "
+                      "x509CertificateChain, or certificate must be set%s%s", "", "");
+
+    const cJSON *tlog = cJSON_GetObjectItemCaseSensitive(vm, "tlogEntries");
+    if (tlog) {
+        if (!cJSON_IsArray(tlog))
+            return bad(r, "Invalid signature bundle: %s must be an array, got %s",
+                       "verificationMaterial.tlogEntries", omsig_json_type_name(tlog));
+        b->has_tlog_entries = true;
+        b->n_tlog_entries = (size_t)cJSON_GetArraySize(tlog);
+        for (const cJSON *e = tlog->child; e; e = e->next)
+            if (!cJSON_IsObject(e))
+                return bad(r, "Invalid signature bundle: %s must be an object, got %s",
+                           "a tlogEntries item", omsig_json_type_name(e));
+    }
+    const cJSON *tsv = cJSON_GetObjectItemCaseSensitive(vm, "timestampVerificationData");
+    if (tsv && !cJSON_IsObject(tsv) && !cJSON_IsNull(tsv))
+        return bad(r, "Invalid signature bundle: %s must be an object, got %s",
+                   "timestampVerificationData", omsig_json_type_name(tsv));
+
+    if (pk) {
+        b->vm_kind = OMSIG_VM_PUBLIC_KEY;
+        OMSIG_FORWARD_IF_ERROR(need_object(pk, "verificationMaterial.publicKey", k_pk_keys, r));
+        const cJSON *hint = cJSON_GetObjectItemCaseSensitive(pk, "hint");
+        if (hint && !cJSON_IsString(hint) && !cJSON_IsNull(hint))
+            return bad(r, "Invalid signature bundle: %s must be a string, got %s",
+                       "publicKey.hint", omsig_json_type_name(hint));
+        if (cJSON_IsString(hint) && hint->valuestring[0]) {
+            b->key_hint = omsig_strdup(hint->valuestring);
+            if (!b->key_hint) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        }
+        return OMSIG_OK;
+    }
+
+    const cJSON *list = NULL;
+    if (chain) {
+        b->vm_kind = OMSIG_VM_X509_CHAIN;
+        OMSIG_FORWARD_IF_ERROR(need_object(chain, "x509CertificateChain", k_chain_keys, r));
+        list = cJSON_GetObjectItemCaseSensitive(chain, "certificates");
+        if (!cJSON_IsArray(list))
+            return bad(r, "Invalid signature bundle: %s must be an array, got %s",
+                       "x509CertificateChain.certificates", omsig_json_type_name(list));
+        if (!list->child)
+            return bad(r, "Invalid signature bundle: %s%s",
+                       "x509CertificateChain.certificates is empty", "");
+    } else {
+        b->vm_kind = OMSIG_VM_CERTIFICATE;
+        list = NULL;
+    }
+    const size_t count = list ? (size_t)cJSON_GetArraySize(list) : 1;
+    if (count > 64)
+        return omsig_fail(r, OMSIG_E_LIMIT, "Invalid signature bundle: more than 64 certificates");
+    b->certs = calloc(count, sizeof *b->certs);
+    if (!b->certs) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    const cJSON *item = list ? list->child : cert;
+    for (size_t i = 0; i < count; i++, item = item->next) {
+        OMSIG_FORWARD_IF_ERROR(need_object(item, "a certificate", k_cert_keys, r));
+        OMSIG_FORWARD_IF_ERROR(get_base64(item, "rawBytes", "certificate rawBytes",
+                                          &b->certs[i].data, &b->certs[i].len, r));
+        b->n_certs++;
+    }
+    return OMSIG_OK;
+}
+
+static omsig_status parse_envelope(const cJSON *env, omsig_bundle *b, omsig_report *r)
+{
+    OMSIG_FORWARD_IF_ERROR(need_object(env, "dsseEnvelope", k_env_keys, r));
+    OMSIG_FORWARD_IF_ERROR(get_base64(env, "payload", "dsseEnvelope.payload", &b->payload,
+                                      &b->payload_len, r));
+    const char *pt = NULL;
+    OMSIG_FORWARD_IF_ERROR(get_string(env, "payloadType", "dsseEnvelope.payloadType", &pt, r));
+    b->payload_type = omsig_strdup(pt);
+    if (!b->payload_type) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+
+    const cJSON *sigs = cJSON_GetObjectItemCaseSensitive(env, "signatures");
+    if (!cJSON_IsArray(sigs))
+        return bad(r, "Invalid signature bundle: %s must be an array, got %s",
+                   "dsseEnvelope.signatures", omsig_json_type_name(sigs));
+    for (const cJSON *s = sigs->child; s; s = s->next) {
+        OMSIG_FORWARD_IF_ERROR(need_object(s, "a DSSE signature", k_sig_keys, r));
+        const cJSON *kid = cJSON_GetObjectItemCaseSensitive(s, "keyid");
+        if (kid && !cJSON_IsString(kid) && !cJSON_IsNull(kid))
+            return bad(r, "Invalid signature bundle: %s must be a string, got %s",
+                       "signature keyid", omsig_json_type_name(kid));
+        if (b->n_signatures++ == 0)
+            OMSIG_FORWARD_IF_ERROR(
+                get_base64(s, "sig", "dsseEnvelope.signatures[0].sig", &b->sig, &b->sig_len, r));
+        else if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(s, "sig")))
+            return bad(r, "Invalid signature bundle: %s must be a string, got %s",
+                       "signature sig",
+                       omsig_json_type_name(cJSON_GetObjectItemCaseSensitive(s, "sig")));
+    }
+    if (b->n_signatures == 0)
+        return bad(r, "Invalid signature bundle: %s%s", "dsseEnvelope.signatures is empty", "");
+    if (b->sig_len == 0)
+        return bad(r, "Invalid signature bundle: %s%s", "the DSSE signature is empty", "");
+    return OMSIG_OK;
+}
+
+omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
+                                omsig_report *r)
+{
+    memset(b, 0, sizeof *b);
+    const char *why = NULL;
+    cJSON *j = omsig_json_parse((const char *)data, len, &why);
+    if (!j) return bad(r, "Invalid signature bundle: the file %s%s", why, "");
+    b->json = j;
+    OMSIG_FORWARD_IF_ERROR(need_object(j, "the bundle", k_top_keys, r));
+
+    const char *mt = NULL;
+    OMSIG_FORWARD_IF_ERROR(get_string(j, "mediaType", "mediaType", &mt, r));
+    b->media_type = omsig_strdup(mt);
+    if (!b->media_type) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+
+    const cJSON *vm = cJSON_GetObjectItemCaseSensitive(j, "verificationMaterial");
+    if (!vm) return bad(r, "Invalid signature bundle: %s%s", "verificationMaterial is missing", "");
+    OMSIG_FORWARD_IF_ERROR(parse_vm(vm, b, r));
+
+    const cJSON *env = cJSON_GetObjectItemCaseSensitive(j, "dsseEnvelope");
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "messageSignature");
+    if (msg && env)
+        return bad(r, "Invalid signature bundle: %s%s",
+                   "exactly one of messageSignature or dsseEnvelope must be set", "");
+    if (msg)
+        return bad(r, "Invalid signature bundle: %s%s",
+                   "it holds a messageSignature, not the dsseEnvelope a model signature needs",
+                   "");
+    if (!env) return bad(r, "Invalid signature bundle: %s%s", "dsseEnvelope is missing", "");
+    return parse_envelope(env, b, r);
+}
+
+omsig_status omsig_bundle_read(const char *path, omsig_bundle *b, omsig_report *r)
+{
+    memset(b, 0, sizeof *b);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const int rc = omsig_read_file(path, OMSIG_MAX_BUNDLE_BYTES, &data, &len);
+    if (rc == -EFBIG)
+        return omsig_fail(r, OMSIG_E_LIMIT,
+                          "Signature file '%s' is larger than the %u MiB limit for bundles",
+                          path, OMSIG_MAX_BUNDLE_BYTES >> 20);
+    if (rc == -ENOMEM) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (rc < 0)
+        return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+    const omsig_status st = omsig_bundle_parse(data, len, b, r);
+    free(data);
+    return st;
+}
+
+omsig_status omsig_bundle_check_media_type(const omsig_bundle *b, omsig_report *r)
+{
+    if (strcmp(b->media_type, BUNDLE_MEDIA_TYPE_V03) != 0)
+        return omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
+                          "Invalid sigstore bundle, got media type %s but expected %s",
+                          b->media_type, BUNDLE_MEDIA_TYPE_V03);
+    return OMSIG_OK;
+}
+
+void omsig_bundle_free(omsig_bundle *b)
+{
+    if (!b) return;
+    cJSON_Delete(b->json);
+    free(b->media_type);
+    free(b->key_hint);
+    for (size_t i = 0; i < b->n_certs; i++) free(b->certs[i].data);
+    free(b->certs);
+    free(b->payload);
+    free(b->payload_type);
+    free(b->sig);
+    memset(b, 0, sizeof *b);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* cli_main.c - omsig's entry point: parse, run one library call, print, exit 0/1/2. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int omsigcli_main(int argc, char **argv)
+{
+    omsigcli_args a;
+    const int rc = omsigcli_parse(argc, argv, &a);
+    if (rc >= 0) {
+        omsigcli_args_free(&a);
+        return rc;
+    }
+    if (!a.quiet && !a.json && isatty(STDERR_FILENO)) a.opt.progress = omsigcli_progress;
+
+    omsig_report *rep = NULL;
+    omsig_status st;
+    const char *ok_line, *fail_prefix;
+    switch (a.command) {
+    case CMD_VERIFY:
+        st = omsig_verify(&a.opt, &rep);
+        ok_line = "Verification succeeded";
+        fail_prefix = "Verification failed with error: ";
+        break;
+    case CMD_SIGN:
+        st = omsig_sign(&a.opt, &rep);
+        ok_line = "Signing succeeded";
+        fail_prefix = "Signing failed with error: ";
+        break;
+    default:
+        st = omsig_digest(&a.opt, &rep);
+        ok_line = NULL;
+        fail_prefix = "Computing digest failed: ";
+        break;
+    }
+    if (a.opt.progress) omsigcli_progress_end();
+    omsigcli_print_warnings(rep);
+    if (a.json) {
+        omsigcli_print_json(&a, rep, st);
+    } else if (st == OMSIG_OK) {
+        if (ok_line)
+            puts(ok_line);
+        else
+            printf("sha256:%s\n", omsig_report_root_digest(rep));
+    }
+    if (st != OMSIG_OK) fprintf(stderr, "%s%s\n", fail_prefix, omsig_report_message(rep));
+    omsig_report_free(rep);
+    omsigcli_args_free(&a);
+    fflush(stdout);
+    return st == OMSIG_OK ? OMSIGCLI_EXIT_OK
+                          : st == OMSIG_E_USAGE ? OMSIGCLI_EXIT_USAGE : OMSIGCLI_EXIT_FAIL;
+}
+
+#ifndef OMSIGCLI_NO_MAIN
+int main(int argc, char **argv) { return omsigcli_main(argc, argv); }
+#endif

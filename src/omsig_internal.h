@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * omsig_internal.h - private declarations shared by the library's files.  Nothing here is
+ * part of the public interface (include/omsig.h is).
+ */
+#ifndef OMSIG_INTERNAL_H
+#define OMSIG_INTERNAL_H
+
+#include "omsig.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define OMSIG_PRIVATE __attribute__((visibility("hidden")))
+
+/* ---- limits (documented in README.md) ------------------------------------------------ */
+#define OMSIG_MAX_BUNDLE_BYTES   (64u << 20) /* a bundle larger than this is refused unread */
+#define OMSIG_MAX_RESOURCES      10000000u   /* resources in one manifest */
+#define OMSIG_MAX_PATH_BYTES     4096u       /* bytes of a resource name or model path */
+#define OMSIG_MAX_DEPTH          256u        /* directory nesting in a model, JSON nesting */
+#define OMSIG_MAX_DIGEST_BYTES   64u         /* BLAKE2b-512 */
+#define OMSIG_DEFAULT_SHARD_SIZE 1000000000ull
+#define OMSIG_DEFAULT_BUFFER     (256u << 20)
+
+/* ---- reports and errors (report.c) ---------------------------------------------------- */
+typedef struct omsig_problem {
+    omsig_problem_kind kind;
+    char *name;
+    char *expected; /* hex or "" */
+    char *actual;
+} omsig_problem;
+
+struct omsig_report {
+    omsig_status status;
+    char *message;
+    char **warnings;
+    size_t n_warnings;
+    uint64_t files;
+    uint64_t bytes;
+    double hash_seconds;
+    double seconds;
+    const char *engine;
+    char root_digest[2 * 32 + 1];
+    omsig_problem *problems;
+    size_t n_problems;
+};
+
+OMSIG_PRIVATE omsig_report *omsig_report_new(void);
+/* Records the first failure of an operation (later ones are ignored) and returns st. */
+OMSIG_PRIVATE omsig_status omsig_fail(omsig_report *r, omsig_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+OMSIG_PRIVATE omsig_status omsig_vfail(omsig_report *r, omsig_status st, const char *fmt,
+                                       va_list ap);
+OMSIG_PRIVATE void omsig_warn(omsig_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind,
+                                                    const char *name, const char *expected,
+                                                    const char *actual);
+OMSIG_PRIVATE double omsig_now(void); /* monotonic seconds */
+
+#define OMSIG_RETURN_IF(cond, rep, st, ...)                                                    \
+    do {                                                                                       \
+        if (cond) return omsig_fail((rep), (st), __VA_ARGS__);                                 \
+    } while (0)
+#define OMSIG_FORWARD_IF_ERROR(expr)                                                           \
+    do {                                                                                       \
+        const omsig_status omsig_st_ = (expr);                                                 \
+        if (omsig_st_ != OMSIG_OK) return omsig_st_;                                           \
+    } while (0)
+
+/* ---- small helpers (util.c) ------------------------------------------------------------ */
+typedef struct omsig_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+} omsig_buf;
+
+OMSIG_PRIVATE int omsig_buf_append(omsig_buf *b, const void *p, size_t n); /* 0 or -ENOMEM */
+OMSIG_PRIVATE int omsig_buf_puts(omsig_buf *b, const char *s);
+OMSIG_PRIVATE int omsig_buf_printf(omsig_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+OMSIG_PRIVATE void omsig_buf_free(omsig_buf *b);
+
+OMSIG_PRIVATE char *omsig_strdup(const char *s);
+OMSIG_PRIVATE void omsig_hex(const uint8_t *in, size_t n, char *out /* 2n+1 */);
+/* Decodes exactly n_out bytes of lowercase or uppercase hex; -1 on any other input. */
+OMSIG_PRIVATE int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out);
+/* Strict standard base64 (RFC 4648 section 4, padding required). Returns 0 or -1; *out is
+ * malloc'ed (with a NUL after the data) and owned by the caller. */
+OMSIG_PRIVATE int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len);
+OMSIG_PRIVATE char *omsig_base64_encode(const uint8_t *in, size_t n);
+/* Python repr() of a str (UTF-8 given) or of a bytes object, appended to b. */
+OMSIG_PRIVATE int omsig_py_repr_str(omsig_buf *b, const char *s);
+OMSIG_PRIVATE int omsig_py_repr_bytes(omsig_buf *b, const uint8_t *p, size_t n);
+OMSIG_PRIVATE bool omsig_utf8_valid(const char *s, size_t n);
+OMSIG_PRIVATE int omsig_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+OMSIG_PRIVATE int omsig_sha256_hex(const void *p, size_t n, char out[65]);
+
+/* Resource and ignore names: a relative POSIX path with no empty, "." or ".." segment, no
+ * NUL, at most OMSIG_MAX_PATH_BYTES.  Returns NULL when fine, else what is wrong. */
+OMSIG_PRIVATE const char *omsig_relpath_problem(const char *name, size_t len);
+/* Path order of the reference signer: segment by segment, each compared bytewise. */
+OMSIG_PRIVATE int omsig_path_cmp(const char *a, const char *b);
+
+/* ---- the bundle (bundle.c) ------------------------------------------------------------ */
+typedef enum {
+    OMSIG_VM_PUBLIC_KEY = 1,
+    OMSIG_VM_X509_CHAIN = 2,
+    OMSIG_VM_CERTIFICATE = 3
+} omsig_vm_kind;
+
+typedef struct omsig_der {
+    uint8_t *data;
+    size_t len;
+} omsig_der;
+
+typedef struct omsig_bundle {
+    void *json;               /* cJSON root, kept for the sigstore method */
+    char *media_type;
+    omsig_vm_kind vm_kind;
+    char *key_hint;           /* publicKey.hint; NULL when absent, null or empty */
+    omsig_der *certs;         /* x509CertificateChain (leaf first) or the one certificate */
+    size_t n_certs;
+    bool has_tlog_entries;
+    size_t n_tlog_entries;
+    uint8_t *payload;         /* decoded DSSE payload, NUL-terminated */
+    size_t payload_len;
+    char *payload_type;
+    uint8_t *sig;             /* signatures[0].sig, DER */
+    size_t sig_len;
+    size_t n_signatures;
+} omsig_bundle;
+
+OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
+                                              omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, omsig_bundle *b,
+                                             omsig_report *r);
+OMSIG_PRIVATE void omsig_bundle_free(omsig_bundle *b);
+OMSIG_PRIVATE omsig_status omsig_bundle_check_media_type(const omsig_bundle *b,
+                                                         omsig_report *r);
+
+/* ---- DSSE (dsse.c) ----------------------------------------------------------------------- */
+#define OMSIG_IN_TOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
+/* Standard DSSEv1 PAE with the in-toto type, or the legacy v0.2.0 form. */
+OMSIG_PRIVATE int omsig_pae(const uint8_t *body, size_t n, omsig_buf *out);
+OMSIG_PRIVATE int omsig_pae_compat(const uint8_t *body, size_t n, omsig_buf *out);
+/* Verifies sig over the standard PAE with md, then over the compat PAE with compat_md.
+ * key is an EVP_PKEY*, md/compat_md are EVP_MD*.  OMSIG_OK or OMSIG_E_SIGNATURE_INVALID. */
+OMSIG_PRIVATE omsig_status omsig_dsse_verify(void *key, const void *md, const void *compat_md,
+                                             const omsig_bundle *b, omsig_report *r);
+/* The digest an EC key's curve implies (P-256: SHA-256, P-384: SHA-384, P-521: SHA-512);
+ * NULL with a message in r for any other key. */
+OMSIG_PRIVATE const void *omsig_ec_key_md(void *key, omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_check_payload_type(const omsig_bundle *b, omsig_report *r);
+
+/* ---- signing methods (pki_key.c, pki_cert.c) -------------------------------------------- */
+/* Each method loads what the user trusts before the bundle is read (as the reference does),
+ * then checks the bundle against it.  The state is freed with omsig_pki_free(). */
+typedef struct omsig_pki {
+    void *key;   /* EVP_PKEY*: the key method's public key */
+    void *store; /* X509_STORE*: the certificate method's trust anchors */
+} omsig_pki;
+OMSIG_PRIVATE omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_pki_key_check(omsig_pki *p, const omsig_bundle *b,
+                                               omsig_report *r);
+OMSIG_PRIVATE omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o,
+                                                const omsig_bundle *b, omsig_report *r);
+OMSIG_PRIVATE void omsig_pki_free(omsig_pki *p);
+/* Loads a PEM public key (text before the PEM block allowed). */
+OMSIG_PRIVATE void *omsig_pki_load_public_key(const char *path, omsig_report *r);
+/* Lowercase hex SHA-256 of the key's PEM SubjectPublicKeyInfo. */
+OMSIG_PRIVATE int omsig_pki_key_hint(void *key, char out[65]);
+
+/* ---- the statement (statement.c) ---------------------------------------------------------- */
+typedef struct omsig_resource {
+    char *name;               /* as in the bundle (normalised check passed) */
+    char *path;               /* the file part: name, or name without ":start:end" */
+    uint64_t start, end;      /* shards only */
+    uint8_t digest[OMSIG_MAX_DIGEST_BYTES];
+    size_t digest_len;
+} omsig_resource;
+
+typedef struct omsig_manifest {
+    bool legacy;              /* Digests/v0.1 */
+    char *subject_name;
+    char root_hex[65];
+    omsig_serialization method;
+    omsig_hash hash;
+    uint64_t shard_size;
+    bool allow_symlinks;
+    char **ignore_paths;
+    size_t n_ignore_paths;
+    omsig_resource *res;
+    size_t n_res;
+} omsig_manifest;
+
+OMSIG_PRIVATE omsig_status omsig_statement_parse(const uint8_t *payload, size_t len,
+                                                 omsig_manifest *m, omsig_report *r);
+OMSIG_PRIVATE void omsig_manifest_free(omsig_manifest *m);
+OMSIG_PRIVATE const char *omsig_hash_name(omsig_hash h);
+OMSIG_PRIVATE size_t omsig_hash_size(omsig_hash h);
+
+/* ---- the model tree (walk.c) ------------------------------------------------------------ */
+typedef struct omsig_file {
+    char *path;               /* relative to the model root; "." for a single-file model */
+    uint64_t size;
+    int64_t mtime_sec, mtime_nsec;
+    uint64_t ino, dev;
+} omsig_file;
+
+typedef struct omsig_model {
+    const char *display_path; /* the model path as the user typed it (for messages) */
+    char *name;               /* the model's name: basename, or of the resolved path */
+    int root_fd;              /* directory holding the files */
+    char *single_name;        /* single-file model: the file's name within root_fd */
+    bool allow_symlinks;
+    char **ignore;            /* relative ignore paths, matched as component prefixes */
+    size_t n_ignore;
+    omsig_file *files;
+    size_t n_files;
+} omsig_model;
+
+OMSIG_PRIVATE omsig_status omsig_model_open(omsig_model *m, const omsig_options *o,
+                                            omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_model_add_ignore(omsig_model *m, const char *rel);
+/* Adds the user's --ignore-paths and the signature path, resolved against the CWD. */
+OMSIG_PRIVATE omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
+                                                        omsig_report *r);
+/* Walks the whole tree (sign, digest, verify). */
+OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
+/* Looks up only the named files (verify --ignore_unsigned_files). */
+OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
+                                                 size_t n, omsig_report *r);
+/* Opens a listed file for reading, safely beneath the root. Returns fd or -errno. */
+OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *f);
+OMSIG_PRIVATE void omsig_model_close(omsig_model *m);
+/* The path the reference prints for rel: the model path as typed joined with rel (malloc). */
+OMSIG_PRIVATE char *omsig_model_display(const omsig_model *m, const char *rel);
+/* Sorts files in the reference signer's order. */
+OMSIG_PRIVATE void omsig_model_sort(omsig_model *m);
+
+/* ---- streams and hashing (plan.c, engine_*.c, io_*_reader.c) ----------------------------- */
+typedef struct omsig_stream {
+    const omsig_file *file;
+    uint64_t offset;
+    uint64_t length;
+    omsig_hash hash;
+    uint8_t digest[OMSIG_MAX_DIGEST_BYTES]; /* out */
+} omsig_stream;
+
+typedef struct omsig_plan {
+    omsig_stream *streams;
+    size_t n_streams;
+    size_t *order;            /* indices into streams, longest first */
+    uint64_t total_bytes;
+} omsig_plan;
+
+OMSIG_PRIVATE omsig_status omsig_plan_init(omsig_plan *p, size_t n_streams);
+OMSIG_PRIVATE void omsig_plan_finish(omsig_plan *p); /* computes order and total */
+OMSIG_PRIVATE void omsig_plan_free(omsig_plan *p);
+
+/* A reader fills a buffer from a file at an offset. pread today; io_uring behind the same
+ * interface. read returns bytes read (0 at end of file) or -errno. */
+typedef struct omsig_reader_ops {
+    const char *name;
+    ssize_t (*read)(void *ctx, int fd, void *buf, size_t len, uint64_t off);
+} omsig_reader_ops;
+OMSIG_PRIVATE extern const omsig_reader_ops omsig_reader_pread;
+
+typedef struct omsig_engine_args {
+    const omsig_model *model;
+    omsig_plan *plan;
+    const omsig_options *opt;
+    omsig_report *rep;
+} omsig_engine_args;
+
+OMSIG_PRIVATE omsig_status omsig_engine_cpu_run(const omsig_engine_args *a);
+OMSIG_PRIVATE omsig_status omsig_engine_gpu_run(const omsig_engine_args *a);
+OMSIG_PRIVATE int omsig_engine_gpu_probe(void); /* 1 if a device can be used */
+OMSIG_PRIVATE const char *omsig_engine_gpu_absent_reason(void);
+/* Runs the engine the options and the plan call for. */
+OMSIG_PRIVATE omsig_status omsig_engine_run(const omsig_engine_args *a);
+
+/* Walks, plans and hashes a model the way the signer does (opt->serialization, opt->hash),
+ * filling m->res in the reference signer's order and m->root_hex. (hash_model.c) */
+OMSIG_PRIVATE omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *m,
+                                            char **model_name, omsig_report *r);
+
+/* ---- comparing (compare.c) ---------------------------------------------------------------- */
+OMSIG_PRIVATE omsig_status omsig_verify_model(const omsig_options *o, const omsig_manifest *m,
+                                              omsig_report *r);
+/* Root digest over raw digests in order. */
+OMSIG_PRIVATE void omsig_root_digest(const omsig_resource *res, size_t n, char out[65]);
+
+#endif /* OMSIG_INTERNAL_H */

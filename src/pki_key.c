@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* pki_key.c - the key method: an ECDSA public key given by the user, matched by its hint. */
+#include "omsig_internal.h"
+
+#include <errno.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+void *omsig_pki_load_public_key(const char *path, omsig_report *r)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const int rc = omsig_read_file(path, 1u << 20, &data, &len);
+    if (rc < 0) {
+        omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+        return NULL;
+    }
+    /* The PEM reader skips text before the block (certtool writes a preamble). */
+    BIO *bio = BIO_new_mem_buf(data, (int)len);
+    EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    free(data);
+    if (!key)
+        omsig_fail(r, OMSIG_E_KEY,
+                   "Cannot load public key from '%s': no PEM PUBLIC KEY block could be read",
+                   path);
+    return key;
+}
+
+int omsig_pki_key_hint(void *key, char out[65])
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    int rc = -1;
+    if (bio && PEM_write_bio_PUBKEY(bio, key) == 1) {
+        const long n = BIO_get_mem_data(bio, &pem);
+        if (n > 0) rc = omsig_sha256_hex(pem, (size_t)n, out);
+    }
+    BIO_free(bio);
+    return rc;
+}
+
+omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r)
+{
+    if (!o->public_key_path) {
+        omsig_fail(r, OMSIG_E_USAGE, "the key method needs a public key (--public_key)");
+        return NULL;
+    }
+    EVP_PKEY *key = omsig_pki_load_public_key(o->public_key_path, r);
+    if (!key) return NULL;
+    if (!omsig_ec_key_md(key, r)) {
+        EVP_PKEY_free(key);
+        return NULL;
+    }
+    omsig_pki *p = calloc(1, sizeof *p);
+    if (!p) {
+        EVP_PKEY_free(key);
+        omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        return NULL;
+    }
+    p->key = key;
+    return p;
+}
+
+omsig_status omsig_pki_key_check(omsig_pki *p, const omsig_bundle *b, omsig_report *r)
+{
+    if (b->vm_kind != OMSIG_VM_PUBLIC_KEY)
+        return omsig_fail(r, OMSIG_E_KEY,
+                          "The signature was not made with the key method: its verification "
+                          "material holds %s, not a public key (try 'verify %s')",
+                          b->vm_kind == OMSIG_VM_X509_CHAIN ? "a certificate chain"
+                                                            : "a Sigstore certificate",
+                          b->vm_kind == OMSIG_VM_X509_CHAIN ? "certificate" : "sigstore");
+    char hint[65];
+    if (omsig_pki_key_hint(p->key, hint) != 0)
+        return omsig_fail(r, OMSIG_E_KEY, "cannot encode the public key");
+    if (b->key_hint && strcmp(b->key_hint, hint) != 0)
+        return omsig_fail(r, OMSIG_E_KEY,
+                          "Key mismatch: The public key hash in the signature's verification "
+                          "material does not match the provided public key. ");
+    if (!b->key_hint)
+        omsig_warn(r, "WARNING: This model's signature uses an older verification material "
+                      "format. Please re-sign with an updated signer to use a public key "
+                      "identifier hash. ");
+    const void *md = omsig_ec_key_md(p->key, r);
+    if (!md) return r->status;
+    return omsig_dsse_verify(p->key, md, md, b, r);
+}
+
+void omsig_pki_free(omsig_pki *p)
+{
+    if (!p) return;
+    EVP_PKEY_free(p->key);
+    X509_STORE_free(p->store);
+    free(p);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* report.c - the result object every operation fills: status, message, problems, figures. */
+#include "omsig_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+omsig_report *omsig_report_new(void)
+{
+    omsig_report *r = calloc(1, sizeof *r);
+    if (r) r->engine = "";
+    return r;
+}
+
+void omsig_report_free(omsig_report *r)
+{
+    if (!r) return;
+    free(r->message);
+    for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
+    free(r->warnings);
+    for (size_t i = 0; i < r->n_problems; i++) {
+        free(r->problems[i].name);
+        free(r->problems[i].expected);
+        free(r->problems[i].actual);
+    }
+    free(r->problems);
+    free(r);
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+    va_list cp;
+    va_copy(cp, ap);
+    const int n = vsnprintf(NULL, 0, fmt, cp);
+    va_end(cp);
+    if (n < 0) return NULL;
+    char *s = malloc((size_t)n + 1);
+    if (s) vsnprintf(s, (size_t)n + 1, fmt, ap);
+    return s;
+}
+
+omsig_status omsig_vfail(omsig_report *r, omsig_status st, const char *fmt, va_list ap)
+{
+    if (!r || r->status != OMSIG_OK) return st;
+    r->status = st;
+    r->message = vformat(fmt, ap);
+    return st;
+}
+
+omsig_status omsig_fail(omsig_report *r, omsig_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    omsig_vfail(r, st, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void omsig_warn(omsig_report *r, const char *fmt, ...)
+{
+    if (!r) return;
+    char **w = realloc(r->warnings, (r->n_warnings + 1) * sizeof *w);
+    if (!w) return;
+    r->warnings = w;
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = vformat(fmt, ap);
+    va_end(ap);
+    if (s) r->warnings[r->n_warnings++] = s;
+}
+
+omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, const char *name,
+                                      const char *expected, const char *actual)
+{
+    omsig_problem *p = realloc(r->problems, (r->n_problems + 1) * sizeof *p);
+    if (!p) return OMSIG_E_NOMEM;
+    r->problems = p;
+    p += r->n_problems;
+    p->kind = kind;
+    p->name = omsig_strdup(name);
+    p->expected = omsig_strdup(expected ? expected : "");
+    p->actual = omsig_strdup(actual ? actual : "");
+    if (!p->name || !p->expected || !p->actual) {
+        free(p->name);
+        free(p->expected);
+        free(p->actual);
+        return OMSIG_E_NOMEM;
+    }
+    r->n_problems++;
+    return OMSIG_OK;
+}
+
+omsig_status omsig_report_status(const omsig_report *r) { return r ? r->status : OMSIG_E_NOMEM; }
+const char *omsig_report_message(const omsig_report *r)
+{
+    if (!r) return "out of memory";
+    return r->message ? r->message : "";
+}
+size_t omsig_report_warning_count(const omsig_report *r) { return r ? r->n_warnings : 0; }
+const char *omsig_report_warning(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_warnings) ? r->warnings[i] : "";
+}
+uint64_t omsig_report_files(const omsig_report *r) { return r ? r->files : 0; }
+uint64_t omsig_report_bytes(const omsig_report *r) { return r ? r->bytes : 0; }
+double omsig_report_hash_seconds(const omsig_report *r) { return r ? r->hash_seconds : 0; }
+double omsig_report_seconds(const omsig_report *r) { return r ? r->seconds : 0; }
+const char *omsig_report_engine(const omsig_report *r) { return r ? r->engine : ""; }
+const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
+size_t omsig_report_problem_count(const omsig_report *r) { return r ? r->n_problems : 0; }
+omsig_problem_kind omsig_report_problem_kind(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_problems) ? r->problems[i].kind : (omsig_problem_kind)0;
+}
+const char *omsig_report_problem_name(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_problems) ? r->problems[i].name : "";
+}
+const char *omsig_report_problem_expected(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_problems) ? r->problems[i].expected : "";
+}
+const char *omsig_report_problem_actual(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_problems) ? r->problems[i].actual : "";
+}

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * statement.c - the in-toto statement inside the envelope: what was signed.  Produces the
+ * expected manifest and checks the root digest in listed order before any model file is read.
+ */
+#define _GNU_SOURCE
+#include "json_util.h"
+
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
+#define PREDICATE_TYPE "https://model_signing/signature/v1.0"
+#define PREDICATE_TYPE_COMPAT "https://model_signing/Digests/v0.1"
+
+const char *omsig_hash_name(omsig_hash h)
+{
+    switch (h) {
+    case OMSIG_HASH_SHA256: return "sha256";
+    case OMSIG_HASH_BLAKE2B: return "blake2b";
+    case OMSIG_HASH_BLAKE3: return "blake3";
+    }
+    return "?";
+}
+
+size_t omsig_hash_size(omsig_hash h) { return h == OMSIG_HASH_BLAKE2B ? 64 : 32; }
+
+static omsig_status bad(omsig_report *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static omsig_status bad(omsig_report *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    omsig_buf b = {0};
+    omsig_buf_puts(&b, "Invalid signed statement: ");
+    omsig_buf_puts(&b, fmt);
+    omsig_status st = omsig_vfail(r, OMSIG_E_MANIFEST_PARSE, b.data ? b.data : fmt, ap);
+    va_end(ap);
+    omsig_buf_free(&b);
+    return st;
+}
+
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+}
+
+/* Decimal without sign or leading zeros (but "0"), fitting in 64 bits. */
+static bool parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        const uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+static omsig_status check_path(const char *what, const char *name, size_t len, omsig_report *r)
+{
+    if (len == 1 && name[0] == '.') return OMSIG_OK; /* single-file model */
+    const char *why = omsig_relpath_problem(name, len);
+    if (!why) return OMSIG_OK;
+    omsig_buf q = {0};
+    omsig_py_repr_str(&q, name);
+    const omsig_status st = bad(r, "%s %s %s; only normalised paths inside the model are allowed",
+                                what, q.data ? q.data : "?", why);
+    omsig_buf_free(&q);
+    return st;
+}
+
+static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig_report *r)
+{
+    if (!cJSON_IsObject(s))
+        return bad(r, "predicate.serialization must be an object, got %s",
+                   omsig_json_type_name(s));
+    const cJSON *method = member(s, "method");
+    if (!cJSON_IsString(method))
+        return bad(r, "serialization.method must be a string, got %s",
+                   omsig_json_type_name(method));
+    if (strcmp(method->valuestring, "files") == 0)
+        m->method = OMSIG_SERIAL_FILES;
+    else if (strcmp(method->valuestring, "shards") == 0)
+        m->method = OMSIG_SERIAL_SHARDS;
+    else
+        return omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Unknown serialization type %s",
+                          method->valuestring);
+
+    const cJSON *ht = member(s, "hash_type");
+    if (!cJSON_IsString(ht))
+        return bad(r, "serialization.hash_type must be a string, got %s",
+                   omsig_json_type_name(ht));
+    if (strcmp(ht->valuestring, "sha256") == 0)
+        m->hash = OMSIG_HASH_SHA256;
+    else if (strcmp(ht->valuestring, "blake2b") == 0)
+        m->hash = OMSIG_HASH_BLAKE2B;
+    else if (strcmp(ht->valuestring, "blake3") == 0)
+        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
+                          "Hash type 'blake3' is not supported by omsig (sha256 and blake2b are)");
+    else
+        return bad(r, "unknown serialization.hash_type '%s'", ht->valuestring);
+
+    const cJSON *sym = member(s, "allow_symlinks");
+    if (!cJSON_IsBool(sym))
+        return bad(r, "serialization.allow_symlinks must be a boolean, got %s",
+                   omsig_json_type_name(sym));
+    m->allow_symlinks = cJSON_IsTrue(sym);
+
+    if (m->method == OMSIG_SERIAL_SHARDS) {
+        const cJSON *ss = member(s, "shard_size");
+        if (!cJSON_IsNumber(ss))
+            return bad(r, "serialization.shard_size must be a number, got %s",
+                       omsig_json_type_name(ss));
+        const double d = ss->valuedouble;
+        if (!isfinite(d) || d < 1 || d > 9007199254740992.0 || floor(d) != d)
+            return bad(r, "serialization.shard_size must be a whole number of bytes between 1 "
+                          "and 2^53");
+        m->shard_size = (uint64_t)d;
+    }
+
+    const cJSON *ign = member(s, "ignore_paths");
+    if (ign && !cJSON_IsNull(ign)) {
+        if (!cJSON_IsArray(ign))
+            return bad(r, "serialization.ignore_paths must be an array, got %s",
+                       omsig_json_type_name(ign));
+        const size_t n = (size_t)cJSON_GetArraySize(ign);
+        if (n > 100000) return omsig_fail(r, OMSIG_E_LIMIT, "Too many ignore_paths in the bundle");
+        m->ignore_paths = calloc(n ? n : 1, sizeof *m->ignore_paths);
+        if (!m->ignore_paths) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        for (const cJSON *e = ign->child; e; e = e->next) {
+            if (!cJSON_IsString(e))
+                return bad(r, "serialization.ignore_paths items must be strings, got %s",
+                           omsig_json_type_name(e));
+            OMSIG_FORWARD_IF_ERROR(check_path("ignore path", e->valuestring,
+                                              strlen(e->valuestring), r));
+            if (strcmp(e->valuestring, ".") == 0)
+                return bad(r, "ignore path '.' would ignore the whole model");
+            if (!(m->ignore_paths[m->n_ignore_paths] = omsig_strdup(e->valuestring)))
+                return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            m->n_ignore_paths++;
+        }
+    }
+    return OMSIG_OK;
+}
+
+static omsig_status set_digest(omsig_resource *res, const cJSON *d, omsig_hash h,
+                               omsig_report *r)
+{
+    if (!cJSON_IsString(d))
+        return bad(r, "the digest of a resource must be a string, got %s",
+                   omsig_json_type_name(d));
+    res->digest_len = omsig_hash_size(h);
+    if (omsig_unhex(d->valuestring, strlen(d->valuestring), res->digest, res->digest_len) != 0)
+        return bad(r, "the digest of '%.200s' is not %zu bytes of hex", res->name,
+                   res->digest_len);
+    return OMSIG_OK;
+}
+
+static omsig_status parse_name(omsig_resource *res, const char *name, const omsig_manifest *m,
+                               omsig_report *r)
+{
+    const size_t len = strlen(name);
+    if (!(res->name = omsig_strdup(name))) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (m->method == OMSIG_SERIAL_FILES) {
+        OMSIG_FORWARD_IF_ERROR(check_path("resource name", name, len, r));
+        res->path = omsig_strdup(name);
+        return res->path ? OMSIG_OK : omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    }
+    const char *c2 = memrchr(name, ':', len);
+    const char *c1 = c2 ? memrchr(name, ':', (size_t)(c2 - name)) : NULL;
+    if (!c1)
+        return bad(r, "shard resource name '%.200s' is not of the form path:start:end", name);
+    if (!parse_u64(c1 + 1, (size_t)(c2 - c1 - 1), &res->start) ||
+        !parse_u64(c2 + 1, len - (size_t)(c2 - name) - 1, &res->end))
+        return bad(r, "shard resource name '%.200s' has offsets that are not decimal numbers",
+                   name);
+    if (res->start >= res->end || res->start % m->shard_size != 0 ||
+        res->end - res->start > m->shard_size)
+        return bad(r, "shard '%.200s' is not a range of the shard size %llu", name,
+                   (unsigned long long)m->shard_size);
+    const size_t plen = (size_t)(c1 - name);
+    OMSIG_FORWARD_IF_ERROR(check_path("resource name", name, plen, r));
+    if (!(res->path = strndup(name, plen))) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    return OMSIG_OK;
+}
+
+static omsig_status check_algorithm(const omsig_resource *res, const cJSON *alg,
+                                    const omsig_manifest *m, omsig_report *r)
+{
+    if (!cJSON_IsString(alg))
+        return bad(r, "the algorithm of a resource must be a string, got %s",
+                   omsig_json_type_name(alg));
+    const char *h = omsig_hash_name(m->hash);
+    if (strcmp(alg->valuestring, h) == 0) return OMSIG_OK;
+    if (m->method == OMSIG_SERIAL_SHARDS) {
+        char want[64];
+        snprintf(want, sizeof want, "%s-sharded-%llu", h, (unsigned long long)m->shard_size);
+        if (strcmp(alg->valuestring, want) == 0) return OMSIG_OK;
+    }
+    return bad(r, "resource '%.200s' has algorithm '%.100s', but the serialization hashes with "
+                  "'%s'", res->name, alg->valuestring, h);
+}
+
+static int cmp_res_name(const void *a, const void *b)
+{
+    return strcmp((*(omsig_resource *const *)a)->name, (*(omsig_resource *const *)b)->name);
+}
+
+static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
+{
+    if (m->n_res < 2) return OMSIG_OK;
+    omsig_resource **v = malloc(m->n_res * sizeof *v);
+    if (!v) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
+    qsort(v, m->n_res, sizeof *v, cmp_res_name);
+    omsig_status st = OMSIG_OK;
+    for (size_t i = 1; i < m->n_res && st == OMSIG_OK; i++)
+        if (strcmp(v[i - 1]->name, v[i]->name) == 0)
+            st = bad(r, "resource name '%.200s' appears more than once", v[i]->name);
+    /* "." stands for the whole single-file model: it cannot sit beside other files */
+    for (size_t i = 0; i < m->n_res && st == OMSIG_OK; i++)
+        if (strcmp(m->res[i].path, ".") == 0 && m->method == OMSIG_SERIAL_FILES)
+            st = bad(r, "resource '.' (a single-file model) is listed with other files");
+    free(v);
+    return st;
+}
+
+void omsig_root_digest(const omsig_resource *res, size_t n, char out[65])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    uint8_t md[32];
+    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+    for (size_t i = 0; i < n; i++) EVP_DigestUpdate(ctx, res[i].digest, res[i].digest_len);
+    EVP_DigestFinal_ex(ctx, md, NULL);
+    EVP_MD_CTX_free(ctx);
+    omsig_hex(md, 32, out);
+}
+
+static omsig_status parse_legacy(const cJSON *subjects, omsig_manifest *m, omsig_report *r)
+{
+    m->legacy = true;
+    m->method = OMSIG_SERIAL_FILES;
+    m->hash = OMSIG_HASH_SHA256;
+    if (!(m->subject_name = omsig_strdup("compat-undefined-not-present")))
+        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    const size_t n = (size_t)cJSON_GetArraySize(subjects);
+    if (n > OMSIG_MAX_RESOURCES) return omsig_fail(r, OMSIG_E_LIMIT, "Too many subjects");
+    m->res = calloc(n ? n : 1, sizeof *m->res);
+    if (!m->res) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    for (const cJSON *s = subjects->child; s; s = s->next) {
+        omsig_resource *res = &m->res[m->n_res++];
+        const cJSON *name = member(s, "name");
+        if (!cJSON_IsString(name))
+            return bad(r, "subject name must be a string, got %s", omsig_json_type_name(name));
+        OMSIG_FORWARD_IF_ERROR(parse_name(res, name->valuestring, m, r));
+        const cJSON *d = member(member(s, "digest"), "sha256");
+        if (!d) return bad(r, "subject '%.200s' has no sha256 digest", res->name);
+        OMSIG_FORWARD_IF_ERROR(set_digest(res, d, OMSIG_HASH_SHA256, r));
+    }
+    return check_unique(m, r);
+}
+
+omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_manifest *m,
+                                   omsig_report *r)
+{
+    memset(m, 0, sizeof *m);
+    const char *why = NULL;
+    cJSON *j = omsig_json_parse((const char *)payload, len, &why);
+    if (!j) return bad(r, "the payload %s", why);
+    omsig_status st = OMSIG_OK;
+    if (!cJSON_IsObject(j)) {
+        st = bad(r, "the payload must be a JSON object, got %s", omsig_json_type_name(j));
+        goto out;
+    }
+    const cJSON *type = member(j, "_type");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, STATEMENT_TYPE) != 0) {
+        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected in-toto %s payload, but got %.200s",
+                        STATEMENT_TYPE, cJSON_IsString(type) ? type->valuestring : "nothing");
+        goto out;
+    }
+    const cJSON *pt = member(j, "predicateType");
+    const cJSON *subjects = member(j, "subject");
+    if (!cJSON_IsArray(subjects)) {
+        st = bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
+        goto out;
+    }
+    if (cJSON_IsString(pt) && strcmp(pt->valuestring, PREDICATE_TYPE_COMPAT) == 0) {
+        st = parse_legacy(subjects, m, r);
+        goto out;
+    }
+    if (!cJSON_IsString(pt) || strcmp(pt->valuestring, PREDICATE_TYPE) != 0) {
+        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE,
+                        "Predicate type mismatch, expected %s, got %.200s", PREDICATE_TYPE,
+                        cJSON_IsString(pt) ? pt->valuestring : "nothing");
+        goto out;
+    }
+    if (cJSON_GetArraySize(subjects) != 1) {
+        char *txt = cJSON_PrintUnformatted(subjects);
+        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected only one subject, got %.300s",
+                        txt ? txt : "?");
+        free(txt);
+        goto out;
+    }
+    const cJSON *sname = member(subjects->child, "name");
+    const cJSON *sdig = member(member(subjects->child, "digest"), "sha256");
+    if (!cJSON_IsString(sname) || !cJSON_IsString(sdig)) {
+        st = bad(r, "the subject needs a string name and a digest with a sha256 value");
+        goto out;
+    }
+    if (!(m->subject_name = omsig_strdup(sname->valuestring))) {
+        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        goto out;
+    }
+    const cJSON *pred = member(j, "predicate");
+    if (!cJSON_IsObject(pred)) {
+        st = bad(r, "predicate must be an object, got %s", omsig_json_type_name(pred));
+        goto out;
+    }
+    if ((st = parse_serialization(member(pred, "serialization"), m, r)) != OMSIG_OK) goto out;
+    const cJSON *resources = member(pred, "resources");
+    if (!cJSON_IsArray(resources)) {
+        st = bad(r, "predicate.resources must be an array, got %s",
+                 omsig_json_type_name(resources));
+        goto out;
+    }
+    const size_t n = (size_t)cJSON_GetArraySize(resources);
+    if (n > OMSIG_MAX_RESOURCES) {
+        st = omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)", OMSIG_MAX_RESOURCES);
+        goto out;
+    }
+    m->res = calloc(n ? n : 1, sizeof *m->res);
+    if (!m->res) {
+        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        goto out;
+    }
+    for (const cJSON *e = resources->child; e; e = e->next) {
+        if (!cJSON_IsObject(e)) {
+            st = bad(r, "each resource must be an object, got %s", omsig_json_type_name(e));
+            goto out;
+        }
+        omsig_resource *res = &m->res[m->n_res++];
+        const cJSON *name = member(e, "name");
+        if (!cJSON_IsString(name)) {
+            st = bad(r, "resource name must be a string, got %s", omsig_json_type_name(name));
+            goto out;
+        }
+        if ((st = parse_name(res, name->valuestring, m, r)) != OMSIG_OK ||
+            (st = check_algorithm(res, member(e, "algorithm"), m, r)) != OMSIG_OK ||
+            (st = set_digest(res, member(e, "digest"), m->hash, r)) != OMSIG_OK)
+            goto out;
+    }
+    if ((st = check_unique(m, r)) != OMSIG_OK) goto out;
+    omsig_root_digest(m->res, m->n_res, m->root_hex);
+    if (strcmp(m->root_hex, sdig->valuestring) != 0) {
+        st = omsig_fail(r, OMSIG_E_MANIFEST_INCONSISTENT,
+                        "Manifest is inconsistent. Root digest is %.200s, but the included "
+                        "resources hash to %s", sdig->valuestring, m->root_hex);
+        goto out;
+    }
+out:
+    cJSON_Delete(j);
+    return st;
+}
+
+void omsig_manifest_free(omsig_manifest *m)
+{
+    if (!m) return;
+    free(m->subject_name);
+    for (size_t i = 0; i < m->n_ignore_paths; i++) free(m->ignore_paths[i]);
+    free(m->ignore_paths);
+    for (size_t i = 0; i < m->n_res; i++) {
+        free(m->res[i].name);
+        free(m->res[i].path);
+    }
+    free(m->res);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * verify.c - the verification pipeline, in the reference's order: load what the user trusts,
+ * read the bundle, check its media type, verify the signature, check the payload type, parse
+ * the statement (root digest included), and only then read the model.
+ */
+#include "omsig_internal.h"
+
+#include <string.h>
+
+void omsig_options_init(omsig_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->method = OMSIG_METHOD_KEY;
+    o->ignore_git_paths = 1;
+    o->serialization = OMSIG_SERIAL_FILES;
+    o->shard_size = OMSIG_DEFAULT_SHARD_SIZE;
+    o->hash = OMSIG_HASH_SHA256;
+    o->hasher = OMSIG_HASHER_AUTO;
+    o->io = OMSIG_IO_AUTO;
+    o->buffer_size = OMSIG_DEFAULT_BUFFER;
+}
+
+static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, omsig_report *r)
+{
+    omsig_pki *pki = NULL;
+    omsig_bundle b;
+    memset(&b, 0, sizeof b);
+    omsig_status st;
+    switch (o->method) {
+    case OMSIG_METHOD_KEY: pki = omsig_pki_key_load(o, r); break;
+    case OMSIG_METHOD_CERTIFICATE: pki = omsig_pki_cert_load(o, r); break;
+    case OMSIG_METHOD_SIGSTORE:
+        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
+                          "the sigstore method is not supported yet; use key or certificate");
+    default: return omsig_fail(r, OMSIG_E_USAGE, "unknown signing method");
+    }
+    if (!pki) return r->status;
+    if ((st = omsig_bundle_read(o->signature_path, &b, r)) != OMSIG_OK ||
+        (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)
+        goto out;
+    st = o->method == OMSIG_METHOD_KEY ? omsig_pki_key_check(pki, &b, r)
+                                       : omsig_pki_cert_check(pki, o, &b, r);
+    if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
+    st = omsig_statement_parse(b.payload, b.payload_len, man, r);
+out:
+    omsig_bundle_free(&b);
+    omsig_pki_free(pki);
+    return st;
+}
+
+omsig_status omsig_verify(const omsig_options *o, omsig_report **out)
+{
+    omsig_report *r = omsig_report_new();
+    if (out) *out = r;
+    if (!r) return OMSIG_E_NOMEM;
+    const double t0 = omsig_now();
+    omsig_manifest man;
+    memset(&man, 0, sizeof man);
+    omsig_status st;
+    if (!o || !o->model_path || !o->signature_path) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "a model path and a signature path are required");
+    } else if ((st = verify_signed(o, &man, r)) == OMSIG_OK) {
+        memcpy(r->root_digest, man.root_hex, sizeof r->root_digest);
+        st = omsig_verify_model(o, &man, r);
+    }
+    omsig_manifest_free(&man);
+    r->seconds = omsig_now() - t0;
+    if (!out) omsig_report_free(r);
+    return st;
+}

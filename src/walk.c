@@ -1,0 +1,478 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * walk.c - the model tree: which files make up a model, found the way the reference finds
+ * them (dot-files included, symlinked directories listed but not entered, ignore paths as
+ * component prefixes), and opened without ever leaving the model directory unless the user
+ * allowed symlinks.
+ */
+#define _GNU_SOURCE
+#include "omsig_internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char *const k_git_paths[] = {".git", ".gitattributes", ".github", ".gitignore"};
+
+static omsig_status nomem(omsig_report *r) { return omsig_fail(r, OMSIG_E_NOMEM, "out of memory"); }
+
+/* The path the reference prints: the model path as typed, joined with the relative name. */
+char *omsig_model_display(const omsig_model *m, const char *rel)
+{
+    omsig_buf b = {0};
+    if (!rel || strcmp(rel, ".") == 0) {
+        omsig_buf_puts(&b, m->display_path);
+    } else {
+        size_t n = strlen(m->display_path);
+        while (n > 1 && m->display_path[n - 1] == '/') n--;
+        if (!(n == 1 && m->display_path[0] == '.')) {
+            omsig_buf_append(&b, m->display_path, n);
+            if (m->display_path[n - 1] != '/') omsig_buf_puts(&b, "/");
+        }
+        omsig_buf_puts(&b, rel);
+    }
+    return b.data;
+}
+
+static omsig_status fail_path(const omsig_model *m, omsig_report *r, omsig_status st,
+                              const char *rel, const char *fmt_before, const char *after)
+{
+    char *d = omsig_model_display(m, rel);
+    omsig_fail(r, st, "%s'%s'%s", fmt_before, d ? d : rel, after);
+    free(d);
+    return st;
+}
+
+static omsig_status fail_symlink(const omsig_model *m, omsig_report *r, const char *rel)
+{
+    return fail_path(m, r, OMSIG_E_MODEL_PATH, rel, "Cannot use ",
+                     " because it is a symlink. This behavior can be changed with "
+                     "`allow_symlinks`.");
+}
+
+static omsig_status fail_special(const omsig_model *m, omsig_report *r, const char *rel)
+{
+    return fail_path(m, r, OMSIG_E_MODEL_PATH, rel, "Cannot use ",
+                     " as file or directory. It could be a special file, it could be missing, "
+                     "or there might be a permission issue.");
+}
+
+/* Python's Path.name, falling back to the resolved path's basename for "", "." and "..". */
+static char *model_name(const char *path)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/') n--;
+    const char *s = path + n;
+    while (s > path && s[-1] != '/') s--;
+    const size_t len = (size_t)(path + n - s);
+    if (len == 0 || (len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.')) {
+        char *real = realpath(path, NULL);
+        if (!real) return omsig_strdup("");
+        const char *b = strrchr(real, '/');
+        char *out = omsig_strdup(b ? b + 1 : real);
+        free(real);
+        return out;
+    }
+    return strndup(s, len);
+}
+
+omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_report *r)
+{
+    memset(m, 0, sizeof *m);
+    m->root_fd = -1;
+    m->display_path = o->model_path;
+    m->allow_symlinks = o->allow_symlinks != 0;
+    if (!o->model_path || !o->model_path[0])
+        return omsig_fail(r, OMSIG_E_USAGE, "no model path given");
+    if (strlen(o->model_path) > OMSIG_MAX_PATH_BYTES)
+        return omsig_fail(r, OMSIG_E_LIMIT, "model path is longer than 4096 bytes");
+    if (!(m->name = model_name(o->model_path))) return nomem(r);
+
+    struct stat st;
+    if (lstat(o->model_path, &st) != 0) return fail_special(m, r, NULL);
+    if (S_ISLNK(st.st_mode)) {
+        if (!m->allow_symlinks) return fail_symlink(m, r, NULL);
+        if (stat(o->model_path, &st) != 0) return fail_special(m, r, NULL);
+    }
+    const int nofollow = m->allow_symlinks ? 0 : O_NOFOLLOW;
+    if (S_ISDIR(st.st_mode)) {
+        m->root_fd = open(o->model_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+        if (m->root_fd < 0) return fail_special(m, r, NULL);
+        if (o->ignore_git_paths)
+            for (size_t i = 0; i < 4; i++)
+                OMSIG_FORWARD_IF_ERROR(omsig_model_add_ignore(m, k_git_paths[i]) ? nomem(r)
+                                                                                 : OMSIG_OK);
+        return OMSIG_OK;
+    }
+    if (!S_ISREG(st.st_mode)) return fail_special(m, r, NULL);
+    /* single-file model: hold its directory, open the file by name */
+    char *dir = omsig_strdup(o->model_path);
+    if (!dir) return nomem(r);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
+    char *slash = strrchr(dir, '/');
+    const char *base = slash ? slash + 1 : dir;
+    m->single_name = omsig_strdup(base);
+    if (slash == dir)
+        dir[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    m->root_fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(dir);
+    if (!m->single_name) return nomem(r);
+    if (m->root_fd < 0) return fail_special(m, r, NULL);
+    return OMSIG_OK;
+}
+
+omsig_status omsig_model_add_ignore(omsig_model *m, const char *rel)
+{
+    char **v = realloc(m->ignore, (m->n_ignore + 1) * sizeof *v);
+    if (!v) return OMSIG_E_NOMEM;
+    m->ignore = v;
+    if (!(v[m->n_ignore] = omsig_strdup(rel))) return OMSIG_E_NOMEM;
+    m->n_ignore++;
+    return OMSIG_OK;
+}
+
+/* Lexically normalises an absolute path in place: no "//", "." or ".." segments. */
+static void normalise_abs(char *p)
+{
+    char *out = p;
+    const char *s = p;
+    while (*s) {
+        while (*s == '/') s++;
+        const char *e = s;
+        while (*e && *e != '/') e++;
+        const size_t n = (size_t)(e - s);
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+        } else if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (out > p && *--out != '/') {
+            }
+        } else {
+            *out++ = '/';
+            memmove(out, s, n);
+            out += n;
+        }
+        s = e;
+    }
+    if (out == p) *out++ = '/';
+    *out = '\0';
+}
+
+/* Python's Path.resolve(strict=False): the longest existing prefix resolved, the rest kept. */
+static char *resolve_path(const char *path)
+{
+    char *abs = NULL;
+    if (path[0] == '/') {
+        abs = omsig_strdup(path);
+    } else {
+        char *cwd = getcwd(NULL, 0);
+        if (!cwd) return NULL;
+        if (asprintf(&abs, "%s/%s", cwd, path) < 0) abs = NULL;
+        free(cwd);
+    }
+    if (!abs) return NULL;
+    normalise_abs(abs);
+    size_t cut = strlen(abs);
+    for (;;) {
+        const char saved = abs[cut];
+        abs[cut] = '\0';
+        char *real = realpath(cut ? abs : "/", NULL);
+        abs[cut] = saved;
+        if (real) {
+            char *out = NULL;
+            if (asprintf(&out, "%s%s", real, abs + cut) < 0) out = NULL;
+            free(real);
+            free(abs);
+            if (out) normalise_abs(out);
+            return out;
+        }
+        while (cut > 0 && abs[--cut] != '/') {
+        }
+        if (cut == 0) return abs;
+    }
+}
+
+omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
+                                          omsig_report *r)
+{
+    if (m->single_name) return OMSIG_OK; /* nothing below a file to ignore */
+    char *root = resolve_path(o->model_path);
+    if (!root) return nomem(r);
+    const size_t rl = strlen(root);
+    omsig_status st = OMSIG_OK;
+    for (size_t i = 0; i <= o->n_ignore_paths && st == OMSIG_OK; i++) {
+        const char *p = i < o->n_ignore_paths ? o->ignore_paths[i] : o->signature_path;
+        if (!p || !p[0]) continue;
+        char *abs = resolve_path(p);
+        if (!abs) {
+            st = nomem(r);
+            break;
+        }
+        const bool inside = strncmp(abs, root, rl) == 0 &&
+                            (rl == 1 ? abs[1] != '\0' : abs[rl] == '/' && abs[rl + 1] != '\0');
+        if (inside && omsig_model_add_ignore(m, abs + (rl == 1 ? 1 : rl + 1)) != OMSIG_OK)
+            st = nomem(r);
+        free(abs);
+    }
+    free(root);
+    return st;
+}
+
+static bool ignored(const omsig_model *m, const char *rel)
+{
+    for (size_t i = 0; i < m->n_ignore; i++) {
+        const size_t n = strlen(m->ignore[i]);
+        if (strncmp(rel, m->ignore[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/')) return true;
+    }
+    return false;
+}
+
+static omsig_status add_file(omsig_model *m, const char *rel, const struct stat *st,
+                             size_t *cap, omsig_report *r)
+{
+    if (m->n_files == *cap) {
+        const size_t nc = *cap ? *cap * 2 : 64;
+        omsig_file *f = realloc(m->files, nc * sizeof *f);
+        if (!f) return nomem(r);
+        m->files = f;
+        *cap = nc;
+    }
+    omsig_file *f = &m->files[m->n_files];
+    if (!(f->path = omsig_strdup(rel))) return nomem(r);
+    f->size = (uint64_t)st->st_size;
+    f->mtime_sec = st->st_mtim.tv_sec;
+    f->mtime_nsec = st->st_mtim.tv_nsec;
+    f->ino = st->st_ino;
+    f->dev = st->st_dev;
+    m->n_files++;
+    return OMSIG_OK;
+}
+
+typedef enum { ENTRY_FILE, ENTRY_DIR, ENTRY_SKIP } entry_kind;
+
+/* Classifies dfd/name as the reference's check_file_or_directory() would. */
+static omsig_status classify(const omsig_model *m, int dfd, const char *name, const char *rel,
+                             struct stat *st, entry_kind *kind, omsig_report *r)
+{
+    if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) != 0) return fail_special(m, r, rel);
+    if (S_ISLNK(st->st_mode)) {
+        if (!m->allow_symlinks) return fail_symlink(m, r, rel);
+        if (fstatat(dfd, name, st, 0) != 0) return fail_special(m, r, rel);
+        if (S_ISDIR(st->st_mode)) {
+            *kind = ENTRY_SKIP; /* listed, never entered, never a resource */
+            return OMSIG_OK;
+        }
+    }
+    if (S_ISREG(st->st_mode))
+        *kind = ENTRY_FILE;
+    else if (S_ISDIR(st->st_mode))
+        *kind = ENTRY_DIR;
+    else
+        return fail_special(m, r, rel);
+    return OMSIG_OK;
+}
+
+static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned depth,
+                             size_t *cap, omsig_report *r)
+{
+    if (depth > OMSIG_MAX_DEPTH)
+        return fail_path(m, r, OMSIG_E_LIMIT, rel->data, "Directory ",
+                         " is nested deeper than 256 levels");
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return fail_special(m, r, rel->len ? rel->data : NULL);
+    }
+    omsig_status st = OMSIG_OK;
+    const size_t base = rel->len;
+    struct dirent *e;
+    while (st == OMSIG_OK) {
+        errno = 0;
+        if (!(e = readdir(d))) {
+            if (errno) st = fail_special(m, r, base ? rel->data : NULL);
+            break;
+        }
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        rel->len = base;
+        if ((base && omsig_buf_puts(rel, "/")) || omsig_buf_puts(rel, e->d_name)) {
+            st = nomem(r);
+            break;
+        }
+        if (rel->len > OMSIG_MAX_PATH_BYTES) {
+            st = fail_path(m, r, OMSIG_E_LIMIT, rel->data, "Path ", " is longer than 4096 bytes");
+            break;
+        }
+        if (ignored(m, rel->data)) continue;
+        struct stat sb;
+        entry_kind kind;
+        if ((st = classify(m, dirfd(d), e->d_name, rel->data, &sb, &kind, r)) != OMSIG_OK) break;
+        if (kind == ENTRY_FILE) {
+            st = add_file(m, rel->data, &sb, cap, r);
+        } else if (kind == ENTRY_DIR) {
+            const int sub = openat(dirfd(d), e->d_name,
+                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                st = fail_special(m, r, rel->data);
+                break;
+            }
+            st = walk_dir(m, sub, rel, depth + 1, cap, r);
+        }
+    }
+    rel->len = base;
+    if (rel->data) rel->data[base] = '\0';
+    closedir(d);
+    return st;
+}
+
+omsig_status omsig_model_walk(omsig_model *m, omsig_report *r)
+{
+    size_t cap = 0;
+    if (m->single_name) {
+        struct stat st;
+        entry_kind kind;
+        OMSIG_FORWARD_IF_ERROR(classify(m, m->root_fd, m->single_name, NULL, &st, &kind, r));
+        if (kind != ENTRY_FILE) return fail_special(m, r, NULL);
+        return add_file(m, ".", &st, &cap, r);
+    }
+    const int fd = openat(m->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return fail_special(m, r, NULL);
+    omsig_buf rel = {0};
+    const omsig_status st = walk_dir(m, fd, &rel, 0, &cap, r);
+    omsig_buf_free(&rel);
+    return st;
+}
+
+/* Opens the directory holding rel's last segment; *last points at that segment. */
+static int open_parent(const omsig_model *m, const char *rel, const char **last)
+{
+    const char *slash = strrchr(rel, '/');
+    *last = slash ? slash + 1 : rel;
+    if (!slash) return dup(m->root_fd) < 0 ? -errno : fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
+    const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (m->allow_symlinks ? 0 : O_NOFOLLOW);
+    int cur = fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
+    if (cur < 0) return -errno;
+    char seg[NAME_MAX + 1];
+    for (const char *s = rel; s < slash;) {
+        const char *e = memchr(s, '/', (size_t)(slash - s) + 1);
+        const size_t n = (size_t)(e - s);
+        if (n > NAME_MAX) {
+            close(cur);
+            return -ENAMETOOLONG;
+        }
+        memcpy(seg, s, n);
+        seg[n] = '\0';
+        const int next = openat(cur, seg, flags);
+        const int err = errno;
+        close(cur);
+        if (next < 0) return -err;
+        cur = next;
+        s = e + 1;
+    }
+    return cur;
+}
+
+omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths, size_t n,
+                                   omsig_report *r)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *rel = paths[i];
+        if (strcmp(rel, ".") == 0 || m->single_name) {
+            /* "." names a single-file model; under a directory it cannot be a file */
+            if (!m->single_name || strcmp(rel, ".") != 0) return fail_special(m, r, rel);
+            OMSIG_FORWARD_IF_ERROR(omsig_model_walk(m, r));
+            continue;
+        }
+        if (ignored(m, rel)) continue;
+        const char *last = NULL;
+        const int dfd = open_parent(m, rel, &last);
+        if (dfd < 0) return fail_special(m, r, rel);
+        struct stat st;
+        entry_kind kind;
+        omsig_status s = classify(m, dfd, last, rel, &st, &kind, r);
+        close(dfd);
+        if (s != OMSIG_OK) return s;
+        if (kind != ENTRY_FILE) return fail_special(m, r, rel);
+        OMSIG_FORWARD_IF_ERROR(add_file(m, rel, &st, &cap, r));
+    }
+    return OMSIG_OK;
+}
+
+static int open_beneath(const omsig_model *m, const char *rel)
+{
+    const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
+#ifdef SYS_openat2
+    if (!m->allow_symlinks) {
+        struct open_how how = {.flags = (uint64_t)flags,
+                               .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                          RESOLVE_NO_MAGICLINKS};
+        const long fd = syscall(SYS_openat2, m->root_fd, rel, &how, sizeof how);
+        if (fd >= 0) return (int)fd;
+        if (errno != ENOSYS && errno != EPERM) return -errno;
+    }
+#endif
+    const char *last = NULL;
+    const int dfd = open_parent(m, rel, &last);
+    if (dfd < 0) return dfd;
+    const int fd = openat(dfd, last, flags | (m->allow_symlinks ? 0 : O_NOFOLLOW));
+    const int err = errno;
+    close(dfd);
+    return fd < 0 ? -err : fd;
+}
+
+int omsig_model_open_file(const omsig_model *m, const omsig_file *f)
+{
+    int fd;
+    if (m->single_name) {
+        fd = openat(m->root_fd, m->single_name,
+                    O_RDONLY | O_CLOEXEC | O_NONBLOCK | (m->allow_symlinks ? 0 : O_NOFOLLOW));
+        if (fd < 0) return -errno;
+    } else {
+        fd = open_beneath(m, f->path);
+        if (fd < 0) return fd;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        const int e = errno;
+        close(fd);
+        return -e;
+    }
+    /* the file must still be the one the walk found */
+    if (!S_ISREG(st.st_mode) || st.st_ino != f->ino || st.st_dev != f->dev ||
+        (uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
+        st.st_mtim.tv_nsec != f->mtime_nsec) {
+        close(fd);
+        return -ESTALE;
+    }
+    return fd;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    return omsig_path_cmp(((const omsig_file *)a)->path, ((const omsig_file *)b)->path);
+}
+
+void omsig_model_sort(omsig_model *m) { qsort(m->files, m->n_files, sizeof *m->files, cmp_files); }
+
+void omsig_model_close(omsig_model *m)
+{
+    if (!m) return;
+    if (m->root_fd >= 0) close(m->root_fd);
+    for (size_t i = 0; i < m->n_ignore; i++) free(m->ignore[i]);
+    free(m->ignore);
+    for (size_t i = 0; i < m->n_files; i++) free(m->files[i].path);
+    free(m->files);
+    free(m->name);
+    free(m->single_name);
+    memset(m, 0, sizeof *m);
+    m->root_fd = -1;
+}
