@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Sourced by run_sample.sh and run_tests.sh: installs what the build needs when it is missing
+# (as root, from Debian's packages), or says what to install.
+need=()
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v cc >/dev/null 2>&1 || need+=(gcc)
+command -v make >/dev/null 2>&1 || need+=(make)
+[ -f /usr/include/openssl/evp.h ] || need+=(libssl-dev)
+[ -f /usr/include/cjson/cJSON.h ] || need+=(libcjson-dev)
+[ -f /usr/include/liburing.h ] || need+=(liburing-dev)
+for p in "$@"; do
+    case $p in
+    python3-venv) python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv) ;;
+    *) command -v "$p" >/dev/null 2>&1 || need+=("$p") ;;
+    esac
+done
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing: ${need[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing: ${need[*]}; install them (sudo apt-get install -y ${need[*]}) and run again" >&2
+        exit 1
+    fi
+fi

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds omsig and verifies the sample model shipped in testdata/ with its signature.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+set -x
+build/omsig verify key testdata/interop/models/nested \
+    --signature testdata/interop/bundles/nested.sig --public_key testdata/pki/p256.pub.pem

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds omsig and runs every test. The interop tests use the reference model_signing 1.1.1 in
+# tests/.venv, set up here when PyPI can be reached; without it they are skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh python3-venv
+if [ ! -x tests/.venv/bin/model_signing ]; then
+    bash tests/interop/setup_venv.sh || echo "reference model_signing unavailable: interop tests will skip"
+fi
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+cd build
+ctest --output-on-failure -j2
