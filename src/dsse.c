@@ -92,7 +92,7 @@ const void *omsig_ec_key_md(void *key, omsig_report *r)
 omsig_status omsig_check_payload_type(const omsig_bundle *b, omsig_report *r)
 {
     if (strcmp(b->payload_type, PAYLOAD_TYPE) != 0)
-        return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "Expected DSSE payload %s, but got %s",
+        return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "Expected DSSE payload %s, but got %.200s",
                           PAYLOAD_TYPE, b->payload_type);
     return OMSIG_OK;
 }
