@@ -1,14 +1,315 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* sign.c - signing (key and certificate methods). */
-#include "omsig_internal.h"
+/*
+ * sign.c - signs a model with the key or certificate method and writes a bundle that
+ * model_signing verifies: the statement, the DSSE envelope over the standard PAE, the
+ * verification material, written to a temporary file and renamed into place.
+ */
+#define _GNU_SOURCE
+#include "json_util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
+#define PREDICATE_TYPE "https://model_signing/signature/v1.0"
+#define BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+typedef struct signer {
+    EVP_PKEY *key;
+    const EVP_MD *md;
+    STACK_OF(X509) *chain; /* certificate method: leaf first */
+} signer;
+
+static int password_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const char *pw = u;
+    if (!pw) return -1;
+    const size_t n = strlen(pw);
+    if (n > (size_t)size) return -1;
+    memcpy(buf, pw, n);
+    return (int)n;
+}
+
+static omsig_status read_pem(const char *path, BIO **bio, omsig_report *r)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const int rc = omsig_read_file(path, 16u << 20, &data, &len);
+    if (rc < 0) return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+    *bio = BIO_new(BIO_s_mem());
+    if (!*bio || BIO_write(*bio, data, (int)len) != (int)len) {
+        free(data);
+        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    }
+    OPENSSL_cleanse(data, len);
+    free(data);
+    return OMSIG_OK;
+}
+
+static omsig_status load_private_key(const omsig_options *o, signer *s, omsig_report *r)
+{
+    BIO *bio = NULL;
+    OMSIG_FORWARD_IF_ERROR(read_pem(o->private_key_path, &bio, r));
+    ERR_clear_error();
+    s->key = PEM_read_bio_PrivateKey(bio, NULL, password_cb, (void *)o->password);
+    BIO_free(bio);
+    if (!s->key) {
+        const unsigned long e = ERR_peek_last_error();
+        ERR_clear_error();
+        if (!o->password && ERR_GET_REASON(e) == PEM_R_BAD_PASSWORD_READ)
+            return omsig_fail(r, OMSIG_E_KEY, "Password was not given but private key is encrypted");
+        if (o->password && (ERR_GET_REASON(e) == EVP_R_BAD_DECRYPT ||
+                            ERR_GET_REASON(e) == PEM_R_BAD_DECRYPT))
+            return omsig_fail(r, OMSIG_E_KEY, "Cannot decrypt the private key '%s': wrong password",
+                              o->private_key_path);
+        return omsig_fail(r, OMSIG_E_KEY,
+                          "Cannot load the private key from '%s': no PEM private key could be read%s",
+                          o->private_key_path, o->password ? " (or the password is wrong)" : "");
+    }
+    s->md = omsig_ec_key_md(s->key, r);
+    return s->md ? OMSIG_OK : r->status;
+}
+
+static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_report *r)
+{
+    BIO *bio = NULL;
+    s->chain = sk_X509_new_null();
+    if (!s->chain) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    OMSIG_FORWARD_IF_ERROR(read_pem(o->signing_certificate_path, &bio, r));
+    X509 *leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    if (!leaf || !sk_X509_push(s->chain, leaf)) {
+        X509_free(leaf);
+        return omsig_fail(r, OMSIG_E_CERTIFICATE, "Cannot load the signing certificate from '%s'",
+                          o->signing_certificate_path);
+    }
+    if (EVP_PKEY_eq(X509_get0_pubkey(leaf), s->key) != 1)
+        return omsig_fail(r, OMSIG_E_CERTIFICATE,
+                          "The signing certificate '%s' does not belong to the private key '%s' "
+                          "(their public keys differ)",
+                          o->signing_certificate_path, o->private_key_path);
+    for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
+        OMSIG_FORWARD_IF_ERROR(read_pem(o->certificate_chain_paths[i], &bio, r));
+        size_t n = 0;
+        X509 *c;
+        while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+            if (!sk_X509_push(s->chain, c)) {
+                X509_free(c);
+                BIO_free(bio);
+                return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            }
+            n++;
+        }
+        BIO_free(bio);
+        ERR_clear_error();
+        if (n == 0)
+            return omsig_fail(r, OMSIG_E_CERTIFICATE, "No certificates found in '%s'",
+                              o->certificate_chain_paths[i]);
+    }
+    return OMSIG_OK;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *statement_json(const omsig_manifest *m, const char *name)
+{
+    cJSON *st = cJSON_CreateObject();
+    cJSON_AddStringToObject(st, "_type", STATEMENT_TYPE);
+    cJSON *subj = cJSON_AddArrayToObject(st, "subject");
+    cJSON *s0 = cJSON_CreateObject();
+    cJSON_AddItemToArray(subj, s0);
+    cJSON_AddStringToObject(s0, "name", name);
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(s0, "digest"), "sha256", m->root_hex);
+    cJSON_AddStringToObject(st, "predicateType", PREDICATE_TYPE);
+    cJSON *pred = cJSON_AddObjectToObject(st, "predicate");
+    cJSON *ser = cJSON_AddObjectToObject(pred, "serialization");
+    const bool shards = m->method == OMSIG_SERIAL_SHARDS;
+    cJSON_AddStringToObject(ser, "method", shards ? "shards" : "files");
+    cJSON_AddStringToObject(ser, "hash_type", omsig_hash_name(m->hash));
+    cJSON_AddBoolToObject(ser, "allow_symlinks", m->allow_symlinks);
+    if (shards) cJSON_AddNumberToObject(ser, "shard_size", (double)m->shard_size);
+    if (m->n_ignore_paths) {
+        qsort(m->ignore_paths, m->n_ignore_paths, sizeof *m->ignore_paths, cmp_str);
+        cJSON *ign = cJSON_AddArrayToObject(ser, "ignore_paths");
+        for (size_t i = 0; i < m->n_ignore_paths; i++)
+            cJSON_AddItemToArray(ign, cJSON_CreateString(m->ignore_paths[i]));
+    }
+    char alg[64];
+    if (shards)
+        snprintf(alg, sizeof alg, "%s-sharded-%llu", omsig_hash_name(m->hash),
+                 (unsigned long long)m->shard_size);
+    else
+        snprintf(alg, sizeof alg, "%s", omsig_hash_name(m->hash));
+    cJSON *res = cJSON_AddArrayToObject(pred, "resources");
+    char hex[2 * OMSIG_MAX_DIGEST_BYTES + 1];
+    for (size_t i = 0; i < m->n_res; i++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", m->res[i].name);
+        cJSON_AddStringToObject(e, "algorithm", alg);
+        omsig_hex(m->res[i].digest, m->res[i].digest_len, hex);
+        cJSON_AddStringToObject(e, "digest", hex);
+        cJSON_AddItemToArray(res, e);
+    }
+    char *out = cJSON_Print(st);
+    cJSON_Delete(st);
+    return out;
+}
+
+static omsig_status sign_pae(const signer *s, const char *payload, uint8_t **sig, size_t *sig_len,
+                             omsig_report *r)
+{
+    omsig_buf pae = {0};
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    omsig_status st = OMSIG_OK;
+    *sig = NULL;
+    if (!ctx || omsig_pae((const uint8_t *)payload, strlen(payload), &pae) != 0 ||
+        EVP_DigestSignInit(ctx, NULL, s->md, NULL, s->key) != 1 ||
+        EVP_DigestSign(ctx, NULL, sig_len, (const uint8_t *)pae.data, pae.len) != 1 ||
+        !(*sig = malloc(*sig_len)) ||
+        EVP_DigestSign(ctx, *sig, sig_len, (const uint8_t *)pae.data, pae.len) != 1)
+        st = omsig_fail(r, OMSIG_E_KEY, "ECDSA signing failed");
+    EVP_MD_CTX_free(ctx);
+    omsig_buf_free(&pae);
+    return st;
+}
+
+static char *bundle_json(const omsig_options *o, const signer *s, const char *payload,
+                         const uint8_t *sig, size_t sig_len)
+{
+    cJSON *b = cJSON_CreateObject();
+    cJSON_AddStringToObject(b, "mediaType", BUNDLE_MEDIA_TYPE);
+    cJSON *vm = cJSON_AddObjectToObject(b, "verificationMaterial");
+    char *tmp;
+    if (o->method == OMSIG_METHOD_KEY) {
+        char hint[65];
+        omsig_pki_key_hint(s->key, hint);
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(vm, "publicKey"), "hint", hint);
+    } else {
+        cJSON *certs = cJSON_AddArrayToObject(cJSON_AddObjectToObject(vm, "x509CertificateChain"),
+                                              "certificates");
+        for (int i = 0; i < sk_X509_num(s->chain); i++) {
+            unsigned char *der = NULL;
+            const int n = i2d_X509(sk_X509_value(s->chain, i), &der);
+            tmp = n > 0 ? omsig_base64_encode(der, (size_t)n) : NULL;
+            OPENSSL_free(der);
+            cJSON *c = cJSON_CreateObject();
+            cJSON_AddStringToObject(c, "rawBytes", tmp ? tmp : "");
+            cJSON_AddItemToArray(certs, c);
+            free(tmp);
+        }
+    }
+    cJSON_AddArrayToObject(vm, "tlogEntries");
+    cJSON *env = cJSON_AddObjectToObject(b, "dsseEnvelope");
+    tmp = omsig_base64_encode((const uint8_t *)payload, strlen(payload));
+    cJSON_AddStringToObject(env, "payload", tmp ? tmp : "");
+    free(tmp);
+    cJSON_AddStringToObject(env, "payloadType", OMSIG_IN_TOTO_PAYLOAD_TYPE);
+    cJSON *sig0 = cJSON_CreateObject();
+    tmp = omsig_base64_encode(sig, sig_len);
+    cJSON_AddStringToObject(sig0, "sig", tmp ? tmp : "");
+    free(tmp);
+    cJSON_AddStringToObject(sig0, "keyid", "");
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(env, "signatures"), sig0);
+    char *out = cJSON_PrintUnformatted(b);
+    cJSON_Delete(b);
+    return out;
+}
+
+/* Writes data to path through a temporary file in the same directory and a rename, so a
+ * reader never sees half a signature. */
+static omsig_status write_atomically(const char *path, const char *data, omsig_report *r)
+{
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    const int fd = mkstemp(tmp);
+    if (fd < 0) {
+        const int e = errno;
+        free(tmp);
+        return omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s", path, strerror(e));
+    }
+    fchmod(fd, 0644);
+    size_t len = strlen(data), off = 0;
+    int err = 0;
+    while (off < len && !err) {
+        const ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno != EINTR) err = errno;
+        if (n > 0) off += (size_t)n;
+    }
+    if (!err && fsync(fd) != 0) err = errno;
+    if (close(fd) != 0 && !err) err = errno;
+    if (!err && rename(tmp, path) != 0) err = errno;
+    if (err) unlink(tmp);
+    free(tmp);
+    if (err) return omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s", path, strerror(err));
+    return OMSIG_OK;
+}
 
 omsig_status omsig_sign(const omsig_options *o, omsig_report **out)
 {
-    (void)o;
     omsig_report *r = omsig_report_new();
     if (out) *out = r;
     if (!r) return OMSIG_E_NOMEM;
-    const omsig_status st = omsig_fail(r, OMSIG_E_UNSUPPORTED, "signing is not available in this build yet");
+    const double t0 = omsig_now();
+    signer s = {0};
+    omsig_manifest man;
+    memset(&man, 0, sizeof man);
+    char *name = NULL, *payload = NULL, *bundle = NULL;
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    omsig_status st;
+    if (!o || !o->model_path || !o->signature_path || !o->private_key_path) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "a model, a signature path and a private key are required");
+        goto out;
+    }
+    if (o->method != OMSIG_METHOD_KEY && o->method != OMSIG_METHOD_CERTIFICATE) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "omsig signs with the key and certificate methods only");
+        goto out;
+    }
+    if (o->method == OMSIG_METHOD_CERTIFICATE && !o->signing_certificate_path) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "the certificate method needs a signing certificate");
+        goto out;
+    }
+    /* keys first: a wrong password costs nothing, not a 100 GB read */
+    if ((st = load_private_key(o, &s, r)) != OMSIG_OK) goto out;
+    if (o->method == OMSIG_METHOD_CERTIFICATE && (st = load_certificates(o, &s, r)) != OMSIG_OK)
+        goto out;
+    if ((st = omsig_hash_model(o, &man, &name, r)) != OMSIG_OK) goto out;
+    if (man.n_res == 0) {
+        st = omsig_fail(r, OMSIG_E_MODEL_PATH,
+                        "Cannot sign '%s': the model has no files (or only empty files in a "
+                        "shards manifest, or only ignored ones)", o->model_path);
+        goto out;
+    }
+    if (!(payload = statement_json(&man, name && name[0] ? name : "model"))) goto nomem;
+    if ((st = sign_pae(&s, payload, &sig, &sig_len, r)) != OMSIG_OK) goto out;
+    if (!(bundle = bundle_json(o, &s, payload, sig, sig_len))) goto nomem;
+    st = write_atomically(o->signature_path, bundle, r);
+    goto out;
+nomem:
+    st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+out:
+    free(name);
+    free(payload);
+    free(bundle);
+    free(sig);
+    omsig_manifest_free(&man);
+    EVP_PKEY_free(s.key);
+    sk_X509_pop_free(s.chain, X509_free);
+    r->seconds = omsig_now() - t0;
     if (!out) omsig_report_free(r);
     return st;
 }
