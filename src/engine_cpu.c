@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -18,11 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK_BYTES (1u << 20) /* the reference reads 1 MiB; the digest does not depend on it */
+#define SLOT_BYTES (1u << 20) /* per read; the reference reads 1 MiB, digests do not depend on it */
+#define MAX_QUEUE 256u
 
 typedef struct pool {
     const omsig_engine_args *a;
     const omsig_reader_ops *reader;
+    omsig_reader_cfg cfg;
     const EVP_MD *md[2];       /* by omsig_hash: sha256, blake2b512 */
     atomic_size_t next;
     atomic_uint_fast64_t bytes_done;
@@ -30,7 +33,17 @@ typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned running;
+    const char *inject_name;   /* test hook: OMSIG_FAULT_READ=<errno|stall>:<resource path> */
+    int inject_errno;
+    bool inject_stall;
 } pool;
+
+/* A stream a worker has claimed: opened and handed to its reader. */
+typedef struct claimed {
+    omsig_stream *s;
+    int fd;
+    int h;
+} claimed;
 
 static omsig_status fail_file(pool *p, omsig_status st, const omsig_file *f, const char *what)
 {
@@ -50,72 +63,111 @@ static omsig_status fail_errno(pool *p, const omsig_file *f, int err)
         return fail_file(p, OMSIG_E_FILE_CHANGED, f,
                          " changed after the model was listed (size, time or identity differs); "
                          "verify again when nothing is writing to the model");
+    if (err == ENODATA)
+        return fail_file(p, OMSIG_E_FILE_CHANGED, f,
+                         " changed while it was being hashed: it became shorter");
     char tail[256];
     snprintf(tail, sizeof tail, ": %s", strerror(err));
     return fail_file(p, OMSIG_E_IO, f, tail);
 }
 
-static omsig_status hash_stream(pool *p, omsig_stream *s, EVP_MD_CTX *ctx, uint8_t *buf)
+/* Claims the next stream (longest first) and hands it to the reader. 0: claimed, 1: none
+ * left, -1: failed (reported). */
+static int claim(pool *p, omsig_reader *rd, claimed *c)
 {
-    const omsig_file *f = s->file;
-    const int fd = omsig_model_open_file(p->a->model, f);
-    if (fd < 0) return fail_errno(p, f, -fd);
-    omsig_status st = OMSIG_OK;
-    if (s->length) posix_fadvise(fd, (off_t)s->offset, (off_t)s->length, POSIX_FADV_SEQUENTIAL);
-    if (EVP_DigestInit_ex(ctx, p->md[s->hash == OMSIG_HASH_BLAKE2B], NULL) != 1) {
-        st = fail_file(p, OMSIG_E_GENERIC, f, ": the hash cannot be initialised");
-        goto out;
+    const omsig_plan *plan = p->a->plan;
+    const size_t i = atomic_fetch_add(&p->next, 1);
+    if (i >= plan->n_streams) return 1;
+    c->s = &plan->streams[plan->order[i]];
+    c->fd = omsig_model_open_file(p->a->model, c->s->file);
+    if (c->fd < 0) {
+        fail_errno(p, c->s->file, -c->fd);
+        return -1;
     }
-    uint64_t off = s->offset;
-    const uint64_t end = s->offset + s->length;
-    while (off < end && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-        const size_t want = end - off < CHUNK_BYTES ? (size_t)(end - off) : CHUNK_BYTES;
-        const ssize_t n = p->reader->read(NULL, fd, buf, want, off);
-        if (n < 0) {
-            st = fail_errno(p, f, (int)-n);
-            goto out;
+    const bool hooked = p->inject_name && strcmp(p->inject_name, c->s->file->path) == 0;
+    if (hooked && p->inject_stall) sleep(2); /* a window for a test to change the file */
+    const int inject = hooked ? p->inject_errno : 0;
+    c->h = p->reader->add(rd, c->fd, c->s->offset, c->s->length, inject);
+    if (c->h < 0) {
+        close(c->fd);
+        fail_errno(p, c->s->file, -c->h);
+        return -1;
+    }
+    return 0;
+}
+
+static void unclaim(pool *p, omsig_reader *rd, claimed *c)
+{
+    p->reader->remove(rd, c->h);
+    close(c->fd);
+}
+
+static omsig_status hash_claimed(pool *p, omsig_reader *rd, claimed *q, size_t *qn,
+                                 bool *exhausted, EVP_MD_CTX *ctx)
+{
+    claimed *c = &q[0];
+    const omsig_file *f = c->s->file;
+    if (EVP_DigestInit_ex(ctx, p->md[c->s->hash == OMSIG_HASH_BLAKE2B], NULL) != 1)
+        return fail_file(p, OMSIG_E_GENERIC, f, ": the hash cannot be initialised");
+    for (;;) {
+        if (atomic_load_explicit(&p->stop, memory_order_relaxed)) return OMSIG_E_GENERIC;
+        /* keep the reader busy: claim following streams while it has room */
+        while (!*exhausted && *qn < MAX_QUEUE && p->reader->room(rd)) {
+            const int rc = claim(p, rd, &q[*qn]);
+            if (rc < 0) return OMSIG_E_GENERIC;
+            if (rc > 0) *exhausted = true;
+            else (*qn)++;
         }
-        if (n == 0) {
-            st = fail_file(p, OMSIG_E_FILE_CHANGED, f,
-                           " changed while it was being hashed: it became shorter");
-            goto out;
-        }
-        EVP_DigestUpdate(ctx, buf, (size_t)n);
-        off += (uint64_t)n;
+        const uint8_t *chunk = NULL;
+        const ssize_t n = p->reader->next(rd, c->h, &chunk);
+        if (n < 0) return fail_errno(p, f, (int)-n);
+        if (n == 0) break;
+        EVP_DigestUpdate(ctx, chunk, (size_t)n);
+        p->reader->release(rd, c->h);
         atomic_fetch_add_explicit(&p->bytes_done, (uint64_t)n, memory_order_relaxed);
     }
-    if (atomic_load(&p->stop)) goto out;
     unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, s->digest, &len);
+    EVP_DigestFinal_ex(ctx, c->s->digest, &len);
     struct stat sb;
-    if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size != f->size ||
+    if (fstat(c->fd, &sb) != 0 || (uint64_t)sb.st_size != f->size ||
         sb.st_mtim.tv_sec != f->mtime_sec || sb.st_mtim.tv_nsec != f->mtime_nsec)
-        st = fail_file(p, OMSIG_E_FILE_CHANGED, f,
-                       " changed while it was being hashed (size or modification time differs)");
-out:
-    close(fd);
-    return st;
+        return fail_file(p, OMSIG_E_FILE_CHANGED, f,
+                         " changed while it was being hashed (size or modification time differs)");
+    return OMSIG_OK;
 }
 
 static void *worker(void *arg)
 {
     pool *p = arg;
-    const omsig_plan *plan = p->a->plan;
-    uint8_t *buf = NULL;
+    int err = 0;
+    omsig_reader *rd = p->reader->create(&p->cfg, &err);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    if (posix_memalign((void **)&buf, 4096, CHUNK_BYTES) != 0) buf = NULL;
-    if (!buf || !ctx) {
+    claimed *q = calloc(MAX_QUEUE, sizeof *q);
+    size_t qn = 0;
+    bool exhausted = false;
+    if (!rd || !ctx || !q) {
         pthread_mutex_lock(&p->mu);
-        omsig_fail(p->a->rep, OMSIG_E_NOMEM, "out of memory");
+        omsig_fail(p->a->rep, OMSIG_E_NOMEM, "cannot set up the %s reader: %s", p->reader->name,
+                   strerror(err ? -err : ENOMEM));
         pthread_mutex_unlock(&p->mu);
         atomic_store(&p->stop, 1);
     }
-    while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-        const size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= plan->n_streams) break;
-        if (hash_stream(p, &plan->streams[plan->order[i]], ctx, buf) != OMSIG_OK) break;
+    while (rd && ctx && q && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        if (qn == 0) {
+            if (exhausted) break;
+            const int rc = claim(p, rd, &q[0]);
+            if (rc != 0) break;
+            qn = 1;
+        }
+        const omsig_status st = hash_claimed(p, rd, q, &qn, &exhausted, ctx);
+        unclaim(p, rd, &q[0]);
+        memmove(q, q + 1, (qn - 1) * sizeof *q);
+        qn--;
+        if (st != OMSIG_OK) break;
     }
-    free(buf);
+    for (size_t i = 0; i < qn; i++) unclaim(p, rd, &q[i]);
+    free(q);
+    if (rd) p->reader->destroy(rd);
     EVP_MD_CTX_free(ctx);
     pthread_mutex_lock(&p->mu);
     p->running--;
@@ -133,9 +185,42 @@ static unsigned thread_count(const omsig_options *o, size_t n_streams)
     return (unsigned)n;
 }
 
+/* The ring: --buffer-size split among the workers, 1 MiB slots. io_uring unless it cannot be
+ * set up here (old kernel, seccomp: ENOSYS, EPERM) or --io pread says otherwise. */
+static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, pool *p)
+{
+    const size_t buf = a->opt->buffer_size ? a->opt->buffer_size : OMSIG_DEFAULT_BUFFER;
+    size_t slots = buf / SLOT_BYTES / threads;
+    if (slots < 2) slots = 2;
+    if (slots > 4096) slots = 4096;
+    p->cfg = (omsig_reader_cfg){.slot_size = SLOT_BYTES, .n_slots = (unsigned)slots,
+                                .try_direct = true};
+    p->reader = &omsig_reader_pread;
+    if (a->opt->io != OMSIG_IO_PREAD) {
+        /* OMSIG_FAULT_URING (a test hook) stands for a kernel or seccomp without io_uring */
+        if (omsig_io_uring_available() && !getenv("OMSIG_FAULT_URING"))
+            p->reader = &omsig_reader_uring;
+        else if (a->opt->io == OMSIG_IO_URING)
+            return omsig_fail(a->rep, OMSIG_E_USAGE,
+                              "io_uring is not available here (kernel, seccomp or build); "
+                              "use --io pread or --io auto");
+    }
+    const char *f = getenv("OMSIG_FAULT_READ");
+    const char *colon = f ? strchr(f, ':') : NULL;
+    if (colon) {
+        p->inject_stall = strncmp(f, "stall:", 6) == 0;
+        p->inject_errno = p->inject_stall ? 0 : atoi(f);
+        p->inject_name = colon + 1;
+    }
+    return OMSIG_OK;
+}
+
 omsig_status omsig_engine_cpu_run(const omsig_engine_args *a)
 {
-    pool p = {.a = a, .reader = &omsig_reader_pread};
+    pool p = {.a = a};
+    const unsigned n = thread_count(a->opt, a->plan->n_streams);
+    omsig_status st = pick_reader(a, n, &p);
+    if (st != OMSIG_OK) return st;
     p.md[0] = EVP_MD_fetch(NULL, "SHA256", NULL);
     p.md[1] = EVP_MD_fetch(NULL, "BLAKE2B-512", NULL);
     if (!p.md[0] || !p.md[1]) {
@@ -145,7 +230,6 @@ omsig_status omsig_engine_cpu_run(const omsig_engine_args *a)
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
-    const unsigned n = thread_count(a->opt, a->plan->n_streams);
     pthread_t *tid = calloc(n, sizeof *tid);
     unsigned started = 0;
     if (tid) {

@@ -264,13 +264,41 @@ OMSIG_PRIVATE omsig_status omsig_plan_init(omsig_plan *p, size_t n_streams);
 OMSIG_PRIVATE void omsig_plan_finish(omsig_plan *p); /* computes order and total */
 OMSIG_PRIVATE void omsig_plan_free(omsig_plan *p);
 
-/* A reader fills a buffer from a file at an offset. pread today; io_uring behind the same
- * interface. read returns bytes read (0 at end of file) or -errno. */
+/*
+ * Readers: one per hashing worker.  A worker adds streams (an open file and a byte range) as
+ * long as the reader has room, then takes each stream's chunks in order with next() and hands
+ * each back with release().  The pread reader holds one stream and reads on demand; the
+ * io_uring reader keeps many reads in flight, ahead of the worker and across streams, into a
+ * ring of fixed-size slots in one mapping.  Chunks are hashed where they land: no copy.
+ */
+typedef struct omsig_reader omsig_reader;
+
+typedef struct omsig_reader_cfg {
+    size_t slot_size;  /* bytes per slot, a multiple of 4096 */
+    unsigned n_slots;  /* slots of this reader */
+    bool try_direct;   /* O_DIRECT for large, uncached, aligned streams */
+} omsig_reader_cfg;
+
 typedef struct omsig_reader_ops {
     const char *name;
-    ssize_t (*read)(void *ctx, int fd, void *buf, size_t len, uint64_t off);
+    /* NULL with *err = -errno when the reader cannot be set up on this machine. */
+    omsig_reader *(*create)(const omsig_reader_cfg *cfg, int *err);
+    void (*destroy)(omsig_reader *rd);
+    /* 1 if add() would accept another stream now. */
+    int (*room)(const omsig_reader *rd);
+    /* Starts reading [off, off+len) of fd; returns a handle >= 0, or -errno.  inject_errno
+     * (0 normally) makes the stream's first read fail with that error: a test hook. */
+    int (*add)(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject_errno);
+    /* The next chunk of stream h in order: bytes (> 0), 0 after the last one, or -errno
+     * (-ENODATA when the file ended early). Valid until release(rd, h). */
+    ssize_t (*next)(omsig_reader *rd, int h, const uint8_t **p);
+    void (*release)(omsig_reader *rd, int h);
+    /* Forgets stream h, finished or not; waits for its reads in flight. */
+    void (*remove)(omsig_reader *rd, int h);
 } omsig_reader_ops;
+
 OMSIG_PRIVATE extern const omsig_reader_ops omsig_reader_pread;
+OMSIG_PRIVATE extern const omsig_reader_ops omsig_reader_uring; /* create fails without it */
 
 typedef struct omsig_engine_args {
     const omsig_model *model;

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * io_uring_reader.c - reads model bytes with io_uring into a ring of fixed-size slots.
+ *
+ * Each hashing worker owns one reader: one ring, one anonymous mapping cut into slots (a
+ * mapping, not malloc, so that a GPU engine can pin it with cudaHostRegister), registered
+ * with the kernel as a fixed buffer when the memlock limit allows.  Every free slot is put to
+ * work at once: reads are submitted in stream order, a stream at a time, so the worker's
+ * current stream reads far ahead and, as it nears its end, the next streams start.  Many
+ * small files therefore have many reads in flight, and one large file has the whole ring.
+ *
+ * O_DIRECT is used for large aligned streams whose first page is not in the page cache
+ * (a preadv2(RWF_NOWAIT) probe): a cold model streams at the device's rate without
+ * polluting the cache, a hot one is read from the cache.  Any -EINVAL from a direct read
+ * (a file system without O_DIRECT) falls back to buffered reads for that stream.
+ */
+#define _GNU_SOURCE
+#include "omsig_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#ifdef OMSIG_HAVE_URING
+#include <liburing.h>
+
+#define MAX_STREAMS 256u
+#define DIRECT_MIN (4u << 20)
+#define ALIGN 4096u
+
+typedef enum { SLOT_FREE, SLOT_INFLIGHT, SLOT_READY, SLOT_HELD } slot_state;
+
+typedef struct slot {
+    slot_state state;
+    int stream;
+    uint64_t off;     /* file offset of the slot's first byte */
+    size_t want;      /* bytes of the stream this slot holds */
+    size_t got;       /* bytes read so far */
+    int res;          /* -errno once a read failed */
+} slot;
+
+typedef struct stream {
+    bool used;
+    int fd;           /* the caller's descriptor */
+    int dfd;          /* an O_DIRECT descriptor of the same file, or -1 */
+    uint64_t submit_off, consume_off, end;
+    unsigned inflight;
+    int inject;
+    int held;         /* slot index given out by next(), or -1 */
+} stream;
+
+struct omsig_reader {
+    struct io_uring ring;
+    uint8_t *mem;
+    size_t mem_len, slot_size;
+    unsigned n_slots;
+    bool fixed;
+    bool try_direct;
+    slot *slots;
+    stream streams[MAX_STREAMS];
+    unsigned order[MAX_STREAMS]; /* streams in the order they were added */
+    unsigned n_order;
+};
+
+static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
+{
+    omsig_reader *rd = calloc(1, sizeof *rd);
+    if (!rd) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    rd->slot_size = cfg->slot_size;
+    rd->n_slots = cfg->n_slots < 2 ? 2 : cfg->n_slots;
+    rd->try_direct = cfg->try_direct;
+    rd->mem_len = rd->slot_size * rd->n_slots;
+    rd->slots = calloc(rd->n_slots, sizeof *rd->slots);
+    rd->mem = mmap(NULL, rd->mem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!rd->slots || rd->mem == MAP_FAILED) {
+        *err = -ENOMEM;
+        goto fail;
+    }
+    const int rc = io_uring_queue_init(rd->n_slots, &rd->ring, 0);
+    if (rc < 0) {
+        *err = rc; /* -ENOSYS, -EPERM (seccomp), -ENOMEM: the caller falls back to pread */
+        goto fail;
+    }
+    const struct iovec iov = {.iov_base = rd->mem, .iov_len = rd->mem_len};
+    rd->fixed = io_uring_register_buffers(&rd->ring, &iov, 1) == 0;
+    return rd;
+fail:
+    if (rd->mem && rd->mem != MAP_FAILED) munmap(rd->mem, rd->mem_len);
+    free(rd->slots);
+    free(rd);
+    return NULL;
+}
+
+static void ur_destroy(omsig_reader *rd)
+{
+    if (!rd) return;
+    io_uring_queue_exit(&rd->ring);
+    munmap(rd->mem, rd->mem_len);
+    free(rd->slots);
+    free(rd);
+}
+
+static int free_slot(const omsig_reader *rd)
+{
+    for (unsigned i = 0; i < rd->n_slots; i++)
+        if (rd->slots[i].state == SLOT_FREE) return (int)i;
+    return -1;
+}
+
+static bool has_unsubmitted(const omsig_reader *rd)
+{
+    for (unsigned i = 0; i < rd->n_order; i++) {
+        const stream *s = &rd->streams[rd->order[i]];
+        if (s->submit_off < s->end) return true;
+    }
+    return false;
+}
+
+static int ur_room(const omsig_reader *rd)
+{
+    return rd->n_order < MAX_STREAMS && !has_unsubmitted(rd) && free_slot(rd) >= 0;
+}
+
+/* Queues the read of slot i's remaining bytes. */
+static void queue_read(omsig_reader *rd, unsigned i)
+{
+    slot *sl = &rd->slots[i];
+    const stream *s = &rd->streams[sl->stream];
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&rd->ring);
+    if (!sqe) { /* the ring has as many entries as slots, so this cannot happen */
+        io_uring_submit(&rd->ring);
+        sqe = io_uring_get_sqe(&rd->ring);
+    }
+    uint8_t *buf = rd->mem + (size_t)i * rd->slot_size + sl->got;
+    size_t len = sl->want - sl->got;
+    const int fd = s->dfd >= 0 ? s->dfd : s->fd;
+    if (s->dfd >= 0) len = (len + ALIGN - 1) / ALIGN * ALIGN; /* the tail too: EOF shortens it */
+    if (rd->fixed)
+        io_uring_prep_read_fixed(sqe, fd, buf, (unsigned)len, sl->off + sl->got, 0);
+    else
+        io_uring_prep_read(sqe, fd, buf, (unsigned)len, sl->off + sl->got);
+    io_uring_sqe_set_data64(sqe, i);
+    sl->state = SLOT_INFLIGHT;
+}
+
+/* Gives every free slot a read, streams in the order they were added. */
+static void fill(omsig_reader *rd)
+{
+    bool queued = false;
+    for (unsigned k = 0; k < rd->n_order; k++) {
+        stream *s = &rd->streams[rd->order[k]];
+        while (s->submit_off < s->end) {
+            const int i = free_slot(rd);
+            if (i < 0) goto out;
+            slot *sl = &rd->slots[i];
+            const uint64_t left = s->end - s->submit_off;
+            *sl = (slot){.stream = (int)rd->order[k], .off = s->submit_off,
+                         .want = left < rd->slot_size ? (size_t)left : rd->slot_size};
+            s->submit_off += sl->want;
+            s->inflight++;
+            queue_read(rd, (unsigned)i);
+            queued = true;
+        }
+    }
+out:
+    if (queued) io_uring_submit(&rd->ring);
+}
+
+static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
+{
+    const unsigned i = (unsigned)io_uring_cqe_get_data64(cqe);
+    int res = cqe->res;
+    io_uring_cqe_seen(&rd->ring, cqe);
+    slot *sl = &rd->slots[i];
+    stream *s = &rd->streams[sl->stream];
+    if (s->inject) {
+        res = -s->inject;
+        s->inject = 0;
+    }
+    if (res == -EAGAIN || res == -EINTR) {
+        queue_read(rd, i);
+        io_uring_submit(&rd->ring);
+        return;
+    }
+    if (res == -EINVAL && s->dfd >= 0) { /* O_DIRECT refused: buffered from here on */
+        close(s->dfd);
+        s->dfd = -1;
+        queue_read(rd, i);
+        io_uring_submit(&rd->ring);
+        return;
+    }
+    if (res < 0) {
+        sl->res = res;
+    } else if (res == 0) {
+        sl->res = -ENODATA; /* end of file before the range's end: the file shrank */
+    } else {
+        sl->got += (size_t)res;
+        if (sl->got > sl->want) sl->got = sl->want; /* a rounded-up direct tail of a grown file */
+        if (sl->got < sl->want) { /* short read: ask for the rest */
+            queue_read(rd, i);
+            io_uring_submit(&rd->ring);
+            return;
+        }
+    }
+    sl->state = SLOT_READY;
+    s->inflight--;
+}
+
+static int reap(omsig_reader *rd, bool wait)
+{
+    struct io_uring_cqe *cqe = NULL;
+    int rc = wait ? io_uring_wait_cqe(&rd->ring, &cqe) : io_uring_peek_cqe(&rd->ring, &cqe);
+    if (rc == -EINTR) return 0;
+    if (rc < 0) return wait ? rc : 0;
+    unsigned n = 0;
+    while (cqe) {
+        complete(rd, cqe);
+        n++;
+        cqe = NULL;
+        if (io_uring_peek_cqe(&rd->ring, &cqe) != 0) break;
+    }
+    return (int)n;
+}
+
+/* Opens the same file with O_DIRECT when that helps: a large, aligned range whose first page
+ * is not cached. */
+static int direct_fd(int fd, uint64_t off, uint64_t len)
+{
+    if (len < DIRECT_MIN || off % ALIGN) return -1;
+    uint8_t probe[ALIGN] __attribute__((aligned(64)));
+    struct iovec iov = {probe, sizeof probe};
+    if (preadv2(fd, &iov, 1, (off_t)off, RWF_NOWAIT) > 0) return -1; /* cached: stay buffered */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    const int d = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC); /* a magic link: checked below */
+    if (d < 0) return -1;
+    struct stat a, b;
+    if (fstat(fd, &a) != 0 || fstat(d, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+        close(d);
+        return -1;
+    }
+    return d;
+}
+
+static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject)
+{
+    if (rd->n_order >= MAX_STREAMS) return -EBUSY;
+    unsigned h = 0;
+    while (rd->streams[h].used) h++;
+    stream *s = &rd->streams[h];
+    *s = (stream){.used = true, .fd = fd, .dfd = -1, .submit_off = off, .consume_off = off,
+                  .end = off + len, .inject = inject, .held = -1};
+    if (rd->try_direct) s->dfd = direct_fd(fd, off, len);
+    if (s->dfd < 0 && len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
+    rd->order[rd->n_order++] = h;
+    fill(rd);
+    return (int)h;
+}
+
+static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
+{
+    stream *s = &rd->streams[h];
+    if (s->consume_off >= s->end) return 0;
+    for (;;) {
+        for (unsigned i = 0; i < rd->n_slots; i++) {
+            slot *sl = &rd->slots[i];
+            if (sl->state != SLOT_READY || sl->stream != h || sl->off != s->consume_off) continue;
+            if (sl->res < 0) return sl->res;
+            sl->state = SLOT_HELD;
+            s->held = (int)i;
+            s->consume_off += sl->want;
+            *p = rd->mem + (size_t)i * rd->slot_size;
+            return (ssize_t)sl->want;
+        }
+        fill(rd);
+        const int rc = reap(rd, true);
+        if (rc < 0) return rc;
+    }
+}
+
+static void ur_release(omsig_reader *rd, int h)
+{
+    stream *s = &rd->streams[h];
+    if (s->held >= 0) rd->slots[s->held].state = SLOT_FREE;
+    s->held = -1;
+    reap(rd, false);
+    fill(rd);
+}
+
+static void ur_remove(omsig_reader *rd, int h)
+{
+    stream *s = &rd->streams[h];
+    s->submit_off = s->end; /* no new reads */
+    while (s->inflight > 0)
+        if (reap(rd, true) < 0) break;
+    for (unsigned i = 0; i < rd->n_slots; i++)
+        if (rd->slots[i].state != SLOT_FREE && rd->slots[i].stream == h &&
+            rd->slots[i].state != SLOT_INFLIGHT)
+            rd->slots[i].state = SLOT_FREE;
+    if (s->dfd >= 0) close(s->dfd);
+    s->used = false;
+    unsigned k = 0;
+    for (unsigned j = 0; j < rd->n_order; j++)
+        if (rd->order[j] != (unsigned)h) rd->order[k++] = rd->order[j];
+    rd->n_order = k;
+    fill(rd);
+}
+
+int omsig_io_uring_available(void)
+{
+    struct io_uring ring;
+    if (io_uring_queue_init(2, &ring, 0) < 0) return 0;
+    io_uring_queue_exit(&ring);
+    return 1;
+}
+
+#else /* no liburing at build time */
+
+static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
+{
+    (void)cfg;
+    *err = -ENOSYS;
+    return NULL;
+}
+static void ur_destroy(omsig_reader *rd) { (void)rd; }
+static int ur_room(const omsig_reader *rd) { return (void)rd, 0; }
+static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject)
+{
+    return (void)rd, (void)fd, (void)off, (void)len, (void)inject, -ENOSYS;
+}
+static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
+{
+    return (void)rd, (void)h, (void)p, -ENOSYS;
+}
+static void ur_release(omsig_reader *rd, int h) { (void)rd, (void)h; }
+static void ur_remove(omsig_reader *rd, int h) { (void)rd, (void)h; }
+int omsig_io_uring_available(void) { return 0; }
+
+#endif
+
+const omsig_reader_ops omsig_reader_uring = {
+    .name = "io_uring",
+    .create = ur_create,
+    .destroy = ur_destroy,
+    .room = ur_room,
+    .add = ur_add,
+    .next = ur_next,
+    .release = ur_release,
+    .remove = ur_remove,
+};

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The readers: sizes that straddle page and slot boundaries, io_uring and pread giving the same
+# digests (files, shards at unaligned offsets, blake2b, a ring of two slots), O_DIRECT on
+# uncached files, the fallback when io_uring is missing, injected read errors and a file
+# truncated while it is read.
+set -u
+OMSIG=$(realpath "$1")
+cd "$(dirname "$0")/../.." || exit 1
+P=$PWD/testdata/pki
+pass=0 fail=0
+tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/omsig-reader.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+run() { # name want pattern cmd...
+    local name=$1 want=$2 pat=$3
+    shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    local rc=$?
+    if [ "$rc" = "$want" ] && { [ -z "$pat" ] || cat "$tmp/out" "$tmp/err" | grep -qE -- "$pat"; }; then
+        ok "$name"
+    else
+        bad "$name (exit $rc, want $want): $(head -c 300 "$tmp/err")"
+    fi
+}
+
+M=$tmp/model
+mkdir -p "$M/d"
+slot=$((1 << 20))
+i=0
+for n in 0 1 4095 4096 4097 $((slot - 1)) $slot $((slot + 1)) $((3 * slot + 123)) $((9 * slot)) $((9 * slot + 4097)); do
+    head -c "$n" /dev/urandom >"$M/d/f$i-$n.bin"
+    i=$((i + 1))
+done
+# drop the larger files from the page cache so the io_uring reader takes its O_DIRECT path
+python3 - "$M/d" <<'PY'
+import os, sys
+for name in os.listdir(sys.argv[1]):
+    fd = os.open(os.path.join(sys.argv[1], name), os.O_RDONLY)
+    os.fsync(fd)
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    os.close(fd)
+PY
+ref=$("$OMSIG" digest "$M" --io pread --threads 1)
+for io in uring pread auto; do
+    for extra in "" "--threads 1" "--buffer-size 1M" "--threads 2 --buffer-size 2M"; do
+        # shellcheck disable=SC2086
+        run "digest --io $io $extra" 0 "^$ref\$" "$OMSIG" digest "$M" --io $io $extra
+    done
+    for shape in "--shard-size 4097" "--shard-size 1M" "--hash blake2b" "--hash blake2b --shard-size 5000"; do
+        # shellcheck disable=SC2086
+        want=$("$OMSIG" digest "$M" --io pread $shape)
+        # shellcheck disable=SC2086
+        run "digest --io $io $shape" 0 "^$want\$" "$OMSIG" digest "$M" --io $io $shape
+    done
+done
+# the bytes really are the files' bytes: compare with sha256sum of one file
+one=$M/d/f9-$((9 * slot)).bin
+cp -a "$one" "$tmp/one.bin"
+want=$(sha256sum "$tmp/one.bin" | cut -d' ' -f1)
+got=$(python3 -c "import hashlib,sys; print(hashlib.sha256(bytes.fromhex('$want')).hexdigest())")
+run "single file root = sha256(sha256(file)) with io_uring" 0 "^sha256:$got\$" "$OMSIG" digest "$tmp/one.bin" --io uring
+
+"$OMSIG" sign key "$M" --signature "$tmp/m.sig" --private_key "$P/p256.key.pem" >/dev/null
+for io in uring pread; do
+    run "verify --io $io" 0 'succeeded' "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem" --io $io
+    run "injected EIO --io $io" 1 "Cannot read '.*f3-4096.bin': Input/output error" \
+        env OMSIG_FAULT_READ=5:d/f3-4096.bin "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem" --io $io
+    run "injected EIO in a large file --io $io" 1 "Cannot read '.*f9-9437184.bin': Input/output error" \
+        env OMSIG_FAULT_READ=5:d/f9-9437184.bin "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem" --io $io
+    # truncate a file while omsig waits before reading it
+    cp -a "$M" "$tmp/t-$io"
+    env OMSIG_FAULT_READ=stall:d/f9-9437184.bin "$OMSIG" verify key "$tmp/t-$io" --signature "$tmp/m.sig" \
+        --public_key "$P/p256.pub.pem" --io $io --threads 1 >"$tmp/out" 2>"$tmp/err" &
+    pid=$!
+    sleep 1
+    truncate -s 5000 "$tmp/t-$io/d/f9-9437184.bin"
+    wait $pid
+    rc=$?
+    if [ $rc = 1 ] && grep -qE "File '.*f9-9437184.bin' changed while it was being hashed" "$tmp/err"; then
+        ok "file truncated while read --io $io"
+    else
+        bad "file truncated while read --io $io (exit $rc): $(cat "$tmp/err")"
+    fi
+done
+run "no io_uring: auto falls back" 0 'succeeded' env OMSIG_FAULT_URING=1 "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem"
+run "no io_uring: --io uring says so" 2 'io_uring is not available' env OMSIG_FAULT_URING=1 "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem" --io uring
+run "bad --io" 2 "Invalid value for '--io'" "$OMSIG" digest "$M" --io mmap
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
