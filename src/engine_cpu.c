@@ -16,6 +16,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ typedef struct pool {
     const char *inject_name;   /* test hook: OMSIG_FAULT_READ=<errno|stall>:<resource path> */
     int inject_errno;
     bool inject_stall;
+    size_t max_claim;          /* open streams per worker: bounded by the descriptor limit */
 } pool;
 
 /* A stream a worker has claimed: opened and handed to its reader. */
@@ -112,7 +114,7 @@ static omsig_status hash_claimed(pool *p, omsig_reader *rd, claimed *q, size_t *
     for (;;) {
         if (atomic_load_explicit(&p->stop, memory_order_relaxed)) return OMSIG_E_GENERIC;
         /* keep the reader busy: claim following streams while it has room */
-        while (!*exhausted && *qn < MAX_QUEUE && p->reader->room(rd)) {
+        while (!*exhausted && *qn < p->max_claim && p->reader->room(rd)) {
             const int rc = claim(p, rd, &q[*qn]);
             if (rc < 0) return OMSIG_E_GENERIC;
             if (rc > 0) *exhausted = true;
@@ -205,6 +207,12 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
                               "io_uring is not available here (kernel, seccomp or build); "
                               "use --io pread or --io auto");
     }
+    /* each claimed stream holds a descriptor (two with O_DIRECT): stay well inside the limit */
+    struct rlimit rl;
+    size_t fds = 1024;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) fds = rl.rlim_cur;
+    p->max_claim = fds > 64 + 2 * threads ? (fds - 64) / (2 * threads) : 1;
+    if (p->max_claim > MAX_QUEUE) p->max_claim = MAX_QUEUE;
     const char *f = getenv("OMSIG_FAULT_READ");
     const char *colon = f ? strchr(f, ':') : NULL;
     if (colon) {
