@@ -191,12 +191,22 @@ static unsigned thread_count(const omsig_options *o, size_t n_streams)
  * set up here (old kernel, seccomp: ENOSYS, EPERM) or --io pread says otherwise. */
 static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, pool *p)
 {
+    /* The ring never needs to be larger than the model, and small files need many small
+     * slots rather than a few large ones: the slots are pinned, so their size is memory. */
     const size_t buf = a->opt->buffer_size ? a->opt->buffer_size : OMSIG_DEFAULT_BUFFER;
-    size_t slots = buf / SLOT_BYTES / threads;
+    const omsig_plan *plan = a->plan;
+    const uint64_t avg = plan->n_streams ? plan->total_bytes / plan->n_streams : 0;
+    size_t slot = SLOT_BYTES;
+    while (slot > (16u << 10) && slot / 2 >= avg) slot /= 2;
+    uint64_t want = (plan->total_bytes + slot - 1) / slot / threads;
+    const uint64_t per_worker = (plan->n_streams + threads - 1) / threads;
+    if (want < per_worker) want = per_worker < 128 ? per_worker : 128; /* files in flight */
+    want += 2;
+    size_t slots = buf / slot / threads;
+    if (slots > want) slots = (size_t)want;
     if (slots < 2) slots = 2;
     if (slots > 4096) slots = 4096;
-    p->cfg = (omsig_reader_cfg){.slot_size = SLOT_BYTES, .n_slots = (unsigned)slots,
-                                .try_direct = true};
+    p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true};
     p->reader = &omsig_reader_pread;
     if (a->opt->io != OMSIG_IO_PREAD) {
         /* OMSIG_FAULT_URING (a test hook) stands for a kernel or seccomp without io_uring */

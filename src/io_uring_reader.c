@@ -43,6 +43,7 @@ typedef struct slot {
     size_t want;      /* bytes of the stream this slot holds */
     size_t got;       /* bytes read so far */
     int res;          /* -errno once a read failed */
+    int next;         /* the stream's following slot, in file order, or -1 */
 } slot;
 
 typedef struct stream {
@@ -53,6 +54,7 @@ typedef struct stream {
     unsigned inflight;
     int inject;
     int held;         /* slot index given out by next(), or -1 */
+    int head, tail;   /* the stream's slots in file order */
 } stream;
 
 struct omsig_reader {
@@ -63,6 +65,11 @@ struct omsig_reader {
     bool fixed;
     bool try_direct;
     slot *slots;
+    unsigned *free_slots; /* a stack of free slot indices */
+    unsigned n_free;
+    unsigned first_unsubmitted; /* index into order[] of the first stream with reads to queue */
+    unsigned pending;           /* reads queued but not yet submitted */
+    uint64_t pending_bytes;
     stream streams[MAX_STREAMS];
     unsigned order[MAX_STREAMS]; /* streams in the order they were added */
     unsigned n_order;
@@ -80,8 +87,11 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
     rd->try_direct = cfg->try_direct;
     rd->mem_len = rd->slot_size * rd->n_slots;
     rd->slots = calloc(rd->n_slots, sizeof *rd->slots);
+    rd->free_slots = calloc(rd->n_slots, sizeof *rd->free_slots);
+    if (rd->free_slots)
+        for (unsigned i = 0; i < rd->n_slots; i++) rd->free_slots[rd->n_free++] = rd->n_slots - 1 - i;
     rd->mem = mmap(NULL, rd->mem_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (!rd->slots || rd->mem == MAP_FAILED) {
+    if (!rd->slots || !rd->free_slots || rd->mem == MAP_FAILED) {
         *err = -ENOMEM;
         goto fail;
     }
@@ -96,6 +106,7 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
 fail:
     if (rd->mem && rd->mem != MAP_FAILED) munmap(rd->mem, rd->mem_len);
     free(rd->slots);
+    free(rd->free_slots);
     free(rd);
     return NULL;
 }
@@ -106,19 +117,19 @@ static void ur_destroy(omsig_reader *rd)
     io_uring_queue_exit(&rd->ring);
     munmap(rd->mem, rd->mem_len);
     free(rd->slots);
+    free(rd->free_slots);
     free(rd);
 }
 
-static int free_slot(const omsig_reader *rd)
+static void put_free(omsig_reader *rd, unsigned i)
 {
-    for (unsigned i = 0; i < rd->n_slots; i++)
-        if (rd->slots[i].state == SLOT_FREE) return (int)i;
-    return -1;
+    rd->slots[i].state = SLOT_FREE;
+    rd->free_slots[rd->n_free++] = i;
 }
 
 static bool has_unsubmitted(const omsig_reader *rd)
 {
-    for (unsigned i = 0; i < rd->n_order; i++) {
+    for (unsigned i = rd->first_unsubmitted; i < rd->n_order; i++) {
         const stream *s = &rd->streams[rd->order[i]];
         if (s->submit_off < s->end) return true;
     }
@@ -127,7 +138,7 @@ static bool has_unsubmitted(const omsig_reader *rd)
 
 static int ur_room(const omsig_reader *rd)
 {
-    return rd->n_order < MAX_STREAMS && !has_unsubmitted(rd) && free_slot(rd) >= 0;
+    return rd->n_order < MAX_STREAMS && rd->n_free > 0 && !has_unsubmitted(rd);
 }
 
 /* Queues the read of slot i's remaining bytes. */
@@ -150,29 +161,45 @@ static void queue_read(omsig_reader *rd, unsigned i)
         io_uring_prep_read(sqe, fd, buf, (unsigned)len, sl->off + sl->got);
     io_uring_sqe_set_data64(sqe, i);
     sl->state = SLOT_INFLIGHT;
+    rd->pending++;
+    rd->pending_bytes += len;
+}
+
+/* Submits what is queued.  Small reads wait until the worker needs data (one system call for
+ * many small files); large ones go at once so the device works while the worker hashes. */
+static void submit(omsig_reader *rd, bool now)
+{
+    if (rd->pending == 0 || (!now && rd->pending_bytes < (256u << 10))) return;
+    io_uring_submit(&rd->ring);
+    rd->pending = 0;
+    rd->pending_bytes = 0;
 }
 
 /* Gives every free slot a read, streams in the order they were added. */
 static void fill(omsig_reader *rd)
 {
-    bool queued = false;
-    for (unsigned k = 0; k < rd->n_order; k++) {
-        stream *s = &rd->streams[rd->order[k]];
+    for (; rd->first_unsubmitted < rd->n_order; rd->first_unsubmitted++) {
+        const unsigned h = rd->order[rd->first_unsubmitted];
+        stream *s = &rd->streams[h];
         while (s->submit_off < s->end) {
-            const int i = free_slot(rd);
-            if (i < 0) goto out;
+            if (rd->n_free == 0) goto out;
+            const unsigned i = rd->free_slots[--rd->n_free];
             slot *sl = &rd->slots[i];
             const uint64_t left = s->end - s->submit_off;
-            *sl = (slot){.stream = (int)rd->order[k], .off = s->submit_off,
+            *sl = (slot){.stream = (int)h, .off = s->submit_off, .next = -1,
                          .want = left < rd->slot_size ? (size_t)left : rd->slot_size};
+            if (s->tail >= 0)
+                rd->slots[s->tail].next = (int)i;
+            else
+                s->head = (int)i;
+            s->tail = (int)i;
             s->submit_off += sl->want;
             s->inflight++;
-            queue_read(rd, (unsigned)i);
-            queued = true;
+            queue_read(rd, i);
         }
     }
 out:
-    if (queued) io_uring_submit(&rd->ring);
+    submit(rd, false);
 }
 
 static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
@@ -188,14 +215,14 @@ static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
     }
     if (res == -EAGAIN || res == -EINTR) {
         queue_read(rd, i);
-        io_uring_submit(&rd->ring);
+        submit(rd, true);
         return;
     }
     if (res == -EINVAL && s->dfd >= 0) { /* O_DIRECT refused: buffered from here on */
         close(s->dfd);
         s->dfd = -1;
         queue_read(rd, i);
-        io_uring_submit(&rd->ring);
+        submit(rd, true);
         return;
     }
     if (res < 0) {
@@ -207,7 +234,7 @@ static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
         if (sl->got > sl->want) sl->got = sl->want; /* a rounded-up direct tail of a grown file */
         if (sl->got < sl->want) { /* short read: ask for the rest */
             queue_read(rd, i);
-            io_uring_submit(&rd->ring);
+            submit(rd, true);
             return;
         }
     }
@@ -218,6 +245,12 @@ static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
 static int reap(omsig_reader *rd, bool wait)
 {
     struct io_uring_cqe *cqe = NULL;
+    if (wait && rd->pending) { /* submit and wait in one call */
+        const int s = io_uring_submit_and_wait(&rd->ring, 1);
+        rd->pending = 0;
+        rd->pending_bytes = 0;
+        if (s < 0 && s != -EINTR && s != -EAGAIN && s != -EBUSY) return s;
+    }
     int rc = wait ? io_uring_wait_cqe(&rd->ring, &cqe) : io_uring_peek_cqe(&rd->ring, &cqe);
     if (rc == -EINTR) return 0;
     if (rc < 0) return wait ? rc : 0;
@@ -258,7 +291,7 @@ static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inje
     while (rd->streams[h].used) h++;
     stream *s = &rd->streams[h];
     *s = (stream){.used = true, .fd = fd, .dfd = -1, .submit_off = off, .consume_off = off,
-                  .end = off + len, .inject = inject, .held = -1};
+                  .end = off + len, .inject = inject, .held = -1, .head = -1, .tail = -1};
     if (rd->try_direct) s->dfd = direct_fd(fd, off, len);
     if (s->dfd < 0 && len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
     rd->order[rd->n_order++] = h;
@@ -271,14 +304,13 @@ static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
     stream *s = &rd->streams[h];
     if (s->consume_off >= s->end) return 0;
     for (;;) {
-        for (unsigned i = 0; i < rd->n_slots; i++) {
-            slot *sl = &rd->slots[i];
-            if (sl->state != SLOT_READY || sl->stream != h || sl->off != s->consume_off) continue;
+        if (s->head >= 0 && rd->slots[s->head].state == SLOT_READY) {
+            slot *sl = &rd->slots[s->head];
             if (sl->res < 0) return sl->res;
             sl->state = SLOT_HELD;
-            s->held = (int)i;
+            s->held = s->head;
             s->consume_off += sl->want;
-            *p = rd->mem + (size_t)i * rd->slot_size;
+            *p = rd->mem + (size_t)s->head * rd->slot_size;
             return (ssize_t)sl->want;
         }
         fill(rd);
@@ -290,7 +322,12 @@ static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
 static void ur_release(omsig_reader *rd, int h)
 {
     stream *s = &rd->streams[h];
-    if (s->held >= 0) rd->slots[s->held].state = SLOT_FREE;
+    if (s->held >= 0) {
+        const unsigned i = (unsigned)s->held;
+        s->head = rd->slots[i].next;
+        if (s->head < 0) s->tail = -1;
+        put_free(rd, i);
+    }
     s->held = -1;
     reap(rd, false);
     fill(rd);
@@ -302,15 +339,21 @@ static void ur_remove(omsig_reader *rd, int h)
     s->submit_off = s->end; /* no new reads */
     while (s->inflight > 0)
         if (reap(rd, true) < 0) break;
-    for (unsigned i = 0; i < rd->n_slots; i++)
-        if (rd->slots[i].state != SLOT_FREE && rd->slots[i].stream == h &&
-            rd->slots[i].state != SLOT_INFLIGHT)
-            rd->slots[i].state = SLOT_FREE;
+    for (int i = s->head; i >= 0;) {
+        const int nx = rd->slots[i].next;
+        put_free(rd, (unsigned)i);
+        i = nx;
+    }
     if (s->dfd >= 0) close(s->dfd);
     s->used = false;
     unsigned k = 0;
-    for (unsigned j = 0; j < rd->n_order; j++)
-        if (rd->order[j] != (unsigned)h) rd->order[k++] = rd->order[j];
+    for (unsigned j = 0; j < rd->n_order; j++) {
+        if (rd->order[j] == (unsigned)h) {
+            if (j < rd->first_unsubmitted) rd->first_unsubmitted--;
+            continue;
+        }
+        rd->order[k++] = rd->order[j];
+    }
     rd->n_order = k;
     fill(rd);
 }
