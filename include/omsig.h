@@ -149,6 +149,8 @@ typedef struct omsig_options {
     unsigned threads;                /* 0: the number of online cores */
     size_t buffer_size;              /* bytes of read buffers in flight; 0: default 256 MiB */
 
+    int read_only;                   /* digest: read every byte, hash nothing (a read-rate probe) */
+
     omsig_progress_fn progress;
     void *progress_user;
 } omsig_options;
@@ -218,6 +220,12 @@ OMSIG_API omsig_status omsig_digest(const omsig_options *opt, omsig_report **rep
 
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0. */
 OMSIG_API int omsig_gpu_available(void);
+
+/**
+ * Measures this machine's single-stream SHA-256 rate in memory, in bytes per second, with the
+ * CPU engine's hash over @p bytes (at least 16 MiB is sensible).  Returns 0 on failure.
+ */
+OMSIG_API double omsig_cpu_sha256_rate(size_t bytes);
 
 /** 1 if io_uring can be set up on this kernel and build, else 0. */
 OMSIG_API int omsig_io_uring_available(void);

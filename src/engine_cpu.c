@@ -124,7 +124,7 @@ static omsig_status hash_claimed(pool *p, omsig_reader *rd, claimed *q, size_t *
         const ssize_t n = p->reader->next(rd, c->h, &chunk);
         if (n < 0) return fail_errno(p, f, (int)-n);
         if (n == 0) break;
-        EVP_DigestUpdate(ctx, chunk, (size_t)n);
+        if (!p->a->opt->read_only) EVP_DigestUpdate(ctx, chunk, (size_t)n);
         p->reader->release(rd, c->h);
         atomic_fetch_add_explicit(&p->bytes_done, (uint64_t)n, memory_order_relaxed);
     }
@@ -307,4 +307,27 @@ omsig_status omsig_engine_run(const omsig_engine_args *a)
     }
     a->rep->engine = "cpu";
     return omsig_engine_cpu_run(a);
+}
+
+double omsig_cpu_sha256_rate(size_t bytes)
+{
+    if (bytes < (1u << 20)) bytes = 1u << 20;
+    uint8_t *buf = malloc(bytes);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    double best = 0;
+    if (buf && ctx) {
+        memset(buf, 0xa5, bytes);
+        uint8_t md[32];
+        for (int run = 0; run < 3; run++) {
+            const double t0 = omsig_now();
+            EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+            EVP_DigestUpdate(ctx, buf, bytes);
+            EVP_DigestFinal_ex(ctx, md, NULL);
+            const double dt = omsig_now() - t0;
+            if (dt > 0 && (double)bytes / dt > best) best = (double)bytes / dt;
+        }
+    }
+    free(buf);
+    EVP_MD_CTX_free(ctx);
+    return best;
 }

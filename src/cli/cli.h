@@ -10,7 +10,7 @@
 
 enum { OMSIGCLI_EXIT_OK = 0, OMSIGCLI_EXIT_FAIL = 1, OMSIGCLI_EXIT_USAGE = 2 };
 
-typedef enum { CMD_NONE, CMD_VERIFY, CMD_SIGN, CMD_DIGEST } omsigcli_command;
+typedef enum { CMD_NONE, CMD_VERIFY, CMD_SIGN, CMD_DIGEST, CMD_BENCH } omsigcli_command;
 
 typedef struct omsigcli_args {
     omsigcli_command command;
@@ -36,5 +36,6 @@ void omsigcli_progress(void *user, uint64_t done, uint64_t total);
 void omsigcli_progress_end(void);
 
 int omsigcli_main(int argc, char **argv);
+int omsigcli_bench(const omsigcli_args *a);
 
 #endif

@@ -11,8 +11,8 @@
 #include <string.h>
 
 enum {
-    VK = 1 << 0, VC = 1 << 1, VS = 1 << 2, SK = 1 << 3, SC = 1 << 4, DG = 1 << 5,
-    VERIFY = VK | VC | VS, SIGN = SK | SC, WALK = VERIFY | SIGN | DG, HASHING = WALK
+    VK = 1 << 0, VC = 1 << 1, VS = 1 << 2, SK = 1 << 3, SC = 1 << 4, DG = 1 << 5, BN = 1 << 6,
+    VERIFY = VK | VC | VS, SIGN = SK | SC, WALK = VERIFY | SIGN | DG | BN, HASHING = WALK
 };
 
 typedef enum { T_FLAG, T_VALUE, T_MULTI } opt_type;
@@ -55,8 +55,8 @@ static const opt_def k_opts[] = {
     {"allow-symlinks", O_SYMLINKS, T_FLAG, WALK, NULL, "Follow symlinks to files (hashed under the link's name)."},
     {"ignore-unsigned-files", O_UNSIGNED, T_FLAG, VERIFY, NULL, "Hash only the files the signature lists."},
     {"no-ignore-unsigned-files", O_NO_UNSIGNED, T_FLAG, VERIFY, NULL, "Report files the signature does not list (default)."},
-    {"shard-size", O_SHARD, T_VALUE, SIGN | DG, "N[K|M|G]", "Hash fixed-size shards of N bytes (a shards manifest)."},
-    {"hash", O_HASH, T_VALUE, SIGN | DG, "sha256|blake2b", "Content hash (default sha256)."},
+    {"shard-size", O_SHARD, T_VALUE, SIGN | DG | BN, "N[K|M|G]", "Hash fixed-size shards of N bytes (a shards manifest)."},
+    {"hash", O_HASH, T_VALUE, SIGN | DG | BN, "sha256|blake2b", "Content hash (default sha256)."},
     {"hasher", O_HASHER, T_VALUE, HASHING, "auto|cpu|gpu|hybrid", "Hashing engine (default auto)."},
     {"io", O_IO, T_VALUE, HASHING, "auto|uring|pread", "How files are read (default auto)."},
     {"threads", O_THREADS, T_VALUE, HASHING, "N", "CPU hashing threads (default: online cores)."},
@@ -78,6 +78,7 @@ static void print_top_help(void)
          "  verify key|certificate MODEL_PATH --signature SIG ...   check a model against a signature\n"
          "  sign key|certificate MODEL_PATH ...                    sign a model\n"
          "  digest MODEL_PATH                                      print the model's root digest\n"
+         "  bench MODEL_PATH                                       CPU against GPU against the bounds, on your model\n"
          "\n"
          "Exit status: 0 success, 1 verification or signing failed, 2 usage error.\n"
          "Run 'omsig verify key --help' (and so on) for each command's options.");
@@ -86,6 +87,7 @@ static void print_top_help(void)
 static unsigned cmd_bit(omsigcli_command c, const char *m)
 {
     if (c == CMD_DIGEST) return DG;
+    if (c == CMD_BENCH) return BN;
     const bool k = strcmp(m, "key") == 0, ce = strcmp(m, "certificate") == 0;
     if (c == CMD_VERIFY) return k ? VK : ce ? VC : VS;
     return k ? SK : SC;
@@ -95,6 +97,7 @@ static void print_cmd_help(const omsigcli_args *a, unsigned bit)
 {
     printf("Usage: %s [OPTIONS] MODEL_PATH\n\n", a->prog);
     if (bit == DG) puts("  Hash the model as signing would and print sha256:<root digest>.\n");
+    else if (bit == BN) puts("  Hash the model with each available engine and compare with the bounds measured now.\n");
     else if (bit & VERIFY) puts("  Verify MODEL_PATH (a directory or a single file) against a signature.\n");
     else puts("  Sign MODEL_PATH (a directory or a single file) and write the bundle atomically.\n");
     puts("Options:");
@@ -250,9 +253,9 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
                                         "keyless Sigstore signing needs an identity provider "
                                         "online and is not offered.");
         }
-    } else if (strcmp(argv[1], "digest") == 0) {
-        a->command = CMD_DIGEST;
-        snprintf(g_prog, sizeof g_prog, "omsig digest");
+    } else if (strcmp(argv[1], "digest") == 0 || strcmp(argv[1], "bench") == 0) {
+        a->command = argv[1][0] == 'd' ? CMD_DIGEST : CMD_BENCH;
+        snprintf(g_prog, sizeof g_prog, "omsig %s", argv[1]);
     } else {
         fprintf(stderr, "Usage: omsig [OPTIONS] COMMAND [ARGS]...\nTry 'omsig --help' for "
                         "help.\n\nError: No such command '%s'.\n", argv[1]);

@@ -14,6 +14,11 @@ int omsigcli_main(int argc, char **argv)
         omsigcli_args_free(&a);
         return rc;
     }
+    if (a.command == CMD_BENCH) {
+        const int brc = omsigcli_bench(&a);
+        omsigcli_args_free(&a);
+        return brc;
+    }
     if (!a.quiet && !a.json && isatty(STDERR_FILENO)) a.opt.progress = omsigcli_progress;
 
     omsig_report *rep = NULL;

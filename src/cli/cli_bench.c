@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli_bench.c - `omsig bench MODEL`: hashes a user's model with each available engine and
+ * prints what the hardware does against the bounds measured on the spot: the single-core
+ * SHA-256 rate times the cores that can be busy, and the rate at which the same files read.
+ */
+#include "cli.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct result {
+    const char *engine;
+    omsig_status st;
+    double seconds;
+    uint64_t bytes, files;
+    char root[65];
+    char message[256];
+} result;
+
+static result run(const omsigcli_args *a, omsig_hasher h, const char *name, int read_only)
+{
+    omsig_options o = a->opt;
+    o.hasher = h;
+    o.read_only = read_only;
+    o.progress = NULL;
+    omsig_report *rep = NULL;
+    result r = {.engine = name};
+    r.st = omsig_digest(&o, &rep);
+    r.seconds = omsig_report_hash_seconds(rep);
+    r.bytes = omsig_report_bytes(rep);
+    r.files = omsig_report_files(rep);
+    snprintf(r.root, sizeof r.root, "%s", omsig_report_root_digest(rep));
+    snprintf(r.message, sizeof r.message, "%s", omsig_report_message(rep));
+    omsig_report_free(rep);
+    return r;
+}
+
+int omsigcli_bench(const omsigcli_args *a)
+{
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+    const double rate1 = omsig_cpu_sha256_rate(64u << 20);
+    /* the read rate: the better of two passes that read every byte and hash none */
+    result rd = run(a, OMSIG_HASHER_CPU, "read only", 1);
+    double read_rate = 0;
+    for (int pass = 0; pass < 2 && rd.st == OMSIG_OK; pass++) {
+        if (pass) rd = run(a, OMSIG_HASHER_CPU, "read only", 1);
+        if (rd.seconds > 0 && (double)rd.bytes / rd.seconds > read_rate)
+            read_rate = (double)rd.bytes / rd.seconds;
+    }
+    if (rd.st != OMSIG_OK) {
+        fprintf(stderr, "Benchmark failed with error: %s\n", rd.message);
+        return OMSIGCLI_EXIT_FAIL;
+    }
+    const long busy = (uint64_t)cores < rd.files ? cores : (long)(rd.files ? rd.files : 1);
+    const double hash_bound = rate1 * (double)busy;
+    const double bound = read_rate > 0 && read_rate < hash_bound ? read_rate : hash_bound;
+
+    struct { omsig_hasher h; const char *name; } eng[3];
+    int n = 0;
+    if (a->opt.hasher == OMSIG_HASHER_AUTO) {
+        eng[n++] = (typeof(eng[0])){OMSIG_HASHER_CPU, "cpu"};
+        if (omsig_gpu_available()) {
+            eng[n++] = (typeof(eng[0])){OMSIG_HASHER_GPU, "gpu"};
+            eng[n++] = (typeof(eng[0])){OMSIG_HASHER_HYBRID, "hybrid"};
+        }
+    } else {
+        static const char *names[] = {"auto", "cpu", "gpu", "hybrid"};
+        eng[n++] = (typeof(eng[0])){a->opt.hasher, names[a->opt.hasher]};
+    }
+    result res[3];
+    for (int i = 0; i < n; i++) res[i] = run(a, eng[i].h, eng[i].name, 0);
+
+    if (a->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "model", a->opt.model_path);
+        cJSON_AddNumberToObject(j, "bytes", (double)rd.bytes);
+        cJSON_AddNumberToObject(j, "streams", (double)rd.files);
+        cJSON_AddNumberToObject(j, "cores", (double)cores);
+        cJSON_AddNumberToObject(j, "single_core_gbps", rate1 / 1e9);
+        cJSON_AddNumberToObject(j, "hash_bound_gbps", hash_bound / 1e9);
+        cJSON_AddNumberToObject(j, "read_gbps", read_rate / 1e9);
+        cJSON *arr = cJSON_AddArrayToObject(j, "engines");
+        for (int i = 0; i < n; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddStringToObject(e, "engine", res[i].engine);
+            cJSON_AddBoolToObject(e, "ok", res[i].st == OMSIG_OK);
+            if (res[i].st != OMSIG_OK) cJSON_AddStringToObject(e, "error", res[i].message);
+            else {
+                const double g = (double)res[i].bytes / res[i].seconds;
+                cJSON_AddNumberToObject(e, "seconds", res[i].seconds);
+                cJSON_AddNumberToObject(e, "gbps", g / 1e9);
+                cJSON_AddNumberToObject(e, "ratio_to_bound", g / bound);
+                cJSON_AddStringToObject(e, "root_digest", res[i].root);
+            }
+            cJSON_AddItemToArray(arr, e);
+        }
+        char *s = cJSON_Print(j);
+        puts(s ? s : "{}");
+        free(s);
+        cJSON_Delete(j);
+    } else {
+        printf("model %s: %.3f GB in %llu streams; %ld cores\n", a->opt.model_path,
+               (double)rd.bytes / 1e9, (unsigned long long)rd.files, cores);
+        printf("bounds: SHA-256 %.2f GB/s per core x %ld = %.2f GB/s; reading the files %.2f GB/s\n",
+               rate1 / 1e9, busy, hash_bound / 1e9, read_rate / 1e9);
+        printf("%-8s %9s %8s %14s\n", "engine", "seconds", "GB/s", "of the bound");
+        for (int i = 0; i < n; i++) {
+            if (res[i].st != OMSIG_OK) {
+                printf("%-8s failed: %s\n", res[i].engine, res[i].message);
+                continue;
+            }
+            const double g = (double)res[i].bytes / res[i].seconds;
+            printf("%-8s %9.3f %8.3f %13.0f%%\n", res[i].engine, res[i].seconds, g / 1e9, 100 * g / bound);
+        }
+    }
+    for (int i = 0; i < n; i++)
+        if (res[i].st != OMSIG_OK) return OMSIGCLI_EXIT_FAIL;
+    return OMSIGCLI_EXIT_OK;
+}
