@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "omsig_internal.h"
+#include "sha256_x86.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -38,13 +39,18 @@ typedef struct pool {
     int inject_errno;
     bool inject_stall;
     size_t max_claim;          /* open streams per worker: bounded by the descriptor limit */
+    bool lanes_x86;            /* SHA-256 through the interleaved x86 backend */
 } pool;
 
-/* A stream a worker has claimed: opened and handed to its reader. */
+/* A stream a worker has claimed: opened, handed to its reader, and (once it is one of the
+ * worker's lanes) being hashed. */
 typedef struct claimed {
     omsig_stream *s;
     int fd;
     int h;
+    EVP_MD_CTX *ctx;          /* OpenSSL path; NULL until the stream becomes a lane */
+    omsig_sha256_lane lane;   /* interleaved SHA-256 path */
+    bool started;
 } claimed;
 
 static omsig_status fail_file(pool *p, omsig_status st, const omsig_file *f, const char *what)
@@ -80,6 +86,7 @@ static int claim(pool *p, omsig_reader *rd, claimed *c)
     const omsig_plan *plan = p->a->plan;
     const size_t i = atomic_fetch_add(&p->next, 1);
     if (i >= plan->n_streams) return 1;
+    memset(c, 0, sizeof *c);
     c->s = &plan->streams[plan->order[i]];
     c->fd = omsig_model_open_file(p->a->model, c->s->file);
     if (c->fd < 0) {
@@ -98,43 +105,118 @@ static int claim(pool *p, omsig_reader *rd, claimed *c)
     return 0;
 }
 
-static void unclaim(pool *p, omsig_reader *rd, claimed *c)
+typedef struct worker_state {
+    omsig_reader *rd;
+    claimed *q;               /* claimed streams; the first `active` are the lanes */
+    size_t qn;
+    bool exhausted;
+    EVP_MD_CTX *spare[4];     /* OpenSSL contexts reused from stream to stream */
+    unsigned n_spare;
+} worker_state;
+
+static bool use_lanes(const pool *p, const claimed *c)
 {
-    p->reader->remove(rd, c->h);
-    close(c->fd);
+    return p->lanes_x86 && c->s->hash == OMSIG_HASH_SHA256;
 }
 
-static omsig_status hash_claimed(pool *p, omsig_reader *rd, claimed *q, size_t *qn,
-                                 bool *exhausted, EVP_MD_CTX *ctx)
+static omsig_status start_lane(pool *p, worker_state *w, claimed *c)
 {
-    claimed *c = &q[0];
-    const omsig_file *f = c->s->file;
-    if (EVP_DigestInit_ex(ctx, p->md[c->s->hash == OMSIG_HASH_BLAKE2B], NULL) != 1)
-        return fail_file(p, OMSIG_E_GENERIC, f, ": the hash cannot be initialised");
-    for (;;) {
-        if (atomic_load_explicit(&p->stop, memory_order_relaxed)) return OMSIG_E_GENERIC;
-        /* keep the reader busy: claim following streams while it has room */
-        while (!*exhausted && *qn < p->max_claim && p->reader->room(rd)) {
-            const int rc = claim(p, rd, &q[*qn]);
-            if (rc < 0) return OMSIG_E_GENERIC;
-            if (rc > 0) *exhausted = true;
-            else (*qn)++;
-        }
-        const uint8_t *chunk = NULL;
-        const ssize_t n = p->reader->next(rd, c->h, &chunk);
-        if (n < 0) return fail_errno(p, f, (int)-n);
-        if (n == 0) break;
-        if (!p->a->opt->read_only) EVP_DigestUpdate(ctx, chunk, (size_t)n);
-        p->reader->release(rd, c->h);
-        atomic_fetch_add_explicit(&p->bytes_done, (uint64_t)n, memory_order_relaxed);
+    c->started = true;
+    if (use_lanes(p, c)) {
+        omsig_sha256_lane_init(&c->lane);
+        return OMSIG_OK;
     }
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx, c->s->digest, &len);
-    struct stat sb;
-    if (fstat(c->fd, &sb) != 0 || (uint64_t)sb.st_size != f->size ||
-        sb.st_mtim.tv_sec != f->mtime_sec || sb.st_mtim.tv_nsec != f->mtime_nsec)
-        return fail_file(p, OMSIG_E_FILE_CHANGED, f,
-                         " changed while it was being hashed (size or modification time differs)");
+    c->ctx = w->n_spare ? w->spare[--w->n_spare] : EVP_MD_CTX_new();
+    if (!c->ctx || EVP_DigestInit_ex(c->ctx, p->md[c->s->hash == OMSIG_HASH_BLAKE2B], NULL) != 1)
+        return fail_file(p, OMSIG_E_GENERIC, c->s->file, ": the hash cannot be initialised");
+    return OMSIG_OK;
+}
+
+/* Ends q[i]: digest, the unchanged-file check, and the stream leaves the worker. */
+static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
+{
+    claimed *c = &w->q[i];
+    omsig_status st = OMSIG_OK;
+    if (ok) {
+        if (c->ctx) {
+            unsigned int len = 0;
+            EVP_DigestFinal_ex(c->ctx, c->s->digest, &len);
+        } else {
+            omsig_sha256_lane_final(&c->lane, c->s->digest);
+        }
+        const omsig_file *f = c->s->file;
+        struct stat sb;
+        if (fstat(c->fd, &sb) != 0 || (uint64_t)sb.st_size != f->size ||
+            sb.st_mtim.tv_sec != f->mtime_sec || sb.st_mtim.tv_nsec != f->mtime_nsec)
+            st = fail_file(p, OMSIG_E_FILE_CHANGED, f,
+                           " changed while it was being hashed (size or modification time differs)");
+    }
+    if (c->ctx) {
+        if (w->n_spare < 4)
+            w->spare[w->n_spare++] = c->ctx;
+        else
+            EVP_MD_CTX_free(c->ctx);
+    }
+    p->reader->remove(w->rd, c->h);
+    close(c->fd);
+    memmove(&w->q[i], &w->q[i + 1], (w->qn - i - 1) * sizeof *w->q);
+    w->qn--;
+    return st;
+}
+
+/*
+ * One round: every lane gets its next chunk, the chunks are hashed together (the SHA-256
+ * lanes interleaved on this core, other hashes one after the other), and handed back.  A lane
+ * whose stream ends takes the next claimed stream at once, so the lanes stay full while
+ * streams of different lengths come and go.
+ */
+static omsig_status round_of_lanes(pool *p, worker_state *w)
+{
+    const unsigned k = p->cfg.lanes;
+    /* keep the reader busy: claim following streams while it has room */
+    while (!w->exhausted && w->qn < p->max_claim && p->reader->room(w->rd)) {
+        const int rc = claim(p, w->rd, &w->q[w->qn]);
+        if (rc < 0) return OMSIG_E_GENERIC;
+        if (rc > 0)
+            w->exhausted = true;
+        else
+            w->qn++;
+    }
+    const uint8_t *data[4];
+    size_t len[4];
+    omsig_sha256_lane *lanes[4];
+    const uint8_t *ldata[4];
+    size_t llen[4];
+    unsigned n_lane = 0, active = 0;
+    size_t i = 0;
+    while (i < w->qn && active < k) {
+        claimed *c = &w->q[i];
+        if (!c->started) OMSIG_FORWARD_IF_ERROR(start_lane(p, w, c));
+        const ssize_t n = p->reader->next(w->rd, c->h, &data[active]);
+        if (n == -EAGAIN && active > 0) break; /* hash and release what is held first */
+        if (n < 0) return fail_errno(p, c->s->file, (int)-n);
+        if (n == 0) { /* this stream is done; the next claimed one moves up */
+            OMSIG_FORWARD_IF_ERROR(finish_lane(p, w, i, true));
+            continue;
+        }
+        len[active] = (size_t)n;
+        if (c->ctx) {
+            if (!p->a->opt->read_only) EVP_DigestUpdate(c->ctx, data[active], len[active]);
+        } else {
+            lanes[n_lane] = &c->lane;
+            ldata[n_lane] = data[active];
+            llen[n_lane++] = len[active];
+        }
+        active++;
+        i++;
+    }
+    if (n_lane && !p->a->opt->read_only) omsig_sha256_lanes_update(lanes, ldata, llen, n_lane);
+    uint64_t bytes = 0;
+    for (unsigned j = 0; j < active; j++) {
+        p->reader->release(w->rd, w->q[j].h);
+        bytes += len[j];
+    }
+    atomic_fetch_add_explicit(&p->bytes_done, bytes, memory_order_relaxed);
     return OMSIG_OK;
 }
 
@@ -142,35 +224,33 @@ static void *worker(void *arg)
 {
     pool *p = arg;
     int err = 0;
-    omsig_reader *rd = p->reader->create(&p->cfg, &err);
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    claimed *q = calloc(MAX_QUEUE, sizeof *q);
-    size_t qn = 0;
-    bool exhausted = false;
-    if (!rd || !ctx || !q) {
+    worker_state w = {0};
+    w.rd = p->reader->create(&p->cfg, &err);
+    w.q = calloc(p->max_claim + 1, sizeof *w.q);
+    if (!w.rd || !w.q) {
         pthread_mutex_lock(&p->mu);
         omsig_fail(p->a->rep, OMSIG_E_NOMEM, "cannot set up the %s reader: %s", p->reader->name,
                    strerror(err ? -err : ENOMEM));
         pthread_mutex_unlock(&p->mu);
         atomic_store(&p->stop, 1);
     }
-    while (rd && ctx && q && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
-        if (qn == 0) {
-            if (exhausted) break;
-            const int rc = claim(p, rd, &q[0]);
-            if (rc != 0) break;
-            qn = 1;
+    while (w.rd && w.q && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        if (w.qn == 0) {
+            if (w.exhausted) break;
+            const int rc = claim(p, w.rd, &w.q[0]);
+            if (rc < 0) break;
+            if (rc > 0) {
+                w.exhausted = true;
+                break;
+            }
+            w.qn = 1;
         }
-        const omsig_status st = hash_claimed(p, rd, q, &qn, &exhausted, ctx);
-        unclaim(p, rd, &q[0]);
-        memmove(q, q + 1, (qn - 1) * sizeof *q);
-        qn--;
-        if (st != OMSIG_OK) break;
+        if (round_of_lanes(p, &w) != OMSIG_OK) break;
     }
-    for (size_t i = 0; i < qn; i++) unclaim(p, rd, &q[i]);
-    free(q);
-    if (rd) p->reader->destroy(rd);
-    EVP_MD_CTX_free(ctx);
+    while (w.qn) finish_lane(p, &w, w.qn - 1, false);
+    free(w.q);
+    for (unsigned i = 0; i < w.n_spare; i++) EVP_MD_CTX_free(w.spare[i]);
+    if (w.rd) p->reader->destroy(w.rd);
     pthread_mutex_lock(&p->mu);
     p->running--;
     pthread_cond_signal(&p->cv);
@@ -206,7 +286,20 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     if (slots > want) slots = (size_t)want;
     if (slots < 2) slots = 2;
     if (slots > 4096) slots = 4096;
-    p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true};
+    /* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
+     * instruction, so two or three interleaved do more work (sha256_x86.c).  With fewer
+     * streams than cores x lanes, lanes shrink so that no core idles while another
+     * interleaves.  OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL,
+     * one stream per core; OMSIG_LANES=1..3 forces the count. */
+    p->lanes_x86 = omsig_sha256_x86_available() != 0;
+    unsigned lanes = p->lanes_x86 ? 3 : 1;
+    const uint64_t per_core = (plan->n_streams + threads - 1) / threads;
+    if (per_core < lanes) lanes = per_core ? (unsigned)per_core : 1;
+    const char *force = getenv("OMSIG_LANES");
+    if (force && atoi(force) >= 1 && atoi(force) <= 3) lanes = (unsigned)atoi(force);
+    if (slots < 2 * lanes) slots = 2 * lanes;
+    p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true,
+                                .lanes = lanes};
     p->reader = &omsig_reader_pread;
     if (a->opt->io != OMSIG_IO_PREAD) {
         /* OMSIG_FAULT_URING (a test hook) stands for a kernel or seccomp without io_uring */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* io_pread_reader.c - the portable reader: one stream at a time, one pread(2) per chunk into
- * one buffer.  Used where io_uring cannot be set up, or with --io pread. */
+/* io_pread_reader.c - the portable reader: a buffer per stream the worker hashes at once, one
+ * pread(2) per chunk.  Used where io_uring cannot be set up, or with --io pread. */
 #include "omsig_internal.h"
 
 #include <errno.h>
@@ -8,69 +8,93 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-struct omsig_reader {
-    uint8_t *buf;
-    size_t size;
+#define MAX_LANES 4
+
+typedef struct pstream {
     bool busy;
     int fd;
     uint64_t off, end;
     int inject;
+    uint8_t *buf;
+} pstream;
+
+struct omsig_reader {
+    size_t size;
+    unsigned lanes;
+    pstream s[MAX_LANES];
 };
 
 static omsig_reader *pr_create(const omsig_reader_cfg *cfg, int *err)
 {
     omsig_reader *rd = calloc(1, sizeof *rd);
-    if (!rd || posix_memalign((void **)&rd->buf, 4096, cfg->slot_size) != 0) {
-        free(rd);
+    if (!rd) {
         *err = -ENOMEM;
         return NULL;
     }
     rd->size = cfg->slot_size;
+    rd->lanes = cfg->lanes < 1 ? 1 : cfg->lanes > MAX_LANES ? MAX_LANES : cfg->lanes;
+    for (unsigned i = 0; i < rd->lanes; i++) {
+        if (posix_memalign((void **)&rd->s[i].buf, 4096, cfg->slot_size) != 0) {
+            for (unsigned j = 0; j < i; j++) free(rd->s[j].buf);
+            free(rd);
+            *err = -ENOMEM;
+            return NULL;
+        }
+    }
     return rd;
 }
 
 static void pr_destroy(omsig_reader *rd)
 {
     if (!rd) return;
-    free(rd->buf);
+    for (unsigned i = 0; i < rd->lanes; i++) free(rd->s[i].buf);
     free(rd);
 }
 
-static int pr_room(const omsig_reader *rd) { return !rd->busy; }
+static int pr_room(const omsig_reader *rd)
+{
+    for (unsigned i = 0; i < rd->lanes; i++)
+        if (!rd->s[i].busy) return 1;
+    return 0;
+}
 
 static int pr_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject)
 {
-    if (rd->busy) return -EBUSY;
-    rd->busy = true;
-    rd->fd = fd;
-    rd->off = off;
-    rd->end = off + len;
-    rd->inject = inject;
-    if (len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
-    return 0;
+    for (unsigned i = 0; i < rd->lanes; i++) {
+        pstream *s = &rd->s[i];
+        if (s->busy) continue;
+        s->busy = true;
+        s->fd = fd;
+        s->off = off;
+        s->end = off + len;
+        s->inject = inject;
+        if (len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
+        return (int)i;
+    }
+    return -EBUSY;
 }
 
 static ssize_t pr_next(omsig_reader *rd, int h, const uint8_t **p)
 {
-    (void)h;
-    if (rd->off >= rd->end) return 0;
-    if (rd->inject) return -rd->inject;
-    const size_t want = rd->end - rd->off < rd->size ? (size_t)(rd->end - rd->off) : rd->size;
+    pstream *s = &rd->s[h];
+    if (s->off >= s->end) return 0;
+    if (s->inject) return -s->inject;
+    const size_t want = s->end - s->off < rd->size ? (size_t)(s->end - s->off) : rd->size;
     size_t got = 0;
     while (got < want) { /* short reads are retried; 0 means the file ended early */
-        const ssize_t n = pread(rd->fd, rd->buf + got, want - got, (off_t)(rd->off + got));
+        const ssize_t n = pread(s->fd, s->buf + got, want - got, (off_t)(s->off + got));
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n < 0) return -errno;
         if (n == 0) return -ENODATA;
         got += (size_t)n;
     }
-    rd->off += got;
-    *p = rd->buf;
+    s->off += got;
+    *p = s->buf;
     return (ssize_t)got;
 }
 
 static void pr_release(omsig_reader *rd, int h) { (void)rd, (void)h; }
-static void pr_remove(omsig_reader *rd, int h) { (void)h, rd->busy = false; }
+static void pr_remove(omsig_reader *rd, int h) { rd->s[h].busy = false; }
 
 const omsig_reader_ops omsig_reader_pread = {
     .name = "pread",

@@ -55,6 +55,7 @@ typedef struct stream {
     int inject;
     int held;         /* slot index given out by next(), or -1 */
     int head, tail;   /* the stream's slots in file order */
+    unsigned queued;  /* slots in that list */
 } stream;
 
 struct omsig_reader {
@@ -64,6 +65,7 @@ struct omsig_reader {
     unsigned n_slots;
     bool fixed;
     bool try_direct;
+    unsigned lanes;
     slot *slots;
     unsigned *free_slots; /* a stack of free slot indices */
     unsigned n_free;
@@ -85,6 +87,7 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
     rd->slot_size = cfg->slot_size;
     rd->n_slots = cfg->n_slots < 2 ? 2 : cfg->n_slots;
     rd->try_direct = cfg->try_direct;
+    rd->lanes = cfg->lanes ? cfg->lanes : 1;
     rd->mem_len = rd->slot_size * rd->n_slots;
     rd->slots = calloc(rd->n_slots, sizeof *rd->slots);
     rd->free_slots = calloc(rd->n_slots, sizeof *rd->free_slots);
@@ -127,18 +130,19 @@ static void put_free(omsig_reader *rd, unsigned i)
     rd->free_slots[rd->n_free++] = i;
 }
 
-static bool has_unsubmitted(const omsig_reader *rd)
+static unsigned unsubmitted_streams(const omsig_reader *rd)
 {
+    unsigned n = 0;
     for (unsigned i = rd->first_unsubmitted; i < rd->n_order; i++) {
         const stream *s = &rd->streams[rd->order[i]];
-        if (s->submit_off < s->end) return true;
+        n += s->submit_off < s->end;
     }
-    return false;
+    return n;
 }
 
 static int ur_room(const omsig_reader *rd)
 {
-    return rd->n_order < MAX_STREAMS && rd->n_free > 0 && !has_unsubmitted(rd);
+    return rd->n_order < MAX_STREAMS && rd->n_free > 0 && unsubmitted_streams(rd) < rd->lanes;
 }
 
 /* Queues the read of slot i's remaining bytes. */
@@ -175,30 +179,48 @@ static void submit(omsig_reader *rd, bool now)
     rd->pending_bytes = 0;
 }
 
-/* Gives every free slot a read, streams in the order they were added. */
+static void queue_slot(omsig_reader *rd, unsigned h)
+{
+    stream *s = &rd->streams[h];
+    const unsigned i = rd->free_slots[--rd->n_free];
+    slot *sl = &rd->slots[i];
+    const uint64_t left = s->end - s->submit_off;
+    *sl = (slot){.stream = (int)h, .off = s->submit_off, .next = -1,
+                 .want = left < rd->slot_size ? (size_t)left : rd->slot_size};
+    if (s->tail >= 0)
+        rd->slots[s->tail].next = (int)i;
+    else
+        s->head = (int)i;
+    s->tail = (int)i;
+    s->submit_off += sl->want;
+    s->inflight++;
+    s->queued++;
+    queue_read(rd, i);
+}
+
+/* Gives every free slot a read.  The streams still being read (at most the worker's lanes)
+ * share the free slots in turn, so every lane reads ahead; streams are started in the order
+ * they were added. */
 static void fill(omsig_reader *rd)
 {
-    for (; rd->first_unsubmitted < rd->n_order; rd->first_unsubmitted++) {
-        const unsigned h = rd->order[rd->first_unsubmitted];
-        stream *s = &rd->streams[h];
-        while (s->submit_off < s->end) {
-            if (rd->n_free == 0) goto out;
-            const unsigned i = rd->free_slots[--rd->n_free];
-            slot *sl = &rd->slots[i];
-            const uint64_t left = s->end - s->submit_off;
-            *sl = (slot){.stream = (int)h, .off = s->submit_off, .next = -1,
-                         .want = left < rd->slot_size ? (size_t)left : rd->slot_size};
-            if (s->tail >= 0)
-                rd->slots[s->tail].next = (int)i;
-            else
-                s->head = (int)i;
-            s->tail = (int)i;
-            s->submit_off += sl->want;
-            s->inflight++;
-            queue_read(rd, i);
+    while (rd->n_free > 0) {
+        while (rd->first_unsubmitted < rd->n_order) {
+            const stream *s = &rd->streams[rd->order[rd->first_unsubmitted]];
+            if (s->submit_off < s->end) break;
+            rd->first_unsubmitted++;
         }
+        /* a fair share each, so no lane starves while another reads far ahead */
+        const unsigned cap = rd->n_slots / rd->lanes > 2 ? rd->n_slots / rd->lanes : 2;
+        bool any = false;
+        for (unsigned k = rd->first_unsubmitted; k < rd->n_order && rd->n_free > 0; k++) {
+            const unsigned h = rd->order[k];
+            if (rd->streams[h].submit_off >= rd->streams[h].end || rd->streams[h].queued >= cap)
+                continue;
+            queue_slot(rd, h);
+            any = true;
+        }
+        if (!any) break;
     }
-out:
     submit(rd, false);
 }
 
@@ -313,7 +335,12 @@ static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
             *p = rd->mem + (size_t)s->head * rd->slot_size;
             return (ssize_t)sl->want;
         }
-        fill(rd);
+        if (s->head < 0) {
+            fill(rd);
+            /* every slot is taken by chunks the worker holds or has yet to consume: it must
+             * hand back what it holds before this stream can read */
+            if (s->head < 0) return -EAGAIN;
+        }
         const int rc = reap(rd, true);
         if (rc < 0) return rc;
     }
@@ -326,6 +353,7 @@ static void ur_release(omsig_reader *rd, int h)
         const unsigned i = (unsigned)s->held;
         s->head = rd->slots[i].next;
         if (s->head < 0) s->tail = -1;
+        s->queued--;
         put_free(rd, i);
     }
     s->held = -1;

@@ -277,6 +277,7 @@ typedef struct omsig_reader_cfg {
     size_t slot_size;  /* bytes per slot, a multiple of 4096 */
     unsigned n_slots;  /* slots of this reader */
     bool try_direct;   /* O_DIRECT for large, uncached, aligned streams */
+    unsigned lanes;    /* streams the worker consumes at once (1..3) */
 } omsig_reader_cfg;
 
 typedef struct omsig_reader_ops {
@@ -284,13 +285,15 @@ typedef struct omsig_reader_ops {
     /* NULL with *err = -errno when the reader cannot be set up on this machine. */
     omsig_reader *(*create)(const omsig_reader_cfg *cfg, int *err);
     void (*destroy)(omsig_reader *rd);
-    /* 1 if add() would accept another stream now. */
+    /* 1 if add() would accept another stream now: fewer than cfg.lanes streams still have
+     * bytes to read, and a buffer is free. */
     int (*room)(const omsig_reader *rd);
     /* Starts reading [off, off+len) of fd; returns a handle >= 0, or -errno.  inject_errno
      * (0 normally) makes the stream's first read fail with that error: a test hook. */
     int (*add)(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject_errno);
     /* The next chunk of stream h in order: bytes (> 0), 0 after the last one, or -errno
-     * (-ENODATA when the file ended early). Valid until release(rd, h). */
+     * (-ENODATA when the file ended early; -EAGAIN when the worker must release the chunks it
+     * holds before this stream can be read). Valid until release(rd, h). */
     ssize_t (*next)(omsig_reader *rd, int h, const uint8_t **p);
     void (*release)(omsig_reader *rd, int h);
     /* Forgets stream h, finished or not; waits for its reads in flight. */
