@@ -461,7 +461,10 @@ static int cmp_files(const void *a, const void *b)
     return omsig_path_cmp(((const omsig_file *)a)->path, ((const omsig_file *)b)->path);
 }
 
-void omsig_model_sort(omsig_model *m) { qsort(m->files, m->n_files, sizeof *m->files, cmp_files); }
+void omsig_model_sort(omsig_model *m)
+{
+    if (m->n_files > 1) qsort(m->files, m->n_files, sizeof *m->files, cmp_files);
+}
 
 void omsig_model_close(omsig_model *m)
 {
