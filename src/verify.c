@@ -5,6 +5,7 @@
  * the statement (root digest included), and only then read the model.
  */
 #include "omsig_internal.h"
+#include "pki_sigstore_internal.h"
 
 #include <string.h>
 
@@ -30,21 +31,28 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
     switch (o->method) {
     case OMSIG_METHOD_KEY: pki = omsig_pki_key_load(o, r); break;
     case OMSIG_METHOD_CERTIFICATE: pki = omsig_pki_cert_load(o, r); break;
-    case OMSIG_METHOD_SIGSTORE:
-        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
-                          "the sigstore method is not supported yet; use key or certificate");
+    case OMSIG_METHOD_SIGSTORE: pki = omsig_pki_sigstore_load(o, r); break;
     default: return omsig_fail(r, OMSIG_E_USAGE, "unknown signing method");
     }
     if (!pki) return r->status;
-    if ((st = omsig_bundle_read(o->signature_path, &b, r)) != OMSIG_OK ||
-        (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)
+    if ((st = omsig_bundle_read(o->signature_path, &b, r)) != OMSIG_OK) goto out;
+    /* key and certificate take only the v0.3 media type, as the reference does; the sigstore
+     * method takes the four Sigstore bundle types */
+    if (o->method != OMSIG_METHOD_SIGSTORE && (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)
         goto out;
-    st = o->method == OMSIG_METHOD_KEY ? omsig_pki_key_check(pki, &b, r)
-                                       : omsig_pki_cert_check(pki, o, &b, r);
+    switch (o->method) {
+    case OMSIG_METHOD_KEY: st = omsig_pki_key_check(pki, &b, r); break;
+    case OMSIG_METHOD_CERTIFICATE: st = omsig_pki_cert_check(pki, o, &b, r); break;
+    default: st = omsig_pki_sigstore_check(pki, o, &b, r); break;
+    }
     if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
     st = omsig_statement_parse(b.payload, b.payload_len, man, r);
 out:
     omsig_bundle_free(&b);
+    if (o->method == OMSIG_METHOD_SIGSTORE) {
+        omsig_pki_sigstore_free(pki->store);
+        pki->store = NULL;
+    }
     omsig_pki_free(pki);
     return st;
 }
