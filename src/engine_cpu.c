@@ -285,6 +285,9 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     size_t slots = buf / slot / threads;
     if (slots > want) slots = (size_t)want;
     if (slots < 2) slots = 2;
+    /* 64 MiB in flight per worker keeps a fast NVMe device busy (fio reaches its rate with 16
+     * reads of 1 MiB in flight); more only costs pinning time and memory */
+    if (slots > 64 && slot == SLOT_BYTES) slots = 64;
     if (slots > 4096) slots = 4096;
     /* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
      * instruction, so two or three interleaved do more work (sha256_x86.c).  With fewer
@@ -297,6 +300,7 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     if (per_core < lanes) lanes = per_core ? (unsigned)per_core : 1;
     const char *force = getenv("OMSIG_LANES");
     if (force && atoi(force) >= 1 && atoi(force) <= 3) lanes = (unsigned)atoi(force);
+    if (lanes == 1) p->lanes_x86 = false; /* one stream gains nothing from interleaving */
     if (slots < 2 * lanes) slots = 2 * lanes;
     p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true,
                                 .lanes = lanes};
