@@ -83,6 +83,17 @@ def single_core_rate(tmp):
     os.unlink(p)
     return (256 << 20) / best / 1e9
 
+def multi_stream_rate(root):
+    """Per-core rate with three SHA-256 streams interleaved (bench_sha256), GB/s, or None."""
+    exe = os.path.join(root, "build", "bench_sha256")
+    if not os.path.exists(exe):
+        return None
+    out = subprocess.run([exe, "-m", "64", "-r", "2"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "k=3" in line and "GB/s" in line:
+            return float(line.split()[-2])
+    return None
+
 def fio_rate(d, files):
     """What fio reads from the same files with io_uring and O_DIRECT, GB/s (None without fio)."""
     if not shutil.which("fio"):
@@ -90,10 +101,15 @@ def fio_rate(d, files):
     names = ":".join(os.path.join(d, r).replace(":", "\\:") for r, s in files if s >= 1 << 20)
     if not names:
         return None
-    drop_caches()
-    t, _, rc = timed(["fio", "--name=read", "--ioengine=io_uring", "--direct=1", "--bs=1M", "--rw=read",
-                      "--iodepth=16", "--numjobs=1", f"--filename={names}", "--group_reporting"])
-    return sum(s for _, s in files) / t / 1e9 if rc == 0 else None
+    best = None
+    for _ in range(2):
+        drop_caches()
+        t, _, rc = timed(["fio", "--name=read", "--ioengine=io_uring", "--direct=1", "--bs=1M", "--rw=read",
+                          "--iodepth=16", "--numjobs=1", f"--filename={names}", "--group_reporting"])
+        if rc == 0:
+            r = sum(s for _, s in files if s >= 1 << 20) / t / 1e9
+            best = r if best is None else max(best, r)
+    return best
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -117,7 +133,8 @@ def main():
     ref = os.path.join(a.root, "tests", ".venv", "bin", "model_signing")
     cores = os.cpu_count() or 1
     rate1 = single_core_rate(out)
-    log(f"single-core OpenSSL SHA-256: {rate1:.2f} GB/s; cores {cores}")
+    ratek = multi_stream_rate(a.root) or rate1
+    log(f"single-core OpenSSL SHA-256: {rate1:.2f} GB/s; three streams on one core: {ratek:.2f} GB/s; cores {cores}")
     shapes = {k: v for k, v in make_shapes(data, size, a.quick).items() if k in a.shapes.split(",")}
 
     engines = ["cpu"]
@@ -144,10 +161,14 @@ def main():
         if os.path.exists(ref) and shard is None:
             tools.append(("model_signing", "python", [ref, "verify", "key", d, "--signature", sig, "--public_key", pub]))
         tools.append(("sha256sum", "1 process", ["sh", "-c", f"xargs -0 sha256sum < '{listfile}' > /dev/null"]))
-        tools.append(("openssl-parallel", f"{cores} processes", ["sh", "-c", f"xargs -0 -P {cores} -n {max(1, len(paths) // cores + 1)} openssl dgst -sha256 < '{listfile}' > /dev/null"]))
+        tools.append(("openssl-parallel", f"{cores} processes", ["sh", "-c", f"xargs -0 -P {cores} -n {max(1, -(-len(paths) // (cores * 8)))} openssl dgst -sha256 < '{listfile}' > /dev/null"]))
         read_bound = fio_rate(d, files) if "cold" in modes else None
         for mode in modes:
-            hash_bound = min(cores * rate1, total / (largest / rate1))
+            # hash bound: each core at its multi-stream rate when it has two or more streams,
+            # the single-stream rate with one; and the chain bound of the longest stream
+            n_streams = len(files) if shard is None else sum((s + shard - 1) // shard for _, s in files)
+            per_core = ratek if n_streams >= 2 * cores else rate1
+            hash_bound = min(min(cores, n_streams) * per_core, total / (largest / rate1))
             bound = hash_bound if mode == "hot" or read_bound is None else min(hash_bound, read_bound)
             for tool, engine, cmd in tools:
                 times, peaks = [], []
@@ -174,15 +195,16 @@ def main():
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
         w.writerows(rows)
-    meta = dict(single_core_gbps=round(rate1, 3), cores=cores, size=size, runs=runs,
+    meta = dict(single_core_gbps=round(rate1, 3), multi_stream_core_gbps=round(ratek, 3), cores=cores, size=size, runs=runs,
                 shapes={k: v[3] for k, v in shapes.items()}, rows=rows)
     with open(os.path.join(out, "results.json"), "w") as f:
         json.dump(meta, f, indent=2)
-    plot(out, rows, rate1 * cores)
+    plot(out, rows, ratek * cores)
     print(f"{'shape':9}{'cache':6}{'tool':18}{'engine':13}{'seconds':>9}{'GB/s':>8}{'bound':>8}{'ratio':>7}{'peak MiB':>10}")
     for r in rows:
         print(f"{r['shape']:9}{r['cache']:6}{r['tool']:18}{r['engine']:13}{r['seconds']:9.3f}{r['gbps']:8.3f}{r['bound_gbps']:8.3f}{r['ratio']:7.2f}{r['peak_mib']:10.1f}")
-    print(f"hash bound: {cores} cores x {rate1:.2f} GB/s single-core OpenSSL = {cores * rate1:.2f} GB/s; results in {out}")
+    print(f"per core: {rate1:.2f} GB/s one SHA-256 stream (OpenSSL), {ratek:.2f} GB/s three interleaved; "
+          f"{cores} cores; read bound from fio where cold; results in {out}")
 
 def plot(out, rows, hash_bound):
     if not shutil.which("gnuplot"):

@@ -302,8 +302,10 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     if (force && atoi(force) >= 1 && atoi(force) <= 3) lanes = (unsigned)atoi(force);
     if (lanes == 1) p->lanes_x86 = false; /* one stream gains nothing from interleaving */
     if (slots < 2 * lanes) slots = 2 * lanes;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true,
-                                .lanes = lanes};
+                                .lanes = lanes, .async_copy = (long)threads < cores};
+    if (getenv("OMSIG_ASYNC_COPY")) p->cfg.async_copy = atoi(getenv("OMSIG_ASYNC_COPY")) != 0;
     p->reader = &omsig_reader_pread;
     if (a->opt->io != OMSIG_IO_PREAD) {
         /* OMSIG_FAULT_URING (a test hook) stands for a kernel or seccomp without io_uring */

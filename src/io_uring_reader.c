@@ -65,6 +65,7 @@ struct omsig_reader {
     unsigned n_slots;
     bool fixed;
     bool try_direct;
+    bool async;
     unsigned lanes;
     slot *slots;
     unsigned *free_slots; /* a stack of free slot indices */
@@ -88,6 +89,7 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
     rd->n_slots = cfg->n_slots < 2 ? 2 : cfg->n_slots;
     rd->try_direct = cfg->try_direct;
     rd->lanes = cfg->lanes ? cfg->lanes : 1;
+    rd->async = cfg->async_copy;
     rd->mem_len = rd->slot_size * rd->n_slots;
     rd->slots = calloc(rd->n_slots, sizeof *rd->slots);
     rd->free_slots = calloc(rd->n_slots, sizeof *rd->free_slots);
@@ -163,6 +165,9 @@ static void queue_read(omsig_reader *rd, unsigned i)
         io_uring_prep_read_fixed(sqe, fd, buf, (unsigned)len, sl->off + sl->got, 0);
     else
         io_uring_prep_read(sqe, fd, buf, (unsigned)len, sl->off + sl->got);
+    /* with cores to spare, buffered reads go to the kernel's workers, so the page-cache copy
+     * runs on another core while this one hashes */
+    if (rd->async && s->dfd < 0) io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
     io_uring_sqe_set_data64(sqe, i);
     sl->state = SLOT_INFLIGHT;
     rd->pending++;

@@ -278,6 +278,7 @@ typedef struct omsig_reader_cfg {
     unsigned n_slots;  /* slots of this reader */
     bool try_direct;   /* O_DIRECT for large, uncached, aligned streams */
     unsigned lanes;    /* streams the worker consumes at once (1..3) */
+    bool async_copy;   /* cores are idle: let kernel workers copy from the page cache */
 } omsig_reader_cfg;
 
 typedef struct omsig_reader_ops {

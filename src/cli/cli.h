@@ -33,6 +33,7 @@ void omsigcli_args_free(omsigcli_args *a);
 void omsigcli_print_warnings(const omsig_report *rep);
 void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st);
 void omsigcli_progress(void *user, uint64_t done, uint64_t total);
+void omsigcli_progress_begin(void);
 void omsigcli_progress_end(void);
 
 int omsigcli_main(int argc, char **argv);

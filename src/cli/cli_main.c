@@ -19,7 +19,10 @@ int omsigcli_main(int argc, char **argv)
         omsigcli_args_free(&a);
         return brc;
     }
-    if (!a.quiet && !a.json && isatty(STDERR_FILENO)) a.opt.progress = omsigcli_progress;
+    if (!a.quiet && !a.json && isatty(STDERR_FILENO)) {
+        a.opt.progress = omsigcli_progress;
+        omsigcli_progress_begin();
+    }
 
     omsig_report *rep = NULL;
     omsig_status st;

@@ -78,6 +78,8 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+void omsigcli_progress_begin(void) { g_start = now(); }
+
 void omsigcli_progress(void *user, uint64_t done, uint64_t total)
 {
     (void)user;
