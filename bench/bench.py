@@ -235,16 +235,17 @@ def plot(out, rows, hash_bound):
     script = f"""
 set terminal pngcairo size 1200,600 noenhanced
 set output '{os.path.join(out, "throughput.png")}'
-set title 'Verification throughput by model shape (bound: cores x single-core SHA-256, and the chain bound)'
+set title 'omsig verify against peers by model shape; bound: cores x per-core SHA-256 rate, longest-stream chain, fio read rate (cold)'
 set ylabel 'GB/s'
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
-set key outside right top
+set key outside right top autotitle columnhead
+set xtics rotate by -30
 set grid ytics
 set yrange [0:*]
-plot for [i=2:{n + 1}] '{dat}' using i:xtic(1) title columnheader(i), \\
-     '{dat}' using 0:{n + 2} with linespoints lw 2 pt 7 lc rgb 'black' title 'bound'
+plot for [i=2:{n + 1}] '{dat}' using i:xtic(1), \\
+     '{dat}' using 0:{n + 2} with points pt 7 ps 2 lc rgb 'black' title 'bound'
 """
     subprocess.run(["gnuplot"], input=script.encode(), check=False)
 
