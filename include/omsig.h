@@ -124,6 +124,7 @@ typedef struct omsig_options {
     const char *signing_certificate_path;       /* sign: the leaf */
     int verify_time_now;             /* verify: validate the chain now, not at leaf notBefore */
     int log_fingerprints;            /* verify: report SHA-256 fingerprints as warnings */
+    uint64_t max_bundle_size;        /* verify: larger bundles are refused unread; 0: 64 MiB */
 
     /* sigstore method */
     const char *identity;

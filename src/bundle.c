@@ -199,16 +199,19 @@ omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b
     return parse_envelope(env, b, r);
 }
 
-omsig_status omsig_bundle_read(const char *path, omsig_bundle *b, omsig_report *r)
+omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes, omsig_bundle *b,
+                               omsig_report *r)
 {
     memset(b, 0, sizeof *b);
     uint8_t *data = NULL;
     size_t len = 0;
-    const int rc = omsig_read_file(path, OMSIG_MAX_BUNDLE_BYTES, &data, &len);
+    if (max_bytes == 0) max_bytes = OMSIG_MAX_BUNDLE_BYTES;
+    const int rc = omsig_read_file(path, (size_t)max_bytes, &data, &len);
     if (rc == -EFBIG)
         return omsig_fail(r, OMSIG_E_LIMIT,
-                          "Signature file '%s' is larger than the %u MiB limit for bundles",
-                          path, OMSIG_MAX_BUNDLE_BYTES >> 20);
+                          "Signature file '%s' is larger than the %llu MiB limit for bundles "
+                          "(raise it with --max-bundle-size)",
+                          path, (unsigned long long)(max_bytes >> 20));
     if (rc == -ENOMEM) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     if (rc < 0)
         return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);

@@ -35,7 +35,7 @@ typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned running;
-    const char *inject_name;   /* test hook: OMSIG_FAULT_READ=<errno|stall>:<resource path> */
+    const char *inject_name;   /* test hook: OMSIG_FAULT_READ=<errno|stall|short>:<resource> */
     int inject_errno;
     bool inject_stall;
     size_t max_claim;          /* open streams per worker: bounded by the descriptor limit */
@@ -326,7 +326,7 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     const char *colon = f ? strchr(f, ':') : NULL;
     if (colon) {
         p->inject_stall = strncmp(f, "stall:", 6) == 0;
-        p->inject_errno = p->inject_stall ? 0 : atoi(f);
+        p->inject_errno = p->inject_stall ? 0 : strncmp(f, "short:", 6) == 0 ? -1 : atoi(f);
         p->inject_name = colon + 1;
     }
     return OMSIG_OK;

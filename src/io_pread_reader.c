@@ -78,11 +78,13 @@ static ssize_t pr_next(omsig_reader *rd, int h, const uint8_t **p)
 {
     pstream *s = &rd->s[h];
     if (s->off >= s->end) return 0;
-    if (s->inject) return -s->inject;
+    if (s->inject > 0) return -s->inject;
     const size_t want = s->end - s->off < rd->size ? (size_t)(s->end - s->off) : rd->size;
     size_t got = 0;
     while (got < want) { /* short reads are retried; 0 means the file ended early */
-        const ssize_t n = pread(s->fd, s->buf + got, want - got, (off_t)(s->off + got));
+        size_t ask = want - got;
+        if (s->inject < 0 && ask > 1) ask /= 2; /* test hook: reads come back short */
+        const ssize_t n = pread(s->fd, s->buf + got, ask, (off_t)(s->off + got));
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n < 0) return -errno;
         if (n == 0) return -ENODATA;

@@ -137,8 +137,8 @@ typedef struct omsig_bundle {
 
 OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                               omsig_report *r);
-OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, omsig_bundle *b,
-                                             omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes,
+                                             omsig_bundle *b, omsig_report *r);
 OMSIG_PRIVATE void omsig_bundle_free(omsig_bundle *b);
 OMSIG_PRIVATE omsig_status omsig_bundle_check_media_type(const omsig_bundle *b,
                                                          omsig_report *r);
@@ -218,6 +218,7 @@ typedef struct omsig_model {
     char *name;               /* the model's name: basename, or of the resolved path */
     int root_fd;              /* directory holding the files */
     char *single_name;        /* single-file model: the file's name within root_fd */
+    char *root_real;          /* the resolved directory of root_fd, for symlink warnings */
     bool allow_symlinks;
     char **ignore;            /* relative ignore paths, matched as component prefixes */
     size_t n_ignore;
@@ -289,8 +290,9 @@ typedef struct omsig_reader_ops {
     /* 1 if add() would accept another stream now: fewer than cfg.lanes streams still have
      * bytes to read, and a buffer is free. */
     int (*room)(const omsig_reader *rd);
-    /* Starts reading [off, off+len) of fd; returns a handle >= 0, or -errno.  inject_errno
-     * (0 normally) makes the stream's first read fail with that error: a test hook. */
+    /* Starts reading [off, off+len) of fd; returns a handle >= 0, or -errno.  inject_errno is
+     * a test hook, 0 normally: > 0 makes the stream's first read fail with that error, < 0
+     * makes every read return short. */
     int (*add)(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject_errno);
     /* The next chunk of stream h in order: bytes (> 0), 0 after the last one, or -errno
      * (-ENODATA when the file ended early; -EAGAIN when the worker must release the chunks it

@@ -35,7 +35,7 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
     default: return omsig_fail(r, OMSIG_E_USAGE, "unknown signing method");
     }
     if (!pki) return r->status;
-    if ((st = omsig_bundle_read(o->signature_path, &b, r)) != OMSIG_OK) goto out;
+    if ((st = omsig_bundle_read(o->signature_path, o->max_bundle_size, &b, r)) != OMSIG_OK) goto out;
     /* key and certificate take only the v0.3 media type, as the reference does; the sigstore
      * method takes the four Sigstore bundle types */
     if (o->method != OMSIG_METHOD_SIGSTORE && (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)

@@ -106,6 +106,7 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
     if (S_ISDIR(st.st_mode)) {
         m->root_fd = open(o->model_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
         if (m->root_fd < 0) return fail_special(m, r, NULL);
+        m->root_real = realpath(o->model_path, NULL);
         if (o->ignore_git_paths)
             for (size_t i = 0; i < 4; i++)
                 OMSIG_FORWARD_IF_ERROR(omsig_model_add_ignore(m, k_git_paths[i]) ? nomem(r)
@@ -126,6 +127,7 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
     else if (slash)
         *slash = '\0';
     m->root_fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    m->root_real = realpath(slash ? dir : ".", NULL);
     free(dir);
     if (!m->single_name) return nomem(r);
     if (m->root_fd < 0) return fail_special(m, r, NULL);
@@ -259,6 +261,30 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
 
 typedef enum { ENTRY_FILE, ENTRY_DIR, ENTRY_SKIP } entry_kind;
 
+/* With --allow_symlinks a link may lead out of the model; the reference hashes the target
+ * silently, omsig says so. */
+static void warn_outside(const omsig_model *m, int dfd, const char *name, const char *rel,
+                         omsig_report *r)
+{
+    char proc[64 + NAME_MAX];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d/%s", dfd, name);
+    char *target = realpath(proc, NULL);
+    if (!target || !m->root_real) {
+        free(target);
+        return;
+    }
+    const size_t n = strlen(m->root_real);
+    const bool inside = strncmp(target, m->root_real, n) == 0 &&
+                        (target[n] == '/' || (n == 1 && m->root_real[0] == '/'));
+    if (!inside) {
+        char *d = omsig_model_display(m, rel);
+        omsig_warn(r, "Symlink '%s' points outside the model, to '%s'; it is hashed as '%s'",
+                   d ? d : name, target, rel ? rel : ".");
+        free(d);
+    }
+    free(target);
+}
+
 /* Classifies dfd/name as the reference's check_file_or_directory() would. */
 static omsig_status classify(const omsig_model *m, int dfd, const char *name, const char *rel,
                              struct stat *st, entry_kind *kind, omsig_report *r)
@@ -271,6 +297,7 @@ static omsig_status classify(const omsig_model *m, int dfd, const char *name, co
             *kind = ENTRY_SKIP; /* listed, never entered, never a resource */
             return OMSIG_OK;
         }
+        warn_outside(m, dfd, name, rel, r);
     }
     if (S_ISREG(st->st_mode))
         *kind = ENTRY_FILE;
@@ -476,6 +503,7 @@ void omsig_model_close(omsig_model *m)
     free(m->files);
     free(m->name);
     free(m->single_name);
+    free(m->root_real);
     memset(m, 0, sizeof *m);
     m->root_fd = -1;
 }

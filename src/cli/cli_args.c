@@ -21,7 +21,7 @@ typedef enum {
     O_SIGNATURE, O_PUBLIC_KEY, O_PRIVATE_KEY, O_PASSWORD, O_CHAIN, O_SIGNING_CERT,
     O_LOG_FP, O_VERIFY_TIME, O_IDENTITY, O_PROVIDER, O_TRUST, O_STAGING, O_IGNORE,
     O_GIT, O_NO_GIT, O_SYMLINKS, O_UNSIGNED, O_NO_UNSIGNED, O_SHARD, O_HASH, O_HASHER,
-    O_IO, O_THREADS, O_BUFFER, O_JSON, O_QUIET, O_LOG_LEVEL
+    O_IO, O_THREADS, O_BUFFER, O_JSON, O_QUIET, O_LOG_LEVEL, O_MAX_BUNDLE
 } opt_id;
 
 typedef struct opt_def {
@@ -53,6 +53,7 @@ static const opt_def k_opts[] = {
     {"ignore-git-paths", O_GIT, T_FLAG, WALK, NULL, "Leave out .git, .gitattributes, .github, .gitignore (default)."},
     {"no-ignore-git-paths", O_NO_GIT, T_FLAG, WALK, NULL, "Include the git files."},
     {"allow-symlinks", O_SYMLINKS, T_FLAG, WALK, NULL, "Follow symlinks to files (hashed under the link's name)."},
+    {"max-bundle-size", O_MAX_BUNDLE, T_VALUE, VERIFY, "N[K|M|G]", "Refuse larger bundles unread (default 64M)."},
     {"ignore-unsigned-files", O_UNSIGNED, T_FLAG, VERIFY, NULL, "Hash only the files the signature lists."},
     {"no-ignore-unsigned-files", O_NO_UNSIGNED, T_FLAG, VERIFY, NULL, "Report files the signature does not list (default)."},
     {"shard-size", O_SHARD, T_VALUE, SIGN | DG | BN, "N[K|M|G]", "Hash fixed-size shards of N bytes (a shards manifest)."},
@@ -214,6 +215,11 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_JSON: a->json = true; break;
     case O_QUIET: a->quiet = true; break;
     case O_LOG_LEVEL: break;
+    case O_MAX_BUNDLE:
+        if (!parse_size(val, &n) || n < 1024)
+            return usage_error(a, "Invalid value for '--max-bundle-size': '%s' is not a size of at least 1K.", val);
+        o->max_bundle_size = n;
+        break;
     }
     return 0;
 }

@@ -455,6 +455,8 @@ def main():
         ("path-nul", "a\u0000b", sha256(b""), "nul|path|name"),
         ("path-dir-dotdot", "./weights.bin/..", sha256(MODEL_FILES["weights.bin"]),
          "path|name"),
+        ("path-dot-segment", "sub/./tokenizer.txt", sha256(b"tok\n"), "'.' segment"),
+        ("path-double-slash", "sub//tokenizer.txt", sha256(b"tok\n"), "empty path segment"),
     ]
     for slug, name, digest, expected in traversal:
         rr = sorted(file_resources() + [res(name, digest)], key=lambda x: x["name"])

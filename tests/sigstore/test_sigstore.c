@@ -48,7 +48,7 @@ static omsig_status run_check(const char *bundle, const char *trust, const char 
     omsig_pki *p = r ? omsig_pki_sigstore_load(&o, r) : NULL;
     if (!p)
         st = r ? r->status : st;
-    else if ((st = omsig_bundle_read(bundle, &b, r)) == OMSIG_OK)
+    else if ((st = omsig_bundle_read(bundle, 0, &b, r)) == OMSIG_OK)
         st = omsig_pki_sigstore_check(p, &o, &b, r);
     snprintf(msg, msg_size, "%s", r && r->message ? r->message : "");
     omsig_bundle_free(&b);
@@ -255,7 +255,7 @@ static void free_pki(omsig_pki *p)
 static bool read_bundle(const char *path, omsig_bundle *b)
 {
     omsig_report *r = omsig_report_new();
-    const bool ok = r && omsig_bundle_read(path, b, r) == OMSIG_OK;
+    const bool ok = r && omsig_bundle_read(path, 0, b, r) == OMSIG_OK;
     omsig_report_free(r);
     return ok;
 }
