@@ -7,6 +7,8 @@
 #include "omsig_internal.h"
 #include "pki_sigstore_internal.h"
 
+#include <cjson/cJSON.h>
+
 #include <string.h>
 
 void omsig_options_init(omsig_options *o)
@@ -46,6 +48,10 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
     default: st = omsig_pki_sigstore_check(pki, o, &b, r); break;
     }
     if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
+    /* the bundle's JSON holds the payload's base64 text: drop it before the statement's tree
+     * is built (a million-file manifest is hundreds of MB in each form) */
+    cJSON_Delete(b.json);
+    b.json = NULL;
     st = omsig_statement_parse(b.payload, b.payload_len, man, r);
 out:
     omsig_bundle_free(&b);
