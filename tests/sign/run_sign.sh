@@ -125,6 +125,20 @@ run "encrypted key without password" 1 'Password was not given but private key i
 run "encrypted key, wrong password" 1 'password' "$OMSIG" sign key "$M" --signature "$tmp/x.sig" --private_key "$P/p256-enc.key.pem" --password nope
 run "bad --shard-size" 2 "Invalid value for '--shard-size'" "$OMSIG" sign key "$M" --signature "$tmp/x.sig" --private_key "$P/p256.key.pem" --shard-size 0
 run "sign certificate without leaf" 2 "Missing option '--signing-certificate'" "$OMSIG" sign certificate "$M" --signature "$tmp/x.sig" --private_key "$P/p256.key.pem"
+# a file that changes while it is hashed: signing fails and writes nothing
+cp -a "$M" "$tmp/chg"
+env OMSIG_FAULT_READ=stall:a/b/big.bin OMSIG_LANES=1 "$OMSIG" sign key "$tmp/chg" --signature "$tmp/chg.sig" \
+    --private_key "$P/p256.key.pem" --threads 1 >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 1
+printf 'changed' >>"$tmp/chg/a/b/big.bin"
+wait $pid
+rc=$?
+if [ $rc = 1 ] && grep -q "changed while it was being hashed" "$tmp/err" && [ ! -e "$tmp/chg.sig" ]; then
+    ok "file changed while signing refused, nothing written"
+else
+    bad "file changed while signing refused, nothing written (exit $rc)"
+fi
 # a failed signing leaves the previous signature as it was
 cp "$tmp/key-p256.sig" "$tmp/keep.sig"
 run "failed signing keeps the old bundle" 1 '' "$OMSIG" sign key "$tmp/empty" --signature "$tmp/keep.sig" --private_key "$P/p256.key.pem"
