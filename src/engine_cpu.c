@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * engine_cpu.c - hashes streams on CPU cores with OpenSSL.  A fixed pool of workers takes
- * streams longest first from one atomic cursor; each worker owns one read buffer for the
- * whole run, so many small files cost no allocation and no thread per file.  Each stream is
- * read in large sequential chunks through the reader interface and hashed from the buffer.
+ * engine_cpu.c - hashes streams on CPU cores.  A fixed pool of workers (one per core) takes
+ * streams longest first from one atomic cursor.  Each worker owns a reader (its ring of slots
+ * for the whole run, so many small files cost no allocation and no thread per file), keeps
+ * the reader busy with the streams that follow, and hashes two or three SHA-256 streams at
+ * once, interleaved on its core (sha256_x86.c), straight from the slots; other hashes and
+ * CPUs without the SHA extensions go through OpenSSL.
  */
 #define _GNU_SOURCE
 #include "omsig_internal.h"
@@ -267,12 +269,12 @@ static unsigned thread_count(const omsig_options *o, size_t n_streams)
     return (unsigned)n;
 }
 
-/* The ring: --buffer-size split among the workers, 1 MiB slots. io_uring unless it cannot be
- * set up here (old kernel, seccomp: ENOSYS, EPERM) or --io pread says otherwise. */
-static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, pool *p)
+/* Slots of each worker's ring.  The ring never needs to be larger than the model, and small
+ * files want many small slots rather than a few large ones: slots are pinned, so their size
+ * is memory.  64 MiB in flight per worker keeps a fast NVMe device busy (fio reaches its rate
+ * with 16 reads of 1 MiB in flight); more only costs pinning time. */
+static void size_ring(const omsig_engine_args *a, unsigned threads, omsig_reader_cfg *cfg)
 {
-    /* The ring never needs to be larger than the model, and small files need many small
-     * slots rather than a few large ones: the slots are pinned, so their size is memory. */
     const size_t buf = a->opt->buffer_size ? a->opt->buffer_size : OMSIG_DEFAULT_BUFFER;
     const omsig_plan *plan = a->plan;
     const uint64_t avg = plan->n_streams ? plan->total_bytes / plan->n_streams : 0;
@@ -284,31 +286,54 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     want += 2;
     size_t slots = buf / slot / threads;
     if (slots > want) slots = (size_t)want;
-    if (slots < 2) slots = 2;
-    /* 64 MiB in flight per worker keeps a fast NVMe device busy (fio reaches its rate with 16
-     * reads of 1 MiB in flight); more only costs pinning time and memory */
     if (slots > 64 && slot == SLOT_BYTES) slots = 64;
     if (slots > 4096) slots = 4096;
-    /* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
-     * instruction, so two or three interleaved do more work (sha256_x86.c).  With fewer
-     * streams than cores x lanes, lanes shrink so that no core idles while another
-     * interleaves.  OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL,
-     * one stream per core; OMSIG_LANES=1..3 forces the count. */
-    p->lanes_x86 = omsig_sha256_x86_available() != 0;
-    unsigned lanes = p->lanes_x86 ? 3 : 1;
+    if (slots < 2 * cfg->lanes) slots = 2 * cfg->lanes;
+    cfg->slot_size = slot;
+    cfg->n_slots = (unsigned)slots;
+}
+
+/* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
+ * instruction, so two or three interleaved do more work (sha256_x86.c).  With fewer streams
+ * than cores x lanes, lanes shrink so that no core idles while another interleaves.
+ * OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL, one stream per
+ * core; OMSIG_LANES=1..3 forces the count. */
+static unsigned choose_lanes(const omsig_plan *plan, unsigned threads, bool *x86)
+{
+    *x86 = omsig_sha256_x86_available() != 0;
+    unsigned lanes = *x86 ? 3 : 1;
     const uint64_t per_core = (plan->n_streams + threads - 1) / threads;
     if (per_core < lanes) lanes = per_core ? (unsigned)per_core : 1;
     const char *force = getenv("OMSIG_LANES");
     if (force && atoi(force) >= 1 && atoi(force) <= 3) lanes = (unsigned)atoi(force);
-    if (lanes == 1) p->lanes_x86 = false; /* one stream gains nothing from interleaving */
-    if (slots < 2 * lanes) slots = 2 * lanes;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    p->cfg = (omsig_reader_cfg){.slot_size = slot, .n_slots = (unsigned)slots, .try_direct = true,
-                                .lanes = lanes, .async_copy = (long)threads < cores};
+    if (lanes == 1) *x86 = false; /* one stream gains nothing from interleaving */
+    return lanes;
+}
+
+/* Test hooks, read once: OMSIG_FAULT_READ=<errno|stall|short>:<resource path> makes reads of
+ * that file fail, wait two seconds before the first read, or come back short. */
+static void read_fault_hook(pool *p)
+{
+    const char *f = getenv("OMSIG_FAULT_READ");
+    const char *colon = f ? strchr(f, ':') : NULL;
+    if (!colon) return;
+    p->inject_stall = strncmp(f, "stall:", 6) == 0;
+    p->inject_errno = p->inject_stall ? 0 : strncmp(f, "short:", 6) == 0 ? -1 : atoi(f);
+    p->inject_name = colon + 1;
+}
+
+/* io_uring unless it cannot be set up here (old kernel, seccomp: ENOSYS, EPERM) or --io pread
+ * says otherwise; OMSIG_FAULT_URING (a test hook) stands for such a kernel. */
+static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, pool *p)
+{
+    p->cfg.lanes = choose_lanes(a->plan, threads, &p->lanes_x86);
+    p->cfg.try_direct = true;
+    /* with cores to spare, kernel workers copy from the page cache while workers hash */
+    p->cfg.async_copy = (long)threads < sysconf(_SC_NPROCESSORS_ONLN);
     if (getenv("OMSIG_ASYNC_COPY")) p->cfg.async_copy = atoi(getenv("OMSIG_ASYNC_COPY")) != 0;
+    size_ring(a, threads, &p->cfg);
     p->reader = &omsig_reader_pread;
     if (a->opt->io != OMSIG_IO_PREAD) {
-        /* OMSIG_FAULT_URING (a test hook) stands for a kernel or seccomp without io_uring */
         if (omsig_io_uring_available() && !getenv("OMSIG_FAULT_URING"))
             p->reader = &omsig_reader_uring;
         else if (a->opt->io == OMSIG_IO_URING)
@@ -322,13 +347,7 @@ static omsig_status pick_reader(const omsig_engine_args *a, unsigned threads, po
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) fds = rl.rlim_cur;
     p->max_claim = fds > 64 + 2 * threads ? (fds - 64) / (2 * threads) : 1;
     if (p->max_claim > MAX_QUEUE) p->max_claim = MAX_QUEUE;
-    const char *f = getenv("OMSIG_FAULT_READ");
-    const char *colon = f ? strchr(f, ':') : NULL;
-    if (colon) {
-        p->inject_stall = strncmp(f, "stall:", 6) == 0;
-        p->inject_errno = p->inject_stall ? 0 : strncmp(f, "short:", 6) == 0 ? -1 : atoi(f);
-        p->inject_name = colon + 1;
-    }
+    read_fault_hook(p);
     return OMSIG_OK;
 }
 
