@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUNDLE_MEDIA_TYPE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 static const char *const k_top_keys[] = {"mediaType", "verificationMaterial", "dsseEnvelope",
                                          "messageSignature", NULL};
@@ -222,10 +221,10 @@ omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes, omsig_bundl
 
 omsig_status omsig_bundle_check_media_type(const omsig_bundle *b, omsig_report *r)
 {
-    if (strcmp(b->media_type, BUNDLE_MEDIA_TYPE_V03) != 0)
+    if (strcmp(b->media_type, OMSIG_BUNDLE_MEDIA_TYPE) != 0)
         return omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
                           "Invalid sigstore bundle, got media type %s but expected %s",
-                          b->media_type, BUNDLE_MEDIA_TYPE_V03);
+                          b->media_type, OMSIG_BUNDLE_MEDIA_TYPE);
     return OMSIG_OK;
 }
 

@@ -143,8 +143,14 @@ OMSIG_PRIVATE void omsig_bundle_free(omsig_bundle *b);
 OMSIG_PRIVATE omsig_status omsig_bundle_check_media_type(const omsig_bundle *b,
                                                          omsig_report *r);
 
-/* ---- DSSE (dsse.c) ----------------------------------------------------------------------- */
+/* ---- format constants ---------------------------------------------------------------------- */
+#define OMSIG_BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define OMSIG_IN_TOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
+#define OMSIG_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
+#define OMSIG_PREDICATE_TYPE "https://model_signing/signature/v1.0"
+#define OMSIG_PREDICATE_TYPE_COMPAT "https://model_signing/Digests/v0.1" /* verify only */
+
+/* ---- DSSE (dsse.c) ----------------------------------------------------------------------- */
 /* Standard DSSEv1 PAE with the in-toto type, or the legacy v0.2.0 form. */
 OMSIG_PRIVATE int omsig_pae(const uint8_t *body, size_t n, omsig_buf *out);
 OMSIG_PRIVATE int omsig_pae_compat(const uint8_t *body, size_t n, omsig_buf *out);

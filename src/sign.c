@@ -20,9 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
-#define PREDICATE_TYPE "https://model_signing/signature/v1.0"
-#define BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
 
 typedef struct signer {
     EVP_PKEY *key;
@@ -128,13 +125,13 @@ static int cmp_str(const void *a, const void *b)
 static char *statement_json(const omsig_manifest *m, const char *name)
 {
     cJSON *st = cJSON_CreateObject();
-    cJSON_AddStringToObject(st, "_type", STATEMENT_TYPE);
+    cJSON_AddStringToObject(st, "_type", OMSIG_STATEMENT_TYPE);
     cJSON *subj = cJSON_AddArrayToObject(st, "subject");
     cJSON *s0 = cJSON_CreateObject();
     cJSON_AddItemToArray(subj, s0);
     cJSON_AddStringToObject(s0, "name", name);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(s0, "digest"), "sha256", m->root_hex);
-    cJSON_AddStringToObject(st, "predicateType", PREDICATE_TYPE);
+    cJSON_AddStringToObject(st, "predicateType", OMSIG_PREDICATE_TYPE);
     cJSON *pred = cJSON_AddObjectToObject(st, "predicate");
     cJSON *ser = cJSON_AddObjectToObject(pred, "serialization");
     const bool shards = m->method == OMSIG_SERIAL_SHARDS;
@@ -191,7 +188,7 @@ static char *bundle_json(const omsig_options *o, const signer *s, const char *pa
                          const uint8_t *sig, size_t sig_len)
 {
     cJSON *b = cJSON_CreateObject();
-    cJSON_AddStringToObject(b, "mediaType", BUNDLE_MEDIA_TYPE);
+    cJSON_AddStringToObject(b, "mediaType", OMSIG_BUNDLE_MEDIA_TYPE);
     cJSON *vm = cJSON_AddObjectToObject(b, "verificationMaterial");
     char *tmp;
     if (o->method == OMSIG_METHOD_KEY) {

@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STATEMENT_TYPE "https://in-toto.io/Statement/v1"
-#define PREDICATE_TYPE "https://model_signing/signature/v1.0"
-#define PREDICATE_TYPE_COMPAT "https://model_signing/Digests/v0.1"
 
 const char *omsig_hash_name(omsig_hash h)
 {
@@ -280,9 +277,9 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         goto out;
     }
     const cJSON *type = member(j, "_type");
-    if (!cJSON_IsString(type) || strcmp(type->valuestring, STATEMENT_TYPE) != 0) {
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, OMSIG_STATEMENT_TYPE) != 0) {
         st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected in-toto %s payload, but got %.200s",
-                        STATEMENT_TYPE, cJSON_IsString(type) ? type->valuestring : "nothing");
+                        OMSIG_STATEMENT_TYPE, cJSON_IsString(type) ? type->valuestring : "nothing");
         goto out;
     }
     const cJSON *pt = member(j, "predicateType");
@@ -291,13 +288,13 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         st = bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
         goto out;
     }
-    if (cJSON_IsString(pt) && strcmp(pt->valuestring, PREDICATE_TYPE_COMPAT) == 0) {
+    if (cJSON_IsString(pt) && strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE_COMPAT) == 0) {
         st = parse_legacy(subjects, m, r);
         goto out;
     }
-    if (!cJSON_IsString(pt) || strcmp(pt->valuestring, PREDICATE_TYPE) != 0) {
+    if (!cJSON_IsString(pt) || strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE) != 0) {
         st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE,
-                        "Predicate type mismatch, expected %s, got %.200s", PREDICATE_TYPE,
+                        "Predicate type mismatch, expected %s, got %.200s", OMSIG_PREDICATE_TYPE,
                         cJSON_IsString(pt) ? pt->valuestring : "nothing");
         goto out;
     }
