@@ -59,6 +59,23 @@ check "v1.1.0-elliptic-key as certificate" 1 "$OMSIG" verify certificate "$MT/v1
 check "v1.0.1-elliptic-key without --ignore-paths" 1 "$OMSIG" verify key "$MT/v1.0.1-elliptic-key" \
     --signature "$MT/v1.0.1-elliptic-key/model.sig" --public_key "$K/signing-key-pub.pem"
 
+# sigstore bundles, offline against the production trust root
+TR=$V/sigstore/trusted_root.production.json
+ID=(--identity stefanb@us.ibm.com --identity_provider https://sigstore.verify.ibm.com/oauth2)
+for v in v0.3.1 v1.0.0 v1.0.1 v1.1.0; do
+    d=$MT/$v-sigstore
+    extra=()
+    [ $v = v1.0.1 ] && extra=(--ignore-paths "$d/ignore-me")
+    check "$v-sigstore" 0 "$OMSIG" verify sigstore "$d" --signature "$d/model.sig" "${ID[@]}" --trust_config "$TR" "${extra[@]}"
+done
+check "v1.1.0-sigstore, wrong identity" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" \
+    --identity someone@example.com --identity_provider https://sigstore.verify.ibm.com/oauth2 --trust_config "$TR"
+check "v1.1.0-sigstore, staging root" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" \
+    "${ID[@]}" --trust_config "$V/sigstore/trusted_root.staging.json"
+check "v1.1.0-sigstore without a trust root" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" "${ID[@]}"
+check "v1.1.0-sigstore as key" 1 "$OMSIG" verify key "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" --public_key "$K/signing-key-pub.pem"
+check "oms-spec valid/sigstore (the v1.1.0 model)" 0 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$V/oms-spec/v1.0/valid/sigstore.bundle.json" "${ID[@]}" --trust_config "$TR"
+
 # the OMS spec's vectors sign signme-1 = "signme-1\n", signme-2 = "signme-2", and ignore-me
 S=$V/oms-spec/v1.0
 m=$tmp/model
