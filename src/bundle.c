@@ -213,7 +213,7 @@ omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes, omsig_bundl
                           path, (unsigned long long)(max_bytes >> 20));
     if (rc == -ENOMEM) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     if (rc < 0)
-        return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+        return omsig_fail_open(r, -rc, path);
     const omsig_status st = omsig_bundle_parse(data, len, b, r);
     free(data);
     return st;

@@ -133,17 +133,18 @@ omsig_status omsig_verify_model(const omsig_options *o, const omsig_manifest *ma
 
     /* the actual side: one item per file, or per shard of each file */
     const bool shards = man->method == OMSIG_SERIAL_SHARDS;
+    const uint64_t shard_size = shards ? man->shard_size : 0;
     for (size_t i = 0; i < model.n_files; i++)
-        n_shards += shards ? (model.files[i].size + man->shard_size - 1) / man->shard_size : 1;
+        n_shards += omsig_range_count(model.files[i].size, shard_size);
     found = malloc((n_shards ? n_shards : 1) * sizeof *found);
     extra = malloc((n_shards ? n_shards : 1) * sizeof *extra);
     missing = malloc((man->n_res ? man->n_res : 1) * sizeof *missing);
     if (!found || !extra || !missing) goto nomem;
     for (size_t i = 0; i < model.n_files; i++) {
         const omsig_file *f = &model.files[i];
-        const uint64_t step = shards ? man->shard_size : (f->size ? f->size : 1);
-        for (uint64_t s = 0; s < f->size || (!shards && s == 0); s += step) {
-            const uint64_t e = shards ? (f->size - s < step ? f->size : s + step) : f->size;
+        for (uint64_t k = 0; k < omsig_range_count(f->size, shard_size); k++) {
+            uint64_t s, e;
+            omsig_range(f->size, shard_size, k, &s, &e);
             size_t lo = 0, hi = man->n_res;
             while (lo < hi) {
                 const size_t mid = (lo + hi) / 2;

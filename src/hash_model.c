@@ -40,7 +40,7 @@ omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *man, char 
             free(d);
             goto out;
         }
-        n += shards ? (model.files[i].size + man->shard_size - 1) / man->shard_size : 1;
+        n += omsig_range_count(model.files[i].size, man->shard_size);
     }
     if (n > OMSIG_MAX_RESOURCES) {
         st = omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)", OMSIG_MAX_RESOURCES);
@@ -50,9 +50,9 @@ omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *man, char 
     if (!man->res || omsig_plan_init(&plan, n) != OMSIG_OK) goto nomem;
     for (size_t i = 0; i < model.n_files; i++) {
         const omsig_file *f = &model.files[i];
-        const uint64_t step = shards ? man->shard_size : (f->size ? f->size : 1);
-        for (uint64_t s = 0; s < f->size || (!shards && s == 0); s += step) {
-            const uint64_t e = shards ? (f->size - s < step ? f->size : s + step) : f->size;
+        for (uint64_t k = 0; k < omsig_range_count(f->size, man->shard_size); k++) {
+            uint64_t s, e;
+            omsig_range(f->size, man->shard_size, k, &s, &e);
             omsig_resource *res = &man->res[man->n_res];
             res->path = omsig_strdup(f->path);
             res->start = s;

@@ -61,6 +61,8 @@ OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_probl
                                                     const char *name, const char *expected,
                                                     const char *actual);
 OMSIG_PRIVATE double omsig_now(void); /* monotonic seconds */
+/* "[Errno N] text: 'path'", the way the reference reports a file it cannot open (err > 0). */
+OMSIG_PRIVATE omsig_status omsig_fail_open(omsig_report *r, int err, const char *path);
 
 #define OMSIG_RETURN_IF(cond, rep, st, ...)                                                    \
     do {                                                                                       \
@@ -259,6 +261,19 @@ typedef struct omsig_stream {
     omsig_hash hash;
     uint8_t digest[OMSIG_MAX_DIGEST_BYTES]; /* out */
 } omsig_stream;
+
+/* The byte ranges a file of @p size contributes: with shard_size 0 (files method) the whole
+ * file, empty or not; otherwise consecutive shards of shard_size, none for an empty file. */
+static inline uint64_t omsig_range_count(uint64_t size, uint64_t shard_size)
+{
+    return shard_size ? (size + shard_size - 1) / shard_size : 1;
+}
+static inline void omsig_range(uint64_t size, uint64_t shard_size, uint64_t k, uint64_t *start,
+                               uint64_t *end)
+{
+    *start = shard_size ? k * shard_size : 0;
+    *end = shard_size && size - *start > shard_size ? *start + shard_size : size;
+}
 
 typedef struct omsig_plan {
     omsig_stream *streams;

@@ -49,7 +49,7 @@ omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r)
         size_t len = 0;
         const int rc = omsig_read_file(path, 16u << 20, &data, &len);
         if (rc < 0) {
-            omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+            omsig_fail_open(r, -rc, path);
             goto fail;
         }
         BIO *bio = BIO_new_mem_buf(data, (int)len);

@@ -17,7 +17,7 @@ void *omsig_pki_load_public_key(const char *path, omsig_report *r)
     size_t len = 0;
     const int rc = omsig_read_file(path, 1u << 20, &data, &len);
     if (rc < 0) {
-        omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+        omsig_fail_open(r, -rc, path);
         return NULL;
     }
     /* The PEM reader skips text before the block (certtool writes a preamble). */

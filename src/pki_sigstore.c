@@ -521,7 +521,7 @@ omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
     const int rc = omsig_read_file(path, MAX_TRUST_ROOT, &data, &len);
     if (rc < 0) {
         if (rc == -ENOMEM) nomem(r);
-        else omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+        else omsig_fail_open(r, -rc, path);
         return NULL;
     }
     const char *why = NULL;

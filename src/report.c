@@ -125,3 +125,8 @@ const char *omsig_report_problem_actual(const omsig_report *r, size_t i)
 {
     return (r && i < r->n_problems) ? r->problems[i].actual : "";
 }
+
+omsig_status omsig_fail_open(omsig_report *r, int err, const char *path)
+{
+    return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", err, strerror(err), path);
+}

@@ -43,7 +43,7 @@ static omsig_status read_pem(const char *path, BIO **bio, omsig_report *r)
     uint8_t *data = NULL;
     size_t len = 0;
     const int rc = omsig_read_file(path, 16u << 20, &data, &len);
-    if (rc < 0) return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", -rc, strerror(-rc), path);
+    if (rc < 0) return omsig_fail_open(r, -rc, path);
     *bio = BIO_new(BIO_s_mem());
     if (!*bio || BIO_write(*bio, data, (int)len) != (int)len) {
         free(data);
