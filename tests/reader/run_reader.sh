@@ -99,5 +99,36 @@ done
 run "no io_uring: auto falls back" 0 'succeeded' env OMSIG_FAULT_URING=1 "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem"
 run "no io_uring: --io uring says so" 2 'io_uring is not available' env OMSIG_FAULT_URING=1 "$OMSIG" verify key "$M" --signature "$tmp/m.sig" --public_key "$P/p256.pub.pem" --io uring
 run "bad --io" 2 "Invalid value for '--io'" "$OMSIG" digest "$M" --io mmap
+
+# An uncached file is read with O_DIRECT and stays uncached, run after run: deciding must not
+# itself pull pages into the cache (a read probe starts readahead, and the next run would then
+# take the slow buffered path).  Checked with cachestat and with the mincore fallback.
+C=$tmp/cold
+mkdir -p "$C"
+head -c $((12 * slot)) /dev/urandom >"$C/w.bin"
+want=$("$OMSIG" digest "$C" --io pread)
+uncache() { python3 -c 'import os,sys; fd=os.open(sys.argv[1],os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd,0,0,os.POSIX_FADV_DONTNEED); os.close(fd)' "$1"; }
+cached() { fincore --raw --noheadings --output PAGES "$1" 2>/dev/null; }
+uncache "$C/w.bin"
+if ! command -v fincore >/dev/null || [ "$(cached "$C/w.bin")" != 0 ]; then
+    echo "SKIP uncached reads: no fincore, or $tmp keeps pages cached (tmpfs)"
+else
+    for hook in "" OMSIG_FAULT_CACHESTAT=1; do
+        uncache "$C/w.bin"
+        for n in 1 2; do
+            run "uncached file, run $n ${hook:-cachestat}: digest" 0 "^$want\$" env $hook "$OMSIG" digest "$C" --io uring
+            pages=$(cached "$C/w.bin")
+            if [ "$pages" -lt $((3 * slot / 4096)) ]; then
+                ok "uncached file, run $n ${hook:-cachestat}: read direct ($pages pages cached after)"
+            else
+                bad "uncached file, run $n ${hook:-cachestat}: $pages of $((12 * slot / 4096)) pages cached after"
+            fi
+        done
+    done
+    cat "$C/w.bin" >/dev/null
+    run "cached file: digest" 0 "^$want\$" "$OMSIG" digest "$C" --io uring
+    pages=$(cached "$C/w.bin")
+    [ "$pages" = $((12 * slot / 4096)) ] && ok "cached file stays cached" || bad "cached file: $pages pages after"
+fi
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
