@@ -5,20 +5,11 @@
 # Usage: check_cases.sh OMSIG_BINARY   (CHECK_EXTRA=0 skips extra_cases.tsv)
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-  echo "usage: $0 OMSIG_BINARY" >&2
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+  echo "usage: $0 OMSIG_BINARY (a path to the built omsig)" >&2
   exit 2
 fi
-
-# Resolve the binary before changing directory.
-case "$1" in
-  */*) OMSIG="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")" ;;
-  *) OMSIG="$(type -P "$1" || true)" ;;
-esac
-if [ -z "$OMSIG" ] || [ ! -x "$OMSIG" ]; then
-  echo "check_cases.sh: $1 is not an executable" >&2
-  exit 1
-fi
+OMSIG=$(realpath "$1")
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 

@@ -8,22 +8,8 @@ set -u
 OMSIG=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
 P=$PWD/testdata/pki
-pass=0 fail=0
-tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/omsig-reader.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-run() { # name want pattern cmd...
-    local name=$1 want=$2 pat=$3
-    shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" = "$want" ] && { [ -z "$pat" ] || cat "$tmp/out" "$tmp/err" | grep -qE -- "$pat"; }; then
-        ok "$name"
-    else
-        bad "$name (exit $rc, want $want): $(head -c 300 "$tmp/err")"
-    fi
-}
+# shellcheck source=../lib.sh
+. tests/lib.sh
 
 M=$tmp/model
 mkdir -p "$M/d"
@@ -130,5 +116,4 @@ else
     pages=$(cached "$C/w.bin")
     [ "$pages" = $((12 * slot / 4096)) ] && ok "cached file stays cached" || bad "cached file: $pages pages after"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary

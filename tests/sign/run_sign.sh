@@ -12,25 +12,8 @@ if [ "${INTEROP:-0}" = 1 ] && [ ! -x "$REF" ]; then
     echo "reference model_signing not installed in tests/.venv: skipping" >&2
     exit 77
 fi
-pass=0 fail=0
-tmp=$(mktemp -d)
-trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
-
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -f "$tmp/err" ] && head -c 400 "$tmp/err" && echo; }
-
-# run NAME WANT_EXIT PATTERN cmd...
-run() {
-    local name=$1 want=$2 pat=$3
-    shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" = "$want" ] && { [ -z "$pat" ] || cat "$tmp/out" "$tmp/err" | grep -qE -- "$pat"; }; then
-        ok "$name"
-    else
-        bad "$name (exit $rc, want $want)"
-    fi
-}
+# shellcheck source=../lib.sh
+. tests/lib.sh
 
 # models: nested with unicode, spaces, dot-files, an empty file; a single file; ignore paths
 M=$tmp/model
@@ -148,5 +131,4 @@ mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
 if [ "$(id -u)" != 0 ]; then
     run "unwritable signature directory" 1 'Cannot write the signature' "$OMSIG" sign key "$M" --signature "$tmp/ro/x.sig" --private_key "$P/p256.key.pem"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+summary
