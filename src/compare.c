@@ -200,12 +200,8 @@ omsig_status omsig_verify_model(const omsig_options *o, const omsig_manifest *ma
     g_m = man;
     qsort(mism, n_mism, sizeof *mism, cmp_mism);
     g_m = NULL;
-    char alg[64];
-    if (shards)
-        snprintf(alg, sizeof alg, "%s-sharded-%llu", omsig_hash_name(man->hash),
-                 (unsigned long long)man->shard_size);
-    else
-        snprintf(alg, sizeof alg, "%s", omsig_hash_name(man->hash));
+    char alg[OMSIG_ALGORITHM_MAX];
+    omsig_resource_algorithm(man, alg);
     omsig_buf_puts(&msg, "Signature mismatch: [");
     if (n_extra) names_item(&msg, "Extra", model.name, extra, n_extra);
     if (n_missing) names_item(&msg, "Missing", model.name, missing, n_missing);

@@ -339,11 +339,9 @@ static int64_t cached_pages(int fd, uint64_t off, uint64_t len)
         return (int64_t)cs.nr_cache;
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
     const size_t window = 64u << 20;
+    if (off % page) return -1; /* mmap needs a page-aligned offset */
     unsigned char *vec = malloc(window / page);
-    if (!vec || off % page) {
-        free(vec);
-        return -1;
-    }
+    if (!vec) return -1;
     int64_t n = 0;
     for (uint64_t o = off; o < off + len; o += window) {
         const size_t w = off + len - o < window ? (size_t)(off + len - o) : window;

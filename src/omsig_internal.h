@@ -211,6 +211,10 @@ OMSIG_PRIVATE omsig_status omsig_statement_parse(const uint8_t *payload, size_t 
                                                  omsig_manifest *m, omsig_report *r);
 OMSIG_PRIVATE void omsig_manifest_free(omsig_manifest *m);
 OMSIG_PRIVATE const char *omsig_hash_name(omsig_hash h);
+/* A resource's "algorithm" in m's serialization: "sha256", or "sha256-sharded-<size>". */
+#define OMSIG_ALGORITHM_MAX 64
+OMSIG_PRIVATE const char *omsig_resource_algorithm(const omsig_manifest *m,
+                                                   char out[OMSIG_ALGORITHM_MAX]);
 OMSIG_PRIVATE size_t omsig_hash_size(omsig_hash h);
 
 /* ---- the model tree (walk.c) ------------------------------------------------------------ */

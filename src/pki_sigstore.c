@@ -661,16 +661,24 @@ static void ctx_free(sgs_ctx *c)
     sk_X509_pop_free(c->chain, X509_free);
 }
 
+/* Fails with the sigstore step's prefix before the formatted detail, as the reference does. */
+static omsig_status vfail_step(omsig_report *r, omsig_status st, const char *prefix,
+                               const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    return omsig_fail(r, st, "%s%s", prefix, msg);
+}
+
 static omsig_status load_fail(omsig_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static omsig_status load_fail(omsig_report *r, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const omsig_status st = vfail_step(r, OMSIG_E_BUNDLE_PARSE, "failed to load bundle: ", fmt, ap);
     va_end(ap);
-    return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "failed to load bundle: %s", msg);
+    return st;
 }
 
 static bool only_keys(const cJSON *o, const char *const *keys, const char **bad)
@@ -1273,12 +1281,11 @@ static omsig_status entry_fail(omsig_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static omsig_status entry_fail(omsig_report *r, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    const omsig_status st = vfail_step(r, OMSIG_E_SIGNATURE_INVALID, "invalid log entry: ", fmt, ap);
     va_end(ap);
-    return omsig_fail(r, OMSIG_E_SIGNATURE_INVALID, "invalid log entry: %s", msg);
+    return st;
 }
 
 static bool hash_children(const omsig_der *l, const omsig_der *rt, uint8_t out[32])

@@ -145,12 +145,8 @@ static char *statement_json(const omsig_manifest *m, const char *name)
         for (size_t i = 0; i < m->n_ignore_paths; i++)
             cJSON_AddItemToArray(ign, cJSON_CreateString(m->ignore_paths[i]));
     }
-    char alg[64];
-    if (shards)
-        snprintf(alg, sizeof alg, "%s-sharded-%llu", omsig_hash_name(m->hash),
-                 (unsigned long long)m->shard_size);
-    else
-        snprintf(alg, sizeof alg, "%s", omsig_hash_name(m->hash));
+    char alg[OMSIG_ALGORITHM_MAX];
+    omsig_resource_algorithm(m, alg);
     cJSON *res = cJSON_AddArrayToObject(pred, "resources");
     char hex[2 * OMSIG_MAX_DIGEST_BYTES + 1];
     for (size_t i = 0; i < m->n_res; i++) {

@@ -23,6 +23,16 @@ const char *omsig_hash_name(omsig_hash h)
     return "?";
 }
 
+const char *omsig_resource_algorithm(const omsig_manifest *m, char out[OMSIG_ALGORITHM_MAX])
+{
+    if (m->method == OMSIG_SERIAL_SHARDS)
+        snprintf(out, OMSIG_ALGORITHM_MAX, "%s-sharded-%llu", omsig_hash_name(m->hash),
+                 (unsigned long long)m->shard_size);
+    else
+        snprintf(out, OMSIG_ALGORITHM_MAX, "%s", omsig_hash_name(m->hash));
+    return out;
+}
+
 size_t omsig_hash_size(omsig_hash h) { return h == OMSIG_HASH_BLAKE2B ? 64 : 32; }
 
 static omsig_status bad(omsig_report *r, const char *fmt, ...)
@@ -196,11 +206,8 @@ static omsig_status check_algorithm(const omsig_resource *res, const cJSON *alg,
                    omsig_json_type_name(alg));
     const char *h = omsig_hash_name(m->hash);
     if (strcmp(alg->valuestring, h) == 0) return OMSIG_OK;
-    if (m->method == OMSIG_SERIAL_SHARDS) {
-        char want[64];
-        snprintf(want, sizeof want, "%s-sharded-%llu", h, (unsigned long long)m->shard_size);
-        if (strcmp(alg->valuestring, want) == 0) return OMSIG_OK;
-    }
+    char want[OMSIG_ALGORITHM_MAX];
+    if (strcmp(alg->valuestring, omsig_resource_algorithm(m, want)) == 0) return OMSIG_OK;
     return bad(r, "resource '%.200s' has algorithm '%.100s', but the serialization hashes with "
                   "'%s'", res->name, alg->valuestring, h);
 }
