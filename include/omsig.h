@@ -15,6 +15,11 @@
  *   omsig_report_free(rep);
  *
  * The library never prints.  Messages, warnings and per-file problems are in the report.
+ *
+ * Threads: every function here is safe to call from several threads at once, each call with
+ * its own report (the library keeps no mutable global state).  An omsig_ctx is used by one
+ * call at a time: give each thread its own, or use the one-shot calls, which make and free a
+ * context of their own.
  */
 #ifndef OMSIG_H
 #define OMSIG_H
@@ -185,6 +190,8 @@ OMSIG_API double omsig_report_hash_seconds(const omsig_report *rep);
 OMSIG_API double omsig_report_seconds(const omsig_report *rep);
 /** "cpu", "gpu" or "hybrid": which engine hashed. */
 OMSIG_API const char *omsig_report_engine(const omsig_report *rep);
+/** Why that engine: the auto rule's estimates, or "asked for with --hasher"; "" before hashing. */
+OMSIG_API const char *omsig_report_engine_reason(const omsig_report *rep);
 /** Root digest (lowercase hex of the SHA-256 over the resource digests), or "". */
 OMSIG_API const char *omsig_report_root_digest(const omsig_report *rep);
 /** Per-file problems of a digest mismatch, sorted as the reference sorts them. */
@@ -218,6 +225,26 @@ OMSIG_API omsig_status omsig_sign(const omsig_options *opt, omsig_report **rep);
  * digest in the report (omsig_report_root_digest()).
  */
 OMSIG_API omsig_status omsig_digest(const omsig_options *opt, omsig_report **rep);
+
+/**
+ * A reusable context: keeps the hashing engines (and, with a GPU, the device buffers and the
+ * result of its self-test) between calls, for a program that verifies many models.  A context
+ * serves one call at a time; use one per thread.  omsig_verify(), omsig_sign() and
+ * omsig_digest() are the same calls with a context of their own.
+ */
+typedef struct omsig_ctx omsig_ctx;
+
+/** A new context, or NULL when memory ran out.  Nothing is set up until it is used. */
+OMSIG_API omsig_ctx *omsig_ctx_new(void);
+/** Frees a context and everything it holds; accepts NULL. */
+OMSIG_API void omsig_ctx_free(omsig_ctx *ctx);
+/** omsig_verify(), omsig_sign() and omsig_digest() with the engines of @p ctx. */
+OMSIG_API omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *opt,
+                                        omsig_report **rep);
+OMSIG_API omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *opt,
+                                      omsig_report **rep);
+OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt,
+                                        omsig_report **rep);
 
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0. */
 OMSIG_API int omsig_gpu_available(void);

@@ -8,7 +8,7 @@ source scripts/deps.sh python3-venv
 if [ ! -x tests/.venv/bin/model_signing ]; then
     bash tests/interop/setup_venv.sh || echo "reference model_signing unavailable: interop tests will skip"
 fi
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOMSIG_TEST_HOOKS=ON >/dev/null
 cmake --build build -j"$(nproc)"
 cd build
 ctest --output-on-failure -j2

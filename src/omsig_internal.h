@@ -44,6 +44,7 @@ struct omsig_report {
     double hash_seconds;
     double seconds;
     const char *engine;
+    char engine_reason[256];  /* why that engine: the auto rule's estimate, or the flag */
     char root_digest[2 * 32 + 1];
     omsig_problem *problems;
     size_t n_problems;
@@ -104,6 +105,21 @@ OMSIG_PRIVATE int omsig_sha256_hex(const void *p, size_t n, char out[65]);
 
 /* Resource and ignore names: a relative POSIX path with no empty, "." or ".." segment, no
  * NUL, at most OMSIG_MAX_PATH_BYTES.  Returns NULL when fine, else what is wrong. */
+/* Checked size arithmetic: false when the result does not fit. */
+static inline bool omsig_mul_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_mul_overflow(a, b, out);
+}
+static inline bool omsig_add_ok(size_t a, size_t b, size_t *out)
+{
+    return !__builtin_add_overflow(a, b, out);
+}
+/* calloc/realloc of n items of size, failing (NULL) when n * size overflows. */
+OMSIG_PRIVATE void *omsig_reallocarray(void *p, size_t n, size_t size);
+/* qsort with a context argument (no file-level state anywhere in the library). */
+OMSIG_PRIVATE void omsig_sort(void *base, size_t n, size_t size,
+                              int (*cmp)(const void *, const void *, void *), void *ctx);
+
 OMSIG_PRIVATE const char *omsig_relpath_problem(const char *name, size_t len);
 /* Path order of the reference signer: segment by segment, each compared bytewise. */
 OMSIG_PRIVATE int omsig_path_cmp(const char *a, const char *b);
@@ -249,7 +265,8 @@ OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
 /* Looks up only the named files (verify --ignore_unsigned_files). */
 OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
                                                  size_t n, omsig_report *r);
-/* Opens a listed file for reading, safely beneath the root. Returns fd or -errno. */
+/* Opens a listed file for reading, safely beneath the root. Returns fd or -errno.  Whether it
+ * is still the file the walk found is the hashing queue's check (src/hash/queue.c). */
 OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *f);
 OMSIG_PRIVATE void omsig_model_close(omsig_model *m);
 /* The path the reference prints for rel: the model path as typed joined with rel (malloc). */
@@ -257,102 +274,17 @@ OMSIG_PRIVATE char *omsig_model_display(const omsig_model *m, const char *rel);
 /* Sorts files in the reference signer's order. */
 OMSIG_PRIVATE void omsig_model_sort(omsig_model *m);
 
-/* ---- streams and hashing (plan.c, engine_*.c, io_*_reader.c) ----------------------------- */
-typedef struct omsig_stream {
-    const omsig_file *file;
-    uint64_t offset;
-    uint64_t length;
-    omsig_hash hash;
-    uint8_t digest[OMSIG_MAX_DIGEST_BYTES]; /* out */
-} omsig_stream;
-
-/* The byte ranges a file of @p size contributes: with shard_size 0 (files method) the whole
- * file, empty or not; otherwise consecutive shards of shard_size, none for an empty file. */
-static inline uint64_t omsig_range_count(uint64_t size, uint64_t shard_size)
-{
-    return shard_size ? (size + shard_size - 1) / shard_size : 1;
-}
-static inline void omsig_range(uint64_t size, uint64_t shard_size, uint64_t k, uint64_t *start,
-                               uint64_t *end)
-{
-    *start = shard_size ? k * shard_size : 0;
-    *end = shard_size && size - *start > shard_size ? *start + shard_size : size;
-}
-
-typedef struct omsig_plan {
-    omsig_stream *streams;
-    size_t n_streams;
-    size_t *order;            /* indices into streams, longest first */
-    uint64_t total_bytes;
-} omsig_plan;
-
-OMSIG_PRIVATE omsig_status omsig_plan_init(omsig_plan *p, size_t n_streams);
-OMSIG_PRIVATE void omsig_plan_finish(omsig_plan *p); /* computes order and total */
-OMSIG_PRIVATE void omsig_plan_free(omsig_plan *p);
-
-/*
- * Readers: one per hashing worker.  A worker adds streams (an open file and a byte range) as
- * long as the reader has room, then takes each stream's chunks in order with next() and hands
- * each back with release().  The pread reader holds one stream and reads on demand; the
- * io_uring reader keeps many reads in flight, ahead of the worker and across streams, into a
- * ring of fixed-size slots in one mapping.  Chunks are hashed where they land: no copy.
- */
-typedef struct omsig_reader omsig_reader;
-
-typedef struct omsig_reader_cfg {
-    size_t slot_size;  /* bytes per slot, a multiple of 4096 */
-    unsigned n_slots;  /* slots of this reader */
-    bool try_direct;   /* O_DIRECT for large, uncached, aligned streams */
-    unsigned lanes;    /* streams the worker consumes at once (1..3) */
-    bool async_copy;   /* cores are idle: let kernel workers copy from the page cache */
-} omsig_reader_cfg;
-
-typedef struct omsig_reader_ops {
-    const char *name;
-    /* NULL with *err = -errno when the reader cannot be set up on this machine. */
-    omsig_reader *(*create)(const omsig_reader_cfg *cfg, int *err);
-    void (*destroy)(omsig_reader *rd);
-    /* 1 if add() would accept another stream now: fewer than cfg.lanes streams still have
-     * bytes to read, and a buffer is free. */
-    int (*room)(const omsig_reader *rd);
-    /* Starts reading [off, off+len) of fd; returns a handle >= 0, or -errno.  inject_errno is
-     * a test hook, 0 normally: > 0 makes the stream's first read fail with that error, < 0
-     * makes every read return short. */
-    int (*add)(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject_errno);
-    /* The next chunk of stream h in order: bytes (> 0), 0 after the last one, or -errno
-     * (-ENODATA when the file ended early; -EAGAIN when the worker must release the chunks it
-     * holds before this stream can be read). Valid until release(rd, h). */
-    ssize_t (*next)(omsig_reader *rd, int h, const uint8_t **p);
-    void (*release)(omsig_reader *rd, int h);
-    /* Forgets stream h, finished or not; waits for its reads in flight. */
-    void (*remove)(omsig_reader *rd, int h);
-} omsig_reader_ops;
-
-OMSIG_PRIVATE extern const omsig_reader_ops omsig_reader_pread;
-OMSIG_PRIVATE extern const omsig_reader_ops omsig_reader_uring; /* create fails without it */
-
-typedef struct omsig_engine_args {
-    const omsig_model *model;
-    omsig_plan *plan;
-    const omsig_options *opt;
-    omsig_report *rep;
-} omsig_engine_args;
-
-OMSIG_PRIVATE omsig_status omsig_engine_cpu_run(const omsig_engine_args *a);
-OMSIG_PRIVATE omsig_status omsig_engine_gpu_run(const omsig_engine_args *a);
-OMSIG_PRIVATE int omsig_engine_gpu_probe(void); /* 1 if a device can be used */
-OMSIG_PRIVATE const char *omsig_engine_gpu_absent_reason(void);
-/* Runs the engine the options and the plan call for. */
-OMSIG_PRIVATE omsig_status omsig_engine_run(const omsig_engine_args *a);
-
-/* Walks, plans and hashes a model the way the signer does (opt->serialization, opt->hash),
- * filling m->res in the reference signer's order and m->root_hex. (hash_model.c) */
-OMSIG_PRIVATE omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *m,
-                                            char **model_name, omsig_report *r);
+/* Streams, the plan, the queue, readers and engines: src/hash/ (plan.h, queue.h, reader.h,
+ * engine.h).  sign.c and digest.c hash a model as the signer records it; compare.c checks a
+ * model against its manifest. */
+struct omsig_ctx;
+OMSIG_PRIVATE omsig_status omsig_hash_model(struct omsig_ctx *ctx, const omsig_options *o,
+                                            omsig_manifest *m, char **model_name,
+                                            omsig_report *r);
 
 /* ---- comparing (compare.c) ---------------------------------------------------------------- */
-OMSIG_PRIVATE omsig_status omsig_verify_model(const omsig_options *o, const omsig_manifest *m,
-                                              omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_verify_model(struct omsig_ctx *ctx, const omsig_options *o,
+                                              const omsig_manifest *m, omsig_report *r);
 /* Root digest over raw digests in order. */
 OMSIG_PRIVATE void omsig_root_digest(const omsig_resource *res, size_t n, char out[65]);
 

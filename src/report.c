@@ -107,6 +107,7 @@ uint64_t omsig_report_bytes(const omsig_report *r) { return r ? r->bytes : 0; }
 double omsig_report_hash_seconds(const omsig_report *r) { return r ? r->hash_seconds : 0; }
 double omsig_report_seconds(const omsig_report *r) { return r ? r->seconds : 0; }
 const char *omsig_report_engine(const omsig_report *r) { return r ? r->engine : ""; }
+const char *omsig_report_engine_reason(const omsig_report *r) { return r ? r->engine_reason : ""; }
 const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
 size_t omsig_report_problem_count(const omsig_report *r) { return r ? r->n_problems : 0; }
 omsig_problem_kind omsig_report_problem_kind(const omsig_report *r, size_t i)

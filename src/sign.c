@@ -251,7 +251,7 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
     return OMSIG_OK;
 }
 
-omsig_status omsig_sign(const omsig_options *o, omsig_report **out)
+omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
     omsig_report *r = omsig_report_new();
     if (out) *out = r;
@@ -280,7 +280,7 @@ omsig_status omsig_sign(const omsig_options *o, omsig_report **out)
     if ((st = load_private_key(o, &s, r)) != OMSIG_OK) goto out;
     if (o->method == OMSIG_METHOD_CERTIFICATE && (st = load_certificates(o, &s, r)) != OMSIG_OK)
         goto out;
-    if ((st = omsig_hash_model(o, &man, &name, r)) != OMSIG_OK) goto out;
+    if ((st = omsig_hash_model(ctx, o, &man, &name, r)) != OMSIG_OK) goto out;
     if (man.n_res == 0) {
         st = omsig_fail(r, OMSIG_E_MODEL_PATH,
                         "Cannot sign '%s': the model has no files (or only empty files in a "

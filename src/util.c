@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* util.c - growable buffers, hex and base64, Python repr(), path-name rules, whole-file reads. */
+#define _GNU_SOURCE
 #include "omsig_internal.h"
 
 #include <errno.h>
@@ -368,4 +369,17 @@ double omsig_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void *omsig_reallocarray(void *p, size_t n, size_t size)
+{
+    size_t bytes;
+    if (!omsig_mul_ok(n ? n : 1, size, &bytes)) return NULL;
+    return realloc(p, bytes);
+}
+
+void omsig_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+                void *ctx)
+{
+    if (n > 1) qsort_r(base, n, size, cmp, ctx);
 }

@@ -63,7 +63,7 @@ out:
     return st;
 }
 
-omsig_status omsig_verify(const omsig_options *o, omsig_report **out)
+omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
     omsig_report *r = omsig_report_new();
     if (out) *out = r;
@@ -76,7 +76,7 @@ omsig_status omsig_verify(const omsig_options *o, omsig_report **out)
         st = omsig_fail(r, OMSIG_E_USAGE, "a model path and a signature path are required");
     } else if ((st = verify_signed(o, &man, r)) == OMSIG_OK) {
         memcpy(r->root_digest, man.root_hex, sizeof r->root_digest);
-        st = omsig_verify_model(o, &man, r);
+        st = omsig_verify_model(ctx, o, &man, r);
     }
     omsig_manifest_free(&man);
     r->seconds = omsig_now() - t0;

@@ -383,7 +383,10 @@ static int open_parent(const omsig_model *m, const char *rel, const char **last)
 {
     const char *slash = strrchr(rel, '/');
     *last = slash ? slash + 1 : rel;
-    if (!slash) return dup(m->root_fd) < 0 ? -errno : fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
+    if (!slash) {
+        const int fd = fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
+        return fd < 0 ? -errno : fd;
+    }
     const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (m->allow_symlinks ? 0 : O_NOFOLLOW);
     int cur = fcntl(m->root_fd, F_DUPFD_CLOEXEC, 0);
     if (cur < 0) return -errno;
@@ -458,29 +461,13 @@ static int open_beneath(const omsig_model *m, const char *rel)
 
 int omsig_model_open_file(const omsig_model *m, const omsig_file *f)
 {
-    int fd;
     if (m->single_name) {
-        fd = openat(m->root_fd, m->single_name,
-                    O_RDONLY | O_CLOEXEC | O_NONBLOCK | (m->allow_symlinks ? 0 : O_NOFOLLOW));
-        if (fd < 0) return -errno;
-    } else {
-        fd = open_beneath(m, f->path);
-        if (fd < 0) return fd;
+        const int fd = openat(m->root_fd, m->single_name,
+                              O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+                                  (m->allow_symlinks ? 0 : O_NOFOLLOW));
+        return fd < 0 ? -errno : fd;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        const int e = errno;
-        close(fd);
-        return -e;
-    }
-    /* the file must still be the one the walk found */
-    if (!S_ISREG(st.st_mode) || st.st_ino != f->ino || st.st_dev != f->dev ||
-        (uint64_t)st.st_size != f->size || st.st_mtim.tv_sec != f->mtime_sec ||
-        st.st_mtim.tv_nsec != f->mtime_nsec) {
-        close(fd);
-        return -ESTALE;
-    }
-    return fd;
+    return open_beneath(m, f->path);
 }
 
 static int cmp_files(const void *a, const void *b)

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* hash_model.c - hashes a whole model as the signer records it (files or shards, in the
+/* digest.c - hashes a whole model as the signer records it (files or shards, in the
  * reference signer's order) and computes its root digest: shared by sign and digest. */
 #define _GNU_SOURCE
-#include "omsig_internal.h"
+#include "context.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *man, char **model_name,
-                              omsig_report *r)
+omsig_status omsig_hash_model(omsig_ctx *ctx, const omsig_options *o, omsig_manifest *man,
+                              char **model_name, omsig_report *r)
 {
     memset(man, 0, sizeof *man);
     man->method = o->serialization;
@@ -30,8 +30,6 @@ omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *man, char 
         goto out;
     omsig_model_sort(&model); /* component-wise path order; shards by offset below */
 
-    size_t n = 0;
-    const bool shards = man->method == OMSIG_SERIAL_SHARDS;
     for (size_t i = 0; i < model.n_files; i++) {
         if (!omsig_utf8_valid(model.files[i].path, strlen(model.files[i].path))) {
             char *d = omsig_model_display(&model, model.files[i].path);
@@ -40,44 +38,27 @@ omsig_status omsig_hash_model(const omsig_options *o, omsig_manifest *man, char 
             free(d);
             goto out;
         }
-        n += omsig_range_count(model.files[i].size, man->shard_size);
     }
-    if (n > OMSIG_MAX_RESOURCES) {
-        st = omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)", OMSIG_MAX_RESOURCES);
-        goto out;
-    }
-    man->res = calloc(n ? n : 1, sizeof *man->res);
-    if (!man->res || omsig_plan_init(&plan, n) != OMSIG_OK) goto nomem;
-    for (size_t i = 0; i < model.n_files; i++) {
-        const omsig_file *f = &model.files[i];
-        for (uint64_t k = 0; k < omsig_range_count(f->size, man->shard_size); k++) {
-            uint64_t s, e;
-            omsig_range(f->size, man->shard_size, k, &s, &e);
-            omsig_resource *res = &man->res[man->n_res];
-            res->path = omsig_strdup(f->path);
-            res->start = s;
-            res->end = e;
-            if (shards) {
-                if (asprintf(&res->name, "%s:%llu:%llu", f->path, (unsigned long long)s,
-                             (unsigned long long)e) < 0)
-                    res->name = NULL;
-            } else {
-                res->name = omsig_strdup(f->path);
-            }
-            man->n_res++;
-            if (!res->path || !res->name) goto nomem;
-            res->digest_len = omsig_hash_size(man->hash);
-            plan.streams[man->n_res - 1] =
-                (omsig_stream){.file = f, .offset = s, .length = e - s, .hash = man->hash};
+    if ((st = omsig_plan_all(&plan, &model, man->shard_size, man->hash, r)) != OMSIG_OK) goto out;
+    if (!(man->res = omsig_reallocarray(NULL, plan.n_streams, sizeof *man->res))) goto nomem;
+    memset(man->res, 0, (plan.n_streams ? plan.n_streams : 1) * sizeof *man->res);
+    for (size_t i = 0; i < plan.n_streams; i++) {
+        const omsig_stream *s = &plan.streams[i];
+        omsig_resource *res = &man->res[man->n_res++];
+        res->path = omsig_strdup(s->file->path);
+        res->start = s->offset;
+        res->end = s->offset + s->length;
+        if (man->method == OMSIG_SERIAL_SHARDS) {
+            if (asprintf(&res->name, "%s:%llu:%llu", s->file->path, (unsigned long long)res->start,
+                         (unsigned long long)res->end) < 0)
+                res->name = NULL;
+        } else {
+            res->name = omsig_strdup(s->file->path);
         }
+        if (!res->path || !res->name) goto nomem;
+        res->digest_len = omsig_hash_size(man->hash);
     }
-    omsig_plan_finish(&plan);
-    const double t0 = omsig_now();
-    omsig_engine_args args = {.model = &model, .plan = &plan, .opt = o, .rep = r};
-    if ((st = omsig_engine_run(&args)) != OMSIG_OK) goto out;
-    r->hash_seconds = omsig_now() - t0;
-    r->files = n;
-    r->bytes = plan.total_bytes;
+    if ((st = omsig_hash_plan(ctx, o, &model, &plan, r)) != OMSIG_OK) goto out;
     for (size_t i = 0; i < man->n_res; i++)
         memcpy(man->res[i].digest, plan.streams[i].digest, man->res[i].digest_len);
     omsig_root_digest(man->res, man->n_res, man->root_hex);
@@ -106,7 +87,7 @@ out:
     return st;
 }
 
-omsig_status omsig_digest(const omsig_options *o, omsig_report **out)
+omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
     omsig_report *r = omsig_report_new();
     if (out) *out = r;
@@ -114,7 +95,7 @@ omsig_status omsig_digest(const omsig_options *o, omsig_report **out)
     const double t0 = omsig_now();
     omsig_manifest man;
     const omsig_status st = o && o->model_path
-                                ? omsig_hash_model(o, &man, NULL, r)
+                                ? omsig_hash_model(ctx, o, &man, NULL, r)
                                 : omsig_fail(r, OMSIG_E_USAGE, "a model path is required");
     if (o && o->model_path) omsig_manifest_free(&man);
     r->seconds = omsig_now() - t0;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * io_uring_reader.c - reads model bytes with io_uring into a ring of fixed-size slots.
+ * reader_uring.c - reads model bytes with io_uring into a ring of fixed-size slots.
  *
  * Each hashing worker owns one reader: one ring, one anonymous mapping cut into slots (a
  * mapping, not malloc, so that a GPU engine can pin it with cudaHostRegister), registered
@@ -15,7 +15,8 @@
  * (a file system without O_DIRECT) falls back to buffered reads for that stream.
  */
 #define _GNU_SOURCE
-#include "omsig_internal.h"
+#include "reader.h"
+#include "hooks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -335,7 +336,7 @@ static int64_t cached_pages(int fd, uint64_t off, uint64_t len)
     struct omsig_cachestat_range r = {off, len};
     struct omsig_cachestat cs;
     /* OMSIG_FAULT_CACHESTAT (a test hook) stands for a kernel without cachestat */
-    if (!getenv("OMSIG_FAULT_CACHESTAT") && syscall(__NR_cachestat, fd, &r, &cs, 0) == 0)
+    if (!omsig_hook("OMSIG_FAULT_CACHESTAT") && syscall(__NR_cachestat, fd, &r, &cs, 0) == 0)
         return (int64_t)cs.nr_cache;
     const size_t page = (size_t)sysconf(_SC_PAGESIZE);
     const size_t window = 64u << 20;
@@ -467,6 +468,72 @@ static void ur_remove(omsig_reader *rd, int h)
     fill(rd);
 }
 
+static void ur_memory(const omsig_reader *rd, uint8_t **base, size_t *len)
+{
+    *base = rd->mem;
+    *len = rd->mem_len;
+}
+
+/* Queues the rest of request i; reads larger than 1 GiB go in pieces. */
+static void queue_req(omsig_reader *rd, omsig_read_req *req, size_t i)
+{
+    omsig_read_req *q = &req[i];
+    uint64_t len = q->len - q->got;
+    if (len > (1u << 30)) len = 1u << 30;
+    if (q->inject < 0 && len > 1) len /= 2; /* test hook: reads come back short */
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&rd->ring);
+    if (!sqe) {
+        io_uring_submit(&rd->ring);
+        sqe = io_uring_get_sqe(&rd->ring);
+    }
+    io_uring_prep_read(sqe, q->fd, q->dst + q->got, (unsigned)len, q->off + q->got);
+    io_uring_sqe_set_data64(sqe, i);
+}
+
+static int ur_read_batch(omsig_reader *rd, omsig_read_req *req, size_t n)
+{
+    const size_t depth = rd->n_slots;
+    size_t next = 0, inflight = 0;
+    while (next < n || inflight > 0) {
+        for (; next < n && inflight < depth; next++) {
+            req[next].got = 0;
+            req[next].res = 0;
+            if (req[next].inject > 0) { /* test hook: this read fails */
+                req[next].res = -req[next].inject;
+                continue;
+            }
+            if (req[next].len == 0) continue;
+            queue_req(rd, req, next);
+            inflight++;
+        }
+        if (inflight == 0) break;
+        const int rc = io_uring_submit_and_wait(&rd->ring, 1);
+        if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) return rc;
+        struct io_uring_cqe *cqe = NULL;
+        while (io_uring_peek_cqe(&rd->ring, &cqe) == 0 && cqe) {
+            const size_t i = (size_t)io_uring_cqe_get_data64(cqe);
+            const int res = cqe->res;
+            io_uring_cqe_seen(&rd->ring, cqe);
+            omsig_read_req *q = &req[i];
+            if (res == -EAGAIN || res == -EINTR) {
+                queue_req(rd, req, i);
+                continue;
+            }
+            if (res <= 0) {
+                q->res = res < 0 ? res : -ENODATA; /* 0: the file ended early */
+            } else {
+                q->got += (uint64_t)res;
+                if (q->got < q->len) {
+                    queue_req(rd, req, i);
+                    continue;
+                }
+            }
+            inflight--;
+        }
+    }
+    return 0;
+}
+
 int omsig_io_uring_available(void)
 {
     struct io_uring ring;
@@ -495,6 +562,14 @@ static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
 }
 static void ur_release(omsig_reader *rd, int h) { (void)rd, (void)h; }
 static void ur_remove(omsig_reader *rd, int h) { (void)rd, (void)h; }
+static void ur_memory(const omsig_reader *rd, uint8_t **base, size_t *len)
+{
+    (void)rd, *base = NULL, *len = 0;
+}
+static int ur_read_batch(omsig_reader *rd, omsig_read_req *req, size_t n)
+{
+    return (void)rd, (void)req, (void)n, -ENOSYS;
+}
 int omsig_io_uring_available(void) { return 0; }
 
 #endif
@@ -508,4 +583,6 @@ const omsig_reader_ops omsig_reader_uring = {
     .next = ur_next,
     .release = ur_release,
     .remove = ur_remove,
+    .memory = ur_memory,
+    .read_batch = ur_read_batch,
 };

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * engine.h - an engine hashes streams it takes from a queue.  Each is a const ops table, as
+ * the readers are: the CPU engine (engine_cpu.c) and the CUDA engine (cuda/engine_gpu.c, or
+ * engine_gpu_stub.c in a build without CUDA).  engine_select.c is the one place that decides
+ * which engines run (--hasher, the auto rule, hybrid).  Engines receive a hashing config, not
+ * the public options or the model.
+ */
+#ifndef OMSIG_HASH_ENGINE_H
+#define OMSIG_HASH_ENGINE_H
+
+#include "queue.h"
+
+typedef struct omsig_hash_cfg {
+    unsigned threads;         /* CPU workers; 0: one per online core */
+    omsig_io io;              /* which reader */
+    size_t buffer_size;       /* bytes of read slots in flight */
+} omsig_hash_cfg;
+
+/* What an engine measured about itself, for the auto rule (0 where it does not apply). */
+typedef struct omsig_engine_rates {
+    double stream_rate;       /* bytes/s of one stream on one unit (core or GPU thread) */
+    double total_rate;        /* bytes/s when enough streams keep every unit busy */
+    double copy_rate;         /* GPU: host-to-device bytes/s from pinned memory */
+    double launch_seconds;    /* GPU: the fixed cost of one batch (launch and copies) */
+    uint64_t streams_to_fill; /* streams in flight that total_rate needs */
+} omsig_engine_rates;
+
+typedef struct omsig_engine omsig_engine;
+
+typedef struct omsig_engine_ops {
+    const char *name;
+    /* 1 when the engine can run here; else 0 with the reason in why. */
+    int (*probe)(char *why, size_t why_len);
+    /* Sets the engine up (for the GPU: device buffers and the known-answer self-test);
+     * NULL with the reason in why. */
+    omsig_engine *(*create)(const omsig_hash_cfg *cfg, char *why, size_t why_len);
+    /* Hashes streams taken from q until none is left or q stops.  A stream that fails is
+     * reported through q (and stops every engine).  An engine that cannot go on (a device
+     * error) puts its unfinished streams back on q and returns a status with the reason in
+     * why, so that another engine can finish them. */
+    omsig_status (*run)(omsig_engine *e, omsig_queue *q, char *why, size_t why_len);
+    void (*rates)(const omsig_engine *e, omsig_engine_rates *out);
+    void (*destroy)(omsig_engine *e);
+} omsig_engine_ops;
+
+/* Below this many streams auto does not even set a GPU up. */
+#define OMSIG_GPU_MIN_STREAMS 1024u
+
+typedef enum { OMSIG_PICK_CPU = 0, OMSIG_PICK_GPU = 1, OMSIG_PICK_HYBRID = 2 } omsig_engine_pick;
+
+/* The auto rule, as a cost model: the time each choice would take on plan p with the engines'
+ * measured rates (gpu NULL: no usable device); writes the choice and its reason to why. */
+OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose(const omsig_plan *p,
+                                                    const omsig_engine_rates *cpu,
+                                                    const omsig_engine_rates *gpu, char *why,
+                                                    size_t why_len);
+
+OMSIG_PRIVATE extern const omsig_engine_ops omsig_engine_cpu;
+OMSIG_PRIVATE extern const omsig_engine_ops omsig_engine_gpu;
+
+#endif /* OMSIG_HASH_ENGINE_H */

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * engine_select.c - the one place that decides which engines hash a plan (--hasher, the auto
+ * rule, hybrid), runs them over one queue, and finishes on the CPU what a failed GPU run
+ * left.  The auto rule is a cost model in one function, omsig_engine_choose().
+ */
+#include "context.h"
+#include "engine.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Seconds an engine with rates e needs for n streams totalling bytes, the longest being
+ * longest bytes: the work at the rate the stream count allows, and never less than the
+ * longest chain at one unit's rate. */
+static double engine_seconds(const omsig_engine_rates *e, uint64_t n, uint64_t bytes,
+                             uint64_t longest, double rate_cap)
+{
+    if (e->stream_rate <= 0 || e->total_rate <= 0) return 1e30;
+    double rate = e->total_rate;
+    if (e->streams_to_fill && n < e->streams_to_fill)
+        rate = e->total_rate * (double)n / (double)e->streams_to_fill;
+    if (rate < e->stream_rate) rate = e->stream_rate;
+    if (rate_cap > 0 && rate > rate_cap) rate = rate_cap;
+    const double work = (double)bytes / rate;
+    const double chain = (double)longest / e->stream_rate;
+    return (work > chain ? work : chain) + e->launch_seconds;
+}
+
+omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_rates *cpu,
+                                      const omsig_engine_rates *gpu, char *why, size_t why_len)
+{
+    const uint64_t n = p->n_streams, bytes = p->total_bytes;
+    const double t_cpu = engine_seconds(cpu, n, bytes, p->longest, 0);
+    if (!gpu) {
+        snprintf(why, why_len, "cpu: no usable GPU");
+        return OMSIG_PICK_CPU;
+    }
+    const double cap = gpu->copy_rate > 0 ? gpu->copy_rate : 0;
+    const double t_gpu = engine_seconds(gpu, n, bytes, p->longest, cap);
+    /* hybrid: the CPU takes the longest streams, the GPU the rest; their rates add up, and
+     * the longest chain stays on a CPU core */
+    omsig_engine_rates both = *cpu;
+    const double g_rate = gpu->total_rate < cap || cap <= 0 ? gpu->total_rate : cap;
+    both.total_rate = cpu->total_rate + (n > cpu->streams_to_fill ? g_rate : 0);
+    both.streams_to_fill = cpu->streams_to_fill + gpu->streams_to_fill;
+    both.launch_seconds = gpu->launch_seconds;
+    const double t_hyb = engine_seconds(&both, n, bytes, p->longest, 0);
+    omsig_engine_pick pick = OMSIG_PICK_CPU;
+    double best = t_cpu;
+    /* the GPU must win by 10%: its estimate has more unknowns than the CPU's */
+    if (t_gpu < best * 0.9) pick = OMSIG_PICK_GPU, best = t_gpu;
+    if (t_hyb < best * 0.9) pick = OMSIG_PICK_HYBRID, best = t_hyb;
+    snprintf(why, why_len,
+             "%s: %llu streams, %.3g GB, longest %.3g GB; estimated cpu %.3g s, gpu %.3g s, "
+             "hybrid %.3g s",
+             pick == OMSIG_PICK_CPU ? "cpu" : pick == OMSIG_PICK_GPU ? "gpu" : "hybrid",
+             (unsigned long long)n, (double)bytes / 1e9, (double)p->longest / 1e9, t_cpu, t_gpu,
+             t_hyb);
+    return pick;
+}
+
+static const char *const k_pick_name[] = {"cpu", "gpu", "hybrid"};
+
+typedef struct gpu_job {
+    omsig_engine *e;
+    omsig_queue *q;
+    omsig_status st;
+    char why[256];
+} gpu_job;
+
+static void *gpu_thread(void *arg)
+{
+    gpu_job *j = arg;
+    j->st = omsig_engine_gpu.run(j->e, j->q, j->why, sizeof j->why);
+    return NULL;
+}
+
+/* The GPU gave up (its streams are back on the queue): the CPU finishes, or with --hasher gpu
+ * the run fails with the GPU's reason. */
+static omsig_status after_gpu_failure(omsig_queue *q, const omsig_options *o, const char *why)
+{
+    if (omsig_queue_stopped(q)) return q->rep->status; /* a stream failed: that is the verdict */
+    if (o->hasher == OMSIG_HASHER_GPU)
+        return omsig_fail(q->rep, OMSIG_E_CUDA, "GPU hashing failed: %s", why);
+    omsig_warn(q->rep, "GPU hashing stopped (%s); the CPU hashes the rest", why);
+    return OMSIG_OK;
+}
+
+static omsig_status run_engines(omsig_engine *cpu, omsig_engine *gpu, omsig_queue *q,
+                                const omsig_options *o)
+{
+    char why[256] = "";
+    omsig_status st = OMSIG_OK;
+    if (!cpu) { /* gpu alone */
+        st = omsig_engine_gpu.run(gpu, q, why, sizeof why);
+        return st == OMSIG_OK ? OMSIG_OK : after_gpu_failure(q, o, why);
+    }
+    if (gpu) { /* hybrid: the GPU feeder in its own thread, CPU workers from here */
+        gpu_job j = {.e = gpu, .q = q};
+        pthread_t t;
+        const bool threaded = pthread_create(&t, NULL, gpu_thread, &j) == 0;
+        if (!threaded) {
+            j.st = OMSIG_E_GENERIC;
+            snprintf(j.why, sizeof j.why, "cannot start its thread");
+        }
+        st = omsig_engine_cpu.run(cpu, q, why, sizeof why);
+        if (threaded) pthread_join(t, NULL);
+        if (st != OMSIG_OK) return st;
+        if (j.st != OMSIG_OK && (st = after_gpu_failure(q, o, j.why)) != OMSIG_OK) return st;
+        if (omsig_queue_left(q) == 0) return OMSIG_OK;
+    }
+    /* cpu alone, or what a GPU left */
+    return omsig_engine_cpu.run(cpu, q, why, sizeof why);
+}
+
+omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig_model *m,
+                             omsig_plan *plan, omsig_report *r)
+{
+    const omsig_hash_cfg cfg = {.threads = o->threads,
+                                .io = o->io,
+                                .buffer_size = o->buffer_size ? o->buffer_size
+                                                              : OMSIG_DEFAULT_BUFFER};
+    char why[256];
+    omsig_engine *cpu = NULL, *gpu = NULL;
+    const char *gpu_why = "";
+    if (o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) {
+        if (!(gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why)))
+            return omsig_fail(r, OMSIG_E_NO_DEVICE, "GPU hashing is not available: %s", gpu_why);
+    }
+    if (o->hasher != OMSIG_HASHER_GPU && !(cpu = omsig_ctx_cpu(ctx, &cfg, why, sizeof why)))
+        return omsig_fail(r, OMSIG_E_GENERIC, "cannot set up the CPU engine: %s", why);
+    omsig_engine_pick pick;
+    switch (o->hasher) {
+    case OMSIG_HASHER_GPU: pick = OMSIG_PICK_GPU; break;
+    case OMSIG_HASHER_HYBRID: pick = OMSIG_PICK_HYBRID; break;
+    case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
+    default:
+        /* auto: a device is worth setting up only for a plan with enough streams for it */
+        if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS) gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
+        pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), gpu ? &ctx->gpu_rates : NULL,
+                                   r->engine_reason, sizeof r->engine_reason);
+        if (!gpu)
+            snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
+                     plan->n_streams >= OMSIG_GPU_MIN_STREAMS ? gpu_why
+                                                              : "too few streams for a GPU");
+        break;
+    }
+    if (o->hasher != OMSIG_HASHER_AUTO)
+        snprintf(r->engine_reason, sizeof r->engine_reason, "%s: asked for with --hasher",
+                 k_pick_name[pick]);
+    r->engine = k_pick_name[pick];
+    omsig_queue q;
+    OMSIG_FORWARD_IF_ERROR(omsig_queue_init(&q, plan, m, o, r));
+    const double t0 = omsig_now();
+    omsig_status st;
+    if (pick == OMSIG_PICK_CPU) {
+        st = run_engines(cpu, NULL, &q, o);
+    } else if (pick == OMSIG_PICK_HYBRID) {
+        st = run_engines(cpu, gpu, &q, o);
+    } else {
+        /* the GPU alone; under auto the CPU finishes what a failed device leaves */
+        st = run_engines(NULL, gpu, &q, o);
+        if (st == OMSIG_OK && cpu && omsig_queue_left(&q) > 0) st = run_engines(cpu, NULL, &q, o);
+    }
+    r->hash_seconds = omsig_now() - t0;
+    if (st == OMSIG_OK && o->progress)
+        o->progress(o->progress_user, plan->total_bytes, plan->total_bytes);
+    omsig_queue_destroy(&q);
+    r->files = plan->n_streams;
+    r->bytes = plan->total_bytes;
+    return st;
+}
+
+int omsig_gpu_available(void)
+{
+    char why[256];
+    return omsig_engine_gpu.probe(why, sizeof why);
+}

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plan.c - builds the streams to hash (whole files or shards) for sign, digest and verify, and
+ * orders them longest first, so the longest chain starts at once and short ones fill the gaps
+ * (LPT).  Verify pairs the model's ranges with the manifest's resources in time and memory
+ * bounded by the number of files and resources, whatever size the files claim to have.
+ */
+#define _GNU_SOURCE
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXTRA_RUN_LISTED 16u /* a longer run of extra shards is reported as one name */
+
+static omsig_status nomem(omsig_report *r) { return omsig_fail(r, OMSIG_E_NOMEM, "out of memory"); }
+
+static omsig_status plan_alloc(omsig_plan *p, size_t n, omsig_report *r)
+{
+    memset(p, 0, sizeof *p);
+    p->streams = omsig_reallocarray(NULL, n, sizeof *p->streams);
+    p->order = omsig_reallocarray(NULL, n, sizeof *p->order);
+    if (!p->streams || !p->order) {
+        omsig_plan_free(p);
+        return nomem(r);
+    }
+    return OMSIG_OK;
+}
+
+static int cmp_longest(const void *a, const void *b, void *ctx)
+{
+    const omsig_stream *s = ctx;
+    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    if (s[i].length != s[j].length) return s[i].length > s[j].length ? -1 : 1;
+    return i < j ? -1 : i > j;
+}
+
+static void plan_finish(omsig_plan *p)
+{
+    p->total_bytes = 0;
+    p->longest = 0;
+    for (size_t i = 0; i < p->n_streams; i++) {
+        const uint64_t len = p->streams[i].length;
+        p->order[i] = i;
+        /* sparse files can claim 2^63 bytes each: the total saturates instead of wrapping */
+        p->total_bytes = p->total_bytes > UINT64_MAX - len ? UINT64_MAX : p->total_bytes + len;
+        if (len > p->longest) p->longest = len;
+    }
+    omsig_sort(p->order, p->n_streams, sizeof *p->order, cmp_longest, p->streams);
+}
+
+static void add_stream(omsig_plan *p, const omsig_file *f, uint64_t start, uint64_t end,
+                       omsig_hash hash, size_t res)
+{
+    p->streams[p->n_streams++] = (omsig_stream){
+        .file = f, .offset = start, .length = end - start, .hash = hash, .res = res};
+}
+
+omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m, uint64_t shard_size,
+                            omsig_hash hash, omsig_report *r)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < m->n_files; i++) {
+        const uint64_t k = omsig_range_count(m->files[i].size, shard_size);
+        if (k > OMSIG_MAX_RESOURCES || (n += k) > OMSIG_MAX_RESOURCES) {
+            memset(p, 0, sizeof *p);
+            return omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)",
+                              OMSIG_MAX_RESOURCES);
+        }
+    }
+    OMSIG_FORWARD_IF_ERROR(plan_alloc(p, (size_t)n, r));
+    for (size_t i = 0; i < m->n_files; i++) {
+        const omsig_file *f = &m->files[i];
+        const uint64_t k_end = omsig_range_count(f->size, shard_size);
+        for (uint64_t k = 0; k < k_end; k++) {
+            uint64_t s, e;
+            omsig_range(f->size, shard_size, k, &s, &e);
+            add_stream(p, f, s, e, hash, p->n_streams);
+        }
+    }
+    plan_finish(p);
+    return OMSIG_OK;
+}
+
+/* ---- verify: pairing the model with the manifest ------------------------------------------ */
+
+typedef struct pairing {
+    const omsig_manifest *man;
+    size_t *by_key;           /* resource indices sorted by (path, start) */
+    bool *seen;
+    omsig_plan *p;
+    omsig_plan_diff *d;
+    size_t cap_extra;
+    omsig_report *r;
+} pairing;
+
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+    const omsig_resource *res = ctx;
+    const omsig_resource *x = &res[*(const size_t *)a], *y = &res[*(const size_t *)b];
+    const int c = strcmp(x->path, y->path);
+    if (c) return c;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* First index of by_key whose path is >= path (or > path with after). */
+static size_t path_bound(const pairing *pr, const char *path, bool after)
+{
+    size_t lo = 0, hi = pr->man->n_res;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        const int c = strcmp(pr->man->res[pr->by_key[mid]].path, path);
+        if (c < 0 || (after && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static omsig_status push_name(pairing *pr, char ***v, size_t *n, size_t *cap, char *name)
+{
+    if (!name) return nomem(pr->r);
+    if (*n == *cap) {
+        const size_t nc = *cap ? *cap * 2 : 16;
+        char **g = omsig_reallocarray(*v, nc, sizeof *g);
+        if (!g) {
+            free(name);
+            return nomem(pr->r);
+        }
+        *v = g;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = name;
+    return OMSIG_OK;
+}
+
+static char *shard_name(const char *path, uint64_t s, uint64_t e)
+{
+    char *out = NULL;
+    return asprintf(&out, "%s:%llu:%llu", path, (unsigned long long)s, (unsigned long long)e) < 0
+               ? NULL
+               : out;
+}
+
+/* Shards [a, b) of f are in the model only: a few are named one by one, more as one run. */
+static omsig_status add_extra_run(pairing *pr, const omsig_file *f, uint64_t shard, uint64_t a,
+                                  uint64_t b)
+{
+    if (a >= b) return OMSIG_OK;
+    uint64_t s, e, s2, e2;
+    omsig_range(f->size, shard, a, &s, &e);
+    if (b - a > EXTRA_RUN_LISTED) {
+        omsig_range(f->size, shard, b - 1, &s2, &e2);
+        char *nm = NULL;
+        if (asprintf(&nm, "%s:%llu:%llu (%llu shards)", f->path, (unsigned long long)s,
+                     (unsigned long long)e2, (unsigned long long)(b - a)) < 0)
+            nm = NULL;
+        return push_name(pr, &pr->d->extra, &pr->d->n_extra, &pr->cap_extra, nm);
+    }
+    for (uint64_t k = a; k < b; k++) {
+        omsig_range(f->size, shard, k, &s, &e);
+        OMSIG_FORWARD_IF_ERROR(push_name(pr, &pr->d->extra, &pr->d->n_extra, &pr->cap_extra,
+                                         shard_name(f->path, s, e)));
+    }
+    return OMSIG_OK;
+}
+
+static void pair(pairing *pr, const omsig_file *f, uint64_t s, uint64_t e, size_t res)
+{
+    pr->seen[res] = true;
+    add_stream(pr->p, f, s, e, pr->man->hash, res);
+}
+
+/* One file against the resources [lo, hi) of by_key that carry its path. */
+static omsig_status pair_file(pairing *pr, const omsig_file *f, size_t lo, size_t hi,
+                              size_t *cap_empty)
+{
+    const omsig_manifest *man = pr->man;
+    if (man->method != OMSIG_SERIAL_SHARDS) {
+        if (lo < hi) {
+            pair(pr, f, 0, f->size, pr->by_key[lo]);
+            return OMSIG_OK;
+        }
+        return push_name(pr, &pr->d->extra, &pr->d->n_extra, &pr->cap_extra,
+                         omsig_strdup(f->path));
+    }
+    const uint64_t shard = man->shard_size;
+    const uint64_t n = omsig_range_count(f->size, shard);
+    if (n == 0 && lo == hi) /* an empty file has no shard: nothing lists it, nothing can */
+        return push_name(pr, &pr->d->empty_unlisted, &pr->d->n_empty_unlisted, cap_empty,
+                         omsig_strdup(f->path));
+    uint64_t next = 0; /* shards below next are paired or already reported */
+    for (size_t j = lo; j < hi; j++) {
+        const size_t ri = pr->by_key[j];
+        const omsig_resource *x = &man->res[ri];
+        if (x->start % shard != 0) continue;
+        const uint64_t k = x->start / shard;
+        if (k >= n || k < next) continue; /* beyond the file, or a duplicate: stays missing */
+        uint64_t s, e;
+        omsig_range(f->size, shard, k, &s, &e);
+        if (e != x->end) continue;        /* a different shard: missing, and k is extra */
+        OMSIG_FORWARD_IF_ERROR(add_extra_run(pr, f, shard, next, k));
+        pair(pr, f, s, e, ri);
+        next = k + 1;
+    }
+    return add_extra_run(pr, f, shard, next, n);
+}
+
+omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_model *m,
+                                 const omsig_manifest *man, omsig_report *r)
+{
+    memset(d, 0, sizeof *d);
+    pairing pr = {.man = man, .p = p, .d = d, .r = r};
+    OMSIG_FORWARD_IF_ERROR(plan_alloc(p, man->n_res, r));
+    omsig_status st = OMSIG_OK;
+    size_t cap_empty = 0;
+    pr.by_key = omsig_reallocarray(NULL, man->n_res, sizeof *pr.by_key);
+    pr.seen = calloc(man->n_res ? man->n_res : 1, sizeof *pr.seen);
+    if (!pr.by_key || !pr.seen) {
+        st = nomem(r);
+        goto out;
+    }
+    for (size_t i = 0; i < man->n_res; i++) pr.by_key[i] = i;
+    omsig_sort(pr.by_key, man->n_res, sizeof *pr.by_key, cmp_key, man->res);
+    for (size_t i = 0; i < m->n_files && st == OMSIG_OK; i++) {
+        const omsig_file *f = &m->files[i];
+        st = pair_file(&pr, f, path_bound(&pr, f->path, false), path_bound(&pr, f->path, true),
+                       &cap_empty);
+    }
+    if (st != OMSIG_OK) goto out;
+    size_t n_missing = 0;
+    for (size_t i = 0; i < man->n_res; i++) n_missing += !pr.seen[i];
+    if (n_missing) {
+        if (!(d->missing = omsig_reallocarray(NULL, n_missing, sizeof *d->missing))) {
+            st = nomem(r);
+            goto out;
+        }
+        for (size_t i = 0; i < man->n_res; i++)
+            if (!pr.seen[i]) d->missing[d->n_missing++] = i;
+    }
+    plan_finish(p);
+out:
+    free(pr.by_key);
+    free(pr.seen);
+    return st;
+}
+
+void omsig_plan_free(omsig_plan *p)
+{
+    free(p->streams);
+    free(p->order);
+    memset(p, 0, sizeof *p);
+}
+
+void omsig_plan_diff_free(omsig_plan_diff *d)
+{
+    for (size_t i = 0; i < d->n_extra; i++) free(d->extra[i]);
+    for (size_t i = 0; i < d->n_empty_unlisted; i++) free(d->empty_unlisted[i]);
+    free(d->extra);
+    free(d->empty_unlisted);
+    free(d->missing);
+    memset(d, 0, sizeof *d);
+}

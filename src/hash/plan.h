@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plan.h - the streams to hash: a model's files, or its shards, as (file, offset, length)
+ * ranges, ordered longest first.  One builder serves sign and digest (every range of every
+ * file) and verify (the ranges the model and the manifest both name, with what only one side
+ * names set aside for the verdict).
+ */
+#ifndef OMSIG_HASH_PLAN_H
+#define OMSIG_HASH_PLAN_H
+
+#include "omsig_internal.h"
+
+typedef struct omsig_stream {
+    const omsig_file *file;
+    uint64_t offset;
+    uint64_t length;
+    omsig_hash hash;
+    size_t res;                             /* verify: the manifest resource it is compared with */
+    uint8_t digest[OMSIG_MAX_DIGEST_BYTES]; /* out */
+} omsig_stream;
+
+/* The byte ranges a file of @p size contributes: with shard_size 0 (files method) the whole
+ * file, empty or not; otherwise consecutive shards of shard_size, none for an empty file.
+ * Written so that no size near 2^64 overflows. */
+static inline uint64_t omsig_range_count(uint64_t size, uint64_t shard_size)
+{
+    return shard_size ? size / shard_size + (size % shard_size != 0) : 1;
+}
+static inline void omsig_range(uint64_t size, uint64_t shard_size, uint64_t k, uint64_t *start,
+                               uint64_t *end)
+{
+    *start = shard_size ? k * shard_size : 0;
+    *end = shard_size && size - *start > shard_size ? *start + shard_size : size;
+}
+
+typedef struct omsig_plan {
+    omsig_stream *streams;
+    size_t n_streams;
+    size_t *order;            /* indices into streams, longest first */
+    uint64_t total_bytes;
+    uint64_t longest;         /* bytes of the longest stream */
+} omsig_plan;
+
+/* What verify found on one side only.  Names are owned here. */
+typedef struct omsig_plan_diff {
+    char **extra;             /* in the model, not in the manifest: a file, a shard, or a run
+                               * of shards summed up in one name */
+    size_t n_extra;
+    size_t *missing;          /* manifest resources the model lacks (indices) */
+    size_t n_missing;
+    char **empty_unlisted;    /* shards: empty files, which have no shard to list */
+    size_t n_empty_unlisted;
+} omsig_plan_diff;
+
+/* Sign and digest: every range of every file of @p m, in the model's order. */
+OMSIG_PRIVATE omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m,
+                                          uint64_t shard_size, omsig_hash hash,
+                                          omsig_report *r);
+/* Verify: a stream per range both @p m and @p man name (stream.res says which resource);
+ * the rest in @p d.  Time and memory are bounded by the number of files and resources, not by
+ * file sizes: a run of extra shards longer than a few is one name. */
+OMSIG_PRIVATE omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d,
+                                               const omsig_model *m, const omsig_manifest *man,
+                                               omsig_report *r);
+OMSIG_PRIVATE void omsig_plan_free(omsig_plan *p);
+OMSIG_PRIVATE void omsig_plan_diff_free(omsig_plan_diff *d);
+
+#endif /* OMSIG_HASH_PLAN_H */

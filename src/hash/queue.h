@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * queue.h - the streams of a plan waiting to be hashed, longest first, taken from both ends:
+ * CPU workers take the longest, a GPU feeder takes batches of the shortest.  The queue also
+ * owns what every engine does the same way: opening a stream's file, the check that the file
+ * is still the one the walk listed (at open and after hashing), the wording of a failure,
+ * progress, and taking back the unfinished streams of an engine that gave up.
+ */
+#ifndef OMSIG_HASH_QUEUE_H
+#define OMSIG_HASH_QUEUE_H
+
+#include "plan.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+typedef struct omsig_queue {
+    omsig_plan *plan;
+    const omsig_model *model;
+    omsig_report *rep;
+    omsig_progress_fn progress;
+    void *progress_user;
+    bool read_only;             /* read every byte, hash nothing (digest --read-only) */
+
+    pthread_mutex_t mu;         /* guards front, back, returned, the report */
+    size_t front, back;         /* plan->order[front, back) has not been taken */
+    omsig_stream **returned;    /* put back by an engine that gave up; taken first */
+    size_t n_returned;
+    atomic_uint_fast64_t bytes_done;
+    atomic_int stop;            /* a stream failed: every engine stops taking */
+    double last_progress;
+
+    /* test hook OMSIG_FAULT_READ=<errno|stall|short>:<resource path> (hooks.h) */
+    const char *inject_name;
+    int inject_errno;
+    bool inject_stall;
+} omsig_queue;
+
+OMSIG_PRIVATE omsig_status omsig_queue_init(omsig_queue *q, omsig_plan *plan,
+                                            const omsig_model *model, const omsig_options *o,
+                                            omsig_report *rep);
+OMSIG_PRIVATE void omsig_queue_destroy(omsig_queue *q);
+
+/* The longest stream not yet taken, or NULL when none is left or the run stopped. */
+OMSIG_PRIVATE omsig_stream *omsig_queue_take_longest(omsig_queue *q);
+/* Up to max streams from the short end whose lengths add up to at most max_bytes (at least
+ * one stream when any is left); returns how many were written to out. */
+OMSIG_PRIVATE size_t omsig_queue_take_shortest(omsig_queue *q, omsig_stream **out, size_t max,
+                                               uint64_t max_bytes);
+/* Gives back streams an engine took and did not finish; another engine takes them. */
+OMSIG_PRIVATE void omsig_queue_put_back(omsig_queue *q, omsig_stream *const *s, size_t n);
+/* Streams not yet taken (put-back ones included). */
+OMSIG_PRIVATE size_t omsig_queue_left(omsig_queue *q);
+OMSIG_PRIVATE bool omsig_queue_stopped(const omsig_queue *q);
+
+/* Opens s's file and checks it is the one the walk listed.  Returns the descriptor, or -1
+ * after reporting the failure (the run stops).  *inject receives the test hook's fault for
+ * this stream (0 normally), for the reader. */
+OMSIG_PRIVATE int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject);
+/* After s was hashed from fd: the file must not have changed meanwhile.  Reports and stops
+ * the run when it did. */
+OMSIG_PRIVATE omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s,
+                                                       int fd);
+/* Reports a failed read of f (-errno from a reader) in the reference's words; stops the run. */
+OMSIG_PRIVATE omsig_status omsig_queue_fail_read(omsig_queue *q, const omsig_file *f, int err);
+/* Reports a failure that is not about one file (threads, memory); stops the run. */
+OMSIG_PRIVATE omsig_status omsig_queue_fail(omsig_queue *q, omsig_status st, const char *fmt,
+                                            ...) __attribute__((format(printf, 3, 4)));
+OMSIG_PRIVATE void omsig_queue_warn(omsig_queue *q, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Counts hashed bytes; any thread. */
+static inline void omsig_queue_hashed(omsig_queue *q, uint64_t bytes)
+{
+    atomic_fetch_add_explicit(&q->bytes_done, bytes, memory_order_relaxed);
+}
+/* Calls the user's progress callback, at most five times a second; call it from one thread. */
+OMSIG_PRIVATE void omsig_queue_tick(omsig_queue *q);
+
+#endif /* OMSIG_HASH_QUEUE_H */
