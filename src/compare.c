@@ -121,19 +121,26 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
 }
 
 omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
-                                const omsig_manifest *man, omsig_report *r)
+                                const omsig_manifest *man, omsig_model *walked, omsig_report *r)
 {
     omsig_model model;
     omsig_plan plan = {0};
     omsig_plan_diff diff = {0};
     size_t *mism = NULL;
-    omsig_status st = omsig_model_open(&model, o, r);
+    omsig_status st = OMSIG_OK;
+    if (walked) /* listed early with the user's ignore paths: drop what the manifest ignores */
+        model = *walked;
+    else
+        st = omsig_model_open(&model, o, r);
     if (st != OMSIG_OK) goto out;
     for (size_t i = 0; i < man->n_ignore_paths && st == OMSIG_OK; i++)
         if (omsig_model_add_ignore(&model, man->ignore_paths[i]) != OMSIG_OK)
             st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-    if (st != OMSIG_OK || (st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||
-        (st = list_model(&model, o, man, r)) != OMSIG_OK)
+    if (st != OMSIG_OK) goto out;
+    if (walked)
+        omsig_model_drop_ignored(&model);
+    else if ((st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||
+             (st = list_model(&model, o, man, r)) != OMSIG_OK)
         goto out;
 
     /* A single-file model is "." to the reference and its basename to the OMS spec. */

@@ -262,6 +262,8 @@ OMSIG_PRIVATE omsig_status omsig_model_add_user_ignores(omsig_model *m, const om
                                                         omsig_report *r);
 /* Walks the whole tree (sign, digest, verify). */
 OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
+/* Forgets listed files that the ignore paths (added after the walk) now cover. */
+OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m);
 /* Looks up only the named files (verify --ignore_unsigned_files). */
 OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
                                                  size_t n, omsig_report *r);
@@ -283,8 +285,10 @@ OMSIG_PRIVATE omsig_status omsig_hash_model(struct omsig_ctx *ctx, const omsig_o
                                             omsig_report *r);
 
 /* ---- comparing (compare.c) ---------------------------------------------------------------- */
+/* walked: the tree listed while the bundle was checked (owned from here on), or NULL. */
 OMSIG_PRIVATE omsig_status omsig_verify_model(struct omsig_ctx *ctx, const omsig_options *o,
-                                              const omsig_manifest *m, omsig_report *r);
+                                              const omsig_manifest *m, omsig_model *walked,
+                                              omsig_report *r);
 /* Root digest over raw digests in order. */
 OMSIG_PRIVATE void omsig_root_digest(const omsig_resource *res, size_t n, char out[65]);
 

@@ -238,6 +238,18 @@ static bool ignored(const omsig_model *m, const char *rel)
     return false;
 }
 
+void omsig_model_drop_ignored(omsig_model *m)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < m->n_files; i++) {
+        if (ignored(m, m->files[i].path))
+            free(m->files[i].path);
+        else
+            m->files[k++] = m->files[i];
+    }
+    m->n_files = k;
+}
+
 static omsig_status add_file(omsig_model *m, const char *rel, const struct stat *st,
                              size_t *cap, omsig_report *r)
 {

@@ -125,6 +125,13 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     char why[256];
     omsig_engine *cpu = NULL, *gpu = NULL;
     const char *gpu_why = "";
+    /* the GPU kernel is SHA-256; a plan holds one hash */
+    const bool sha256 = plan->n_streams == 0 || plan->streams[0].hash == OMSIG_HASH_SHA256;
+    if ((o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) && !sha256)
+        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
+                          "the GPU engine hashes SHA-256 only, and this model's hash is %s; use "
+                          "--hasher cpu or auto",
+                          omsig_hash_name(plan->streams[0].hash));
     if (o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) {
         if (!(gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why)))
             return omsig_fail(r, OMSIG_E_NO_DEVICE, "GPU hashing is not available: %s", gpu_why);
@@ -138,13 +145,17 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
     default:
         /* auto: a device is worth setting up only for a plan with enough streams for it */
-        if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS) gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
+        if (!sha256)
+            gpu_why = "the GPU engine hashes SHA-256 only";
+        else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS)
+            gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
         pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), gpu ? &ctx->gpu_rates : NULL,
                                    r->engine_reason, sizeof r->engine_reason);
         if (!gpu)
             snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
-                     plan->n_streams >= OMSIG_GPU_MIN_STREAMS ? gpu_why
-                                                              : "too few streams for a GPU");
+                     !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
+                         ? gpu_why
+                         : "too few streams for a GPU");
         break;
     }
     if (o->hasher != OMSIG_HASHER_AUTO)

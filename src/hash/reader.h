@@ -24,6 +24,7 @@ typedef struct omsig_reader_cfg {
     bool try_direct;   /* O_DIRECT for large, uncached, aligned streams */
     unsigned lanes;    /* streams the worker consumes at once (1..3) */
     bool async_copy;   /* cores are idle: let kernel workers copy from the page cache */
+    unsigned queue_depth; /* reads in flight for read_batch(); 0: n_slots */
 } omsig_reader_cfg;
 
 /* One range of a batch: bytes [off, off + len) of fd go to dst (inside the reader's memory). */

@@ -37,8 +37,15 @@ static omsig_reader *pr_create(const omsig_reader_cfg *cfg, int *err)
     rd->lanes = cfg->lanes < 1 ? 1 : cfg->lanes > MAX_LANES ? MAX_LANES : cfg->lanes;
     rd->n_slots = cfg->n_slots > rd->lanes ? cfg->n_slots : rd->lanes;
     size_t bytes;
+    /* the slots asked for; under a tight memory limit (the reason io_uring's ring could not be
+     * mapped, often) one slot per lane is enough to read streams */
     if (!omsig_mul_ok(rd->size, rd->n_slots, &bytes) ||
         posix_memalign((void **)&rd->mem, 4096, bytes) != 0) {
+        rd->n_slots = rd->lanes;
+        rd->mem = NULL;
+    }
+    if (!rd->mem && (!omsig_mul_ok(rd->size, rd->n_slots, &bytes) ||
+                     posix_memalign((void **)&rd->mem, 4096, bytes) != 0)) {
         free(rd);
         *err = -ENOMEM;
         return NULL;

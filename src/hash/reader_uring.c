@@ -66,6 +66,7 @@ struct omsig_reader {
     uint8_t *map;
     size_t map_len, mem_len, slot_size;
     unsigned n_slots;
+    unsigned depth;           /* entries of the ring */
     bool fixed;
     bool try_direct;
     bool async;
@@ -127,7 +128,8 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
         *err = -ENOMEM;
         goto fail;
     }
-    const int rc = io_uring_queue_init(rd->n_slots, &rd->ring, 0);
+    rd->depth = cfg->queue_depth > rd->n_slots ? cfg->queue_depth : rd->n_slots;
+    const int rc = io_uring_queue_init(rd->depth, &rd->ring, 0);
     if (rc < 0) {
         *err = rc; /* -ENOSYS, -EPERM (seccomp), -ENOMEM: the caller falls back to pread */
         goto fail;
@@ -492,7 +494,7 @@ static void queue_req(omsig_reader *rd, omsig_read_req *req, size_t i)
 
 static int ur_read_batch(omsig_reader *rd, omsig_read_req *req, size_t n)
 {
-    const size_t depth = rd->n_slots;
+    const size_t depth = rd->depth;
     size_t next = 0, inflight = 0;
     while (next < n || inflight > 0) {
         for (; next < n && inflight < depth; next++) {
