@@ -7,6 +7,7 @@
 #include "json_util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,102 @@ static const char *const k_chain_keys[] = {"certificates", NULL};
 static const char *const k_cert_keys[] = {"rawBytes", NULL};
 static const char *const k_env_keys[] = {"payload", "payloadType", "signatures", NULL};
 static const char *const k_sig_keys[] = {"sig", "keyid", NULL};
+
+/*
+ * The parts of verificationMaterial that no method here reads for a key or certificate
+ * bundle, held to the reference's strict model all the same (sigstore_models: every object
+ * forbids extra fields), so a bundle cannot carry anything unchecked: a field is a string,
+ * an object or a list of either, required or optional (an optional one may be null).
+ */
+typedef enum { F_STRING, F_OBJECT, F_STRINGS, F_OBJECTS } field_type;
+
+typedef struct field {
+    const char *key;
+    field_type type;
+    bool required;
+    const struct field *sub; /* F_OBJECT, F_OBJECTS: the fields of the object, {NULL}-ended */
+} field;
+
+static const field k_log_id[] = {{"keyId", F_STRING, true, NULL}, {NULL}};
+static const field k_kind_version[] = {{"kind", F_STRING, true, NULL},
+                                       {"version", F_STRING, true, NULL}, {NULL}};
+static const field k_promise[] = {{"signedEntryTimestamp", F_STRING, true, NULL}, {NULL}};
+static const field k_checkpoint[] = {{"envelope", F_STRING, true, NULL}, {NULL}};
+static const field k_proof[] = {{"logIndex", F_STRING, true, NULL},
+                                {"rootHash", F_STRING, true, NULL},
+                                {"treeSize", F_STRING, true, NULL},
+                                {"hashes", F_STRINGS, true, NULL},
+                                {"checkpoint", F_OBJECT, false, k_checkpoint},
+                                {NULL}};
+static const field k_tlog_entry[] = {{"logIndex", F_STRING, true, NULL},
+                                     {"logId", F_OBJECT, true, k_log_id},
+                                     {"kindVersion", F_OBJECT, true, k_kind_version},
+                                     {"integratedTime", F_STRING, false, NULL},
+                                     {"inclusionPromise", F_OBJECT, false, k_promise},
+                                     {"inclusionProof", F_OBJECT, true, k_proof},
+                                     {"canonicalizedBody", F_STRING, true, NULL},
+                                     {NULL}};
+static const field k_timestamp[] = {{"signedTimestamp", F_STRING, true, NULL}, {NULL}};
+static const field k_tsv[] = {{"rfc3161Timestamps", F_OBJECTS, false, k_timestamp}, {NULL}};
+
+static const char *field_type_name(field_type t)
+{
+    switch (t) {
+    case F_STRING: return "a string";
+    case F_OBJECT: return "an object";
+    case F_STRINGS: case F_OBJECTS: return "an array";
+    }
+    return "?";
+}
+
+static omsig_status check_fields(const cJSON *obj, const field *fields, const char *where,
+                                 omsig_report *r);
+
+static omsig_status check_value(const cJSON *v, field_type type, const field *sub,
+                                const char *where, omsig_report *r)
+{
+    const bool ok = type == F_STRING   ? cJSON_IsString(v)
+                    : type == F_OBJECT ? cJSON_IsObject(v)
+                                       : cJSON_IsArray(v);
+    if (!ok)
+        return omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
+                          "Invalid signature bundle: %s must be %s, got %s", where,
+                          field_type_name(type), omsig_json_type_name(v));
+    if (type == F_OBJECT) return check_fields(v, sub, where, r);
+    if (type == F_STRING) return OMSIG_OK;
+    size_t i = 0;
+    for (const cJSON *item = v->child; item; item = item->next, i++) {
+        char at[192];
+        snprintf(at, sizeof at, "%s[%zu]", where, i);
+        OMSIG_FORWARD_IF_ERROR(
+            check_value(item, type == F_STRINGS ? F_STRING : F_OBJECT, sub, at, r));
+    }
+    return OMSIG_OK;
+}
+
+static omsig_status check_fields(const cJSON *obj, const field *fields, const char *where,
+                                 omsig_report *r)
+{
+    for (const cJSON *c = obj->child; c; c = c->next) {
+        const field *f = fields;
+        while (f->key && strcmp(f->key, c->string) != 0) f++;
+        if (!f->key)
+            return omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
+                              "Invalid signature bundle: unexpected key '%s' in %s", c->string,
+                              where);
+    }
+    for (const field *f = fields; f->key; f++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, f->key);
+        char at[192];
+        snprintf(at, sizeof at, "%s.%s", where, f->key);
+        if (!v && f->required)
+            return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "Invalid signature bundle: %s is missing",
+                              at);
+        if (!v || (cJSON_IsNull(v) && !f->required)) continue;
+        OMSIG_FORWARD_IF_ERROR(check_value(v, f->type, f->sub, at, r));
+    }
+    return OMSIG_OK;
+}
 
 static omsig_status bad(omsig_report *r, const char *fmt, const char *a, const char *b)
 {
@@ -77,15 +174,13 @@ static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
                        "verificationMaterial.tlogEntries", omsig_json_type_name(tlog));
         b->has_tlog_entries = true;
         b->n_tlog_entries = (size_t)cJSON_GetArraySize(tlog);
-        for (const cJSON *e = tlog->child; e; e = e->next)
-            if (!cJSON_IsObject(e))
-                return bad(r, "Invalid signature bundle: %s must be an object, got %s",
-                           "a tlogEntries item", omsig_json_type_name(e));
+        OMSIG_FORWARD_IF_ERROR(check_value(tlog, F_OBJECTS, k_tlog_entry,
+                                           "verificationMaterial.tlogEntries", r));
     }
     const cJSON *tsv = cJSON_GetObjectItemCaseSensitive(vm, "timestampVerificationData");
-    if (tsv && !cJSON_IsObject(tsv) && !cJSON_IsNull(tsv))
-        return bad(r, "Invalid signature bundle: %s must be an object, got %s",
-                   "timestampVerificationData", omsig_json_type_name(tsv));
+    if (tsv && !cJSON_IsNull(tsv))
+        OMSIG_FORWARD_IF_ERROR(check_value(tsv, F_OBJECT, k_tsv,
+                                           "verificationMaterial.timestampVerificationData", r));
 
     if (pk) {
         b->vm_kind = OMSIG_VM_PUBLIC_KEY;

@@ -51,6 +51,73 @@ static bool no_duplicate_keys(const cJSON *v, unsigned depth)
     return true;
 }
 
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* A scalar (number, true, false, null or garbage cJSON will refuse) runs to the next of these. */
+static bool ends_scalar(char c)
+{
+    return is_space(c) || c == ',' || c == ':' || c == '[' || c == ']' || c == '{' || c == '}' ||
+           c == '"';
+}
+
+uint64_t omsig_json_tree_budget(size_t len)
+{
+    return (uint64_t)len * OMSIG_JSON_TREE_FACTOR + OMSIG_JSON_TREE_FLOOR;
+}
+
+/*
+ * cJSON spends far more on small values than the text does: "0," is 2 bytes of text and an
+ * 80-byte node, so 64 MiB of zeros becomes 2.7 GB of tree.  This pass reads the text once,
+ * allocates nothing, and prices the tree cJSON would build: a node per value, an allocation
+ * per string (a key is a string but not a node), and every byte of text again for the
+ * strings' contents.  It stops as soon as the price passes the budget, so its cost is at
+ * most one read of the text whatever the shape.  Malformed text is left to cJSON: the pass
+ * only has to make progress on it and never under-count a well-formed document.
+ */
+const char *omsig_json_prescan(const char *s, size_t n, uint64_t *cost)
+{
+    const uint64_t budget = omsig_json_tree_budget(n);
+    uint64_t c = n;
+    unsigned depth = 0;
+    size_t i = 0;
+    *cost = 0;
+    while (i < n) {
+        switch (s[i]) {
+        case ' ': case '\t': case '\n': case '\r': case ',': case ':':
+            i++;
+            continue;
+        case '{': case '[':
+            if (++depth > OMSIG_MAX_DEPTH) return "is nested too deeply";
+            c += OMSIG_JSON_NODE_BYTES;
+            i++;
+            break;
+        case '}': case ']':
+            if (depth) depth--;
+            i++;
+            continue;
+        case '"': {
+            for (i++; i < n && s[i] != '"'; i++)
+                if (s[i] == '\\') i++;
+            i++;
+            size_t k = i;
+            while (k < n && is_space(s[k])) k++;
+            c += OMSIG_JSON_STRING_BYTES + (k < n && s[k] == ':' ? 0 : OMSIG_JSON_NODE_BYTES);
+            break;
+        }
+        default:
+            while (i < n && !ends_scalar(s[i])) i++;
+            c += OMSIG_JSON_NODE_BYTES;
+            break;
+        }
+        if (c > budget) {
+            *cost = c;
+            return "holds too many JSON values for its size";
+        }
+    }
+    *cost = c;
+    return NULL;
+}
+
 cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
 {
     size_t ws = 0;
@@ -72,6 +139,8 @@ cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
         *why = "contains an escaped NUL character (\\u0000)";
         return NULL;
     }
+    uint64_t cost = 0;
+    if ((*why = omsig_json_prescan(text, len, &cost)) != NULL) return NULL;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
     if (!j) {
