@@ -169,38 +169,87 @@ static void normalise_abs(char *p)
     *out = '\0';
 }
 
-/* Python's Path.resolve(strict=False): the longest existing prefix resolved, the rest kept. */
+/* Python's Path.resolve(strict=False), as the reference applies it to every --ignore-paths
+ * entry and to the signature path.  The path is made absolute against the working directory
+ * and walked one component at a time: a component that is a symlink is replaced by its target,
+ * walked the same way (from "/" when absolute), so "lnk/.." is the parent of the link's
+ * target and not the directory that holds the link; ".." drops the last component of what is
+ * resolved so far; a component that does not exist is kept as written.  After 40 links, a
+ * loop as far as Python is concerned, the rest is kept as written, lexically normalised. */
 static char *resolve_path(const char *path)
 {
-    char *abs = NULL;
-    if (path[0] == '/') {
-        abs = omsig_strdup(path);
-    } else {
+    omsig_buf cur = {0}, rest = {0};
+    char *out = NULL, *target = NULL;
+    unsigned links = 0;
+    if (path[0] != '/') {
         char *cwd = getcwd(NULL, 0);
         if (!cwd) return NULL;
-        if (asprintf(&abs, "%s/%s", cwd, path) < 0) abs = NULL;
+        const int rc = strcmp(cwd, "/") == 0 ? 0 : omsig_buf_puts(&cur, cwd);
         free(cwd);
+        if (rc) goto out;
     }
-    if (!abs) return NULL;
-    normalise_abs(abs);
-    size_t cut = strlen(abs);
-    for (;;) {
-        const char saved = abs[cut];
-        abs[cut] = '\0';
-        char *real = realpath(cut ? abs : "/", NULL);
-        abs[cut] = saved;
-        if (real) {
-            char *out = NULL;
-            if (asprintf(&out, "%s%s", real, abs + cut) < 0) out = NULL;
-            free(real);
-            free(abs);
+    if (omsig_buf_puts(&rest, path)) goto out;
+    size_t pos = 0; /* rest.data + pos is still to walk */
+    while (pos < rest.len) {
+        const char *s = rest.data + pos;
+        const char *slash = strchr(s, '/');
+        const size_t n = slash ? (size_t)(slash - s) : strlen(s);
+        const size_t next = pos + n + (slash ? 1 : 0);
+        if (n == 0 || (n == 1 && s[0] == '.')) {
+            pos = next;
+            continue;
+        }
+        if (n == 2 && s[0] == '.' && s[1] == '.') {
+            while (cur.len > 0 && cur.data[--cur.len] != '/') {
+            }
+            if (cur.data) cur.data[cur.len] = '\0';
+            pos = next;
+            continue;
+        }
+        const size_t before = cur.len;
+        if (omsig_buf_puts(&cur, "/") || omsig_buf_append(&cur, s, n)) goto out;
+        struct stat st;
+        if (lstat(cur.data, &st) != 0 || !S_ISLNK(st.st_mode)) {
+            pos = next;
+            continue;
+        }
+        if (++links > 40) { /* the link and the rest as written */
+            if (slash && omsig_buf_puts(&cur, slash)) goto out;
+            out = omsig_strdup(cur.data);
             if (out) normalise_abs(out);
-            return out;
+            goto out;
         }
-        while (cut > 0 && abs[--cut] != '/') {
+        target = malloc((size_t)st.st_size + PATH_MAX + 1);
+        if (!target) goto out;
+        const ssize_t tl = readlink(cur.data, target, (size_t)st.st_size + PATH_MAX);
+        if (tl < 0) { /* gone since lstat: keep the name, as a missing component is kept */
+            free(target);
+            target = NULL;
+            pos = next;
+            continue;
         }
-        if (cut == 0) return abs;
+        target[tl] = '\0';
+        cur.len = target[0] == '/' ? 0 : before;
+        cur.data[cur.len] = '\0';
+        /* walk the target, then what followed the link */
+        omsig_buf again = {0};
+        if (omsig_buf_puts(&again, target) ||
+            (slash && (omsig_buf_puts(&again, "/") || omsig_buf_puts(&again, rest.data + next)))) {
+            omsig_buf_free(&again);
+            goto out;
+        }
+        free(target);
+        target = NULL;
+        omsig_buf_free(&rest);
+        rest = again;
+        pos = 0;
     }
+    out = omsig_strdup(cur.len ? cur.data : "/");
+out:
+    free(target);
+    omsig_buf_free(&cur);
+    omsig_buf_free(&rest);
+    return out;
 }
 
 omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
