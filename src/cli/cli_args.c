@@ -68,9 +68,9 @@ static const opt_def k_opts[] = {
 };
 #define N_OPTS (sizeof k_opts / sizeof k_opts[0])
 
-static void print_top_help(void)
+static void print_top_help(FILE *out)
 {
-    puts("Usage: omsig [--help] [--version] COMMAND ...\n"
+    fputs("Usage: omsig [--help] [--version] COMMAND ...\n"
          "\n"
          "  Verify and sign machine-learning models in the OpenSSF Model Signing (OMS) format,\n"
          "  with the same bundles, flags, messages and exit codes as model_signing.\n"
@@ -82,7 +82,7 @@ static void print_top_help(void)
          "  bench MODEL_PATH                                       CPU against GPU against the bounds, on your model\n"
          "\n"
          "Exit status: 0 success, 1 verification or signing failed, 2 usage error.\n"
-         "Run 'omsig verify key --help' (and so on) for each command's options.");
+         "Run 'omsig verify key --help' (and so on) for each command's options.\n", out);
 }
 
 static unsigned cmd_bit(omsigcli_command c, const char *m)
@@ -94,32 +94,102 @@ static unsigned cmd_bit(omsigcli_command c, const char *m)
     return k ? SK : SC;
 }
 
-static void print_cmd_help(const omsigcli_args *a, unsigned bit)
+static void print_cmd_help(FILE *out, const omsigcli_args *a, unsigned bit)
 {
-    printf("Usage: %s [OPTIONS] MODEL_PATH\n\n", a->prog);
-    if (bit == DG) puts("  Hash the model as signing would and print sha256:<root digest>.\n");
-    else if (bit == BN) puts("  Hash the model with each available engine and compare with the bounds measured now.\n");
-    else if (bit & VERIFY) puts("  Verify MODEL_PATH (a directory or a single file) against a signature.\n");
-    else puts("  Sign MODEL_PATH (a directory or a single file) and write the bundle atomically.\n");
-    puts("Options:");
+    fprintf(out, "Usage: %s [OPTIONS] MODEL_PATH\n\n", a->prog);
+    if (bit == DG) fputs("  Hash the model as signing would and print sha256:<root digest>.\n\n", out);
+    else if (bit == BN) fputs("  Hash the model with each available engine and compare with the bounds measured now.\n\n", out);
+    else if (bit & VERIFY) fputs("  Verify MODEL_PATH (a directory or a single file) against a signature.\n\n", out);
+    else fputs("  Sign MODEL_PATH (a directory or a single file) and write the bundle atomically.\n\n", out);
+    fputs("Options:\n", out);
     for (size_t i = 0; i < N_OPTS; i++) {
         if (!(k_opts[i].cmds & bit)) continue;
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", k_opts[i].name, k_opts[i].metavar ? " " : "",
                  k_opts[i].metavar ? k_opts[i].metavar : "");
-        printf("  %-34s %s\n", left, k_opts[i].help);
+        fprintf(out, "  %-34s %s\n", left, k_opts[i].help);
     }
-    printf("  %-34s %s\n", "-h, --help", "Show this message and exit.");
-    puts("\nFlags may be spelled with underscores too (--public_key, --certificate_chain).");
+    fprintf(out, "  %-34s %s\n", "-h, --help", "Show this message and exit.");
+    fputs("\nFlags may be spelled with underscores too (--public_key, --certificate_chain).\n", out);
 }
 
+/* Help (bit 0: the top level): text on stdout, or with --json a {"help": text} document. */
+static int help(const omsigcli_args *a, unsigned bit, int exit_code)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = a->json ? open_memstream(&text, &len) : stdout;
+    if (!out) {
+        omsigcli_print_json_error(a, "failure", "out of memory", OMSIGCLI_EXIT_FAIL);
+        return OMSIGCLI_EXIT_FAIL;
+    }
+    if (bit) print_cmd_help(out, a, bit);
+    else print_top_help(out);
+    if (a->json) {
+        fclose(out);
+        omsigcli_print_json_text("help", text ? text : "");
+        free(text);
+    }
+    return exit_code;
+}
+
+/* fmt, whose one conversion is %s, with arg: malloc'd, NULL when memory runs out. */
+static char *format1(const char *fmt, const char *arg)
+{
+    const int n = snprintf(NULL, 0, fmt, arg);
+    char *msg = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (msg) snprintf(msg, (size_t)n + 1, fmt, arg);
+    return msg;
+}
+
+/* A usage error (exit 2) as click words it, on stderr; with --json also a document on stdout.
+ * fmt has one %s, for arg, which comes from the command line and is printed escaped. */
 static int usage_error(const omsigcli_args *a, const char *fmt, const char *arg)
 {
-    fprintf(stderr, "Usage: %s [OPTIONS] MODEL_PATH\nTry '%s --help' for help.\n\nError: ",
-            a->prog ? a->prog : "omsig", a->prog ? a->prog : "omsig");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
+    const char *prog = a->prog ? a->prog : "omsig";
+    char *msg = format1(fmt, arg);
+    fprintf(stderr, "Usage: %s [OPTIONS] MODEL_PATH\nTry '%s --help' for help.\n\n", prog, prog);
+    omsigcli_print_line(stderr, "Error: ", msg ? msg : "out of memory");
+    if (a->json) omsigcli_print_json_error(a, "usage", msg ? msg : "out of memory", OMSIGCLI_EXIT_USAGE);
+    free(msg);
     return OMSIGCLI_EXIT_USAGE;
+}
+
+static const opt_def *find_opt(const char *name, unsigned bits)
+{
+    for (size_t k = 0; k < N_OPTS; k++)
+        if ((k_opts[k].cmds & bits) && strcmp(k_opts[k].name, name) == 0) return &k_opts[k];
+    return NULL;
+}
+
+/* The option name of "--some_name[=value]" in hyphenated form, or false if it is too long. */
+static bool option_name(const char *arg, char name[64], const char **eq)
+{
+    *eq = strchr(arg, '=');
+    const size_t nl = *eq ? (size_t)(*eq - arg - 2) : strlen(arg + 2);
+    if (nl >= 64) return false;
+    for (size_t k = 0; k < nl; k++) name[k] = arg[2 + k] == '_' ? '-' : arg[2 + k];
+    name[nl] = '\0';
+    return true;
+}
+
+/* Whether --json is among the options (not as another option's value, not after "--"), so
+ * that a usage error found before it is reached is reported as a document too. */
+static bool wants_json(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--") == 0) return false;
+        if (arg[0] != '-' || arg[1] != '-') continue;
+        char name[64];
+        const char *eq = NULL;
+        if (!option_name(arg, name, &eq)) continue;
+        const opt_def *d = find_opt(name, ~0u);
+        if (!d) continue;
+        if (d->id == O_JSON && !eq) return true;
+        if (d->type != T_FLAG && !eq) i++;
+    }
+    return false;
 }
 
 /* Bytes with an optional K, M or G (powers of 1024) suffix. */
@@ -230,12 +300,13 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
 {
     memset(a, 0, sizeof *a);
     omsig_options_init(&a->opt);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        print_top_help();
-        return argc < 2 ? OMSIGCLI_EXIT_USAGE : OMSIGCLI_EXIT_OK;
-    }
+    a->json = wants_json(argc, argv);
+    if (argc < 2) return help(a, 0, OMSIGCLI_EXIT_USAGE);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return help(a, 0, OMSIGCLI_EXIT_OK);
     if (strcmp(argv[1], "--version") == 0) {
-        printf("omsig, version %s\n", OMSIG_VERSION_STRING);
+        if (a->json) omsigcli_print_json_text("version", "omsig, version " OMSIG_VERSION_STRING);
+        else printf("omsig, version %s\n", OMSIG_VERSION_STRING);
         return OMSIGCLI_EXIT_OK;
     }
     int i = 2;
@@ -263,18 +334,23 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         a->command = argv[1][0] == 'd' ? CMD_DIGEST : CMD_BENCH;
         snprintf(g_prog, sizeof g_prog, "omsig %s", argv[1]);
     } else {
-        fprintf(stderr, "Usage: omsig [OPTIONS] COMMAND [ARGS]...\nTry 'omsig --help' for "
-                        "help.\n\nError: No such command '%s'.\n", argv[1]);
+        fputs("Usage: omsig [OPTIONS] COMMAND [ARGS]...\nTry 'omsig --help' for help.\n\n", stderr);
+        char *e = omsigcli_escape(argv[1]);
+        fprintf(stderr, "Error: No such command '%s'.\n", e ? e : "?");
+        free(e);
+        if (a->json) {
+            char *msg = format1("No such command '%s'.", argv[1]);
+            omsigcli_print_json_error(a, "usage", msg ? msg : "No such command.", OMSIGCLI_EXIT_USAGE);
+            free(msg);
+        }
         return OMSIGCLI_EXIT_USAGE;
     }
     a->prog = g_prog;
     const unsigned bit = cmd_bit(a->command, a->method_word ? a->method_word : "");
     for (; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            print_cmd_help(a, bit);
-            return OMSIGCLI_EXIT_OK;
-        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return help(a, bit, OMSIGCLI_EXIT_OK);
         if (strcmp(arg, "--") == 0) {
             for (i++; i < argc; i++) {
                 if (a->opt.model_path) return usage_error(a, "Got unexpected extra argument (%s)", argv[i]);
@@ -289,14 +365,9 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         }
         if (arg[1] != '-') return usage_error(a, "No such option: %s", arg);
         char name[64];
-        const char *eq = strchr(arg, '=');
-        const size_t nl = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        if (nl >= sizeof name) return usage_error(a, "No such option: %s", arg);
-        for (size_t k = 0; k < nl; k++) name[k] = arg[2 + k] == '_' ? '-' : arg[2 + k];
-        name[nl] = '\0';
-        const opt_def *d = NULL;
-        for (size_t k = 0; k < N_OPTS && !d; k++)
-            if ((k_opts[k].cmds & bit) && strcmp(k_opts[k].name, name) == 0) d = &k_opts[k];
+        const char *eq = NULL;
+        if (!option_name(arg, name, &eq)) return usage_error(a, "No such option: %s", arg);
+        const opt_def *d = find_opt(name, bit);
         if (!d) return usage_error(a, "No such option: %s", arg);
         const char *val = NULL;
         if (d->type == T_FLAG) {
@@ -311,6 +382,7 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         const int rc = apply(a, d, val);
         if (rc < 0) {
             fputs("omsig: out of memory\n", stderr);
+            if (a->json) omsigcli_print_json_error(a, "failure", "out of memory", OMSIGCLI_EXIT_FAIL);
             return OMSIGCLI_EXIT_FAIL;
         }
         if (rc > 0) return rc;

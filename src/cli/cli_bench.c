@@ -6,7 +6,6 @@
  */
 #include "cli.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +51,8 @@ int omsigcli_bench(const omsigcli_args *a)
             read_rate = (double)rd.bytes / rd.seconds;
     }
     if (rd.st != OMSIG_OK) {
-        fprintf(stderr, "Benchmark failed with error: %s\n", rd.message);
+        omsigcli_print_line(stderr, "Benchmark failed with error: ", rd.message);
+        if (a->json) omsigcli_print_json_error(a, "failure", rd.message, OMSIGCLI_EXIT_FAIL);
         return OMSIGCLI_EXIT_FAIL;
     }
     const long busy = (uint64_t)cores < rd.files ? cores : (long)(rd.files ? rd.files : 1);
@@ -72,11 +72,18 @@ int omsigcli_bench(const omsigcli_args *a)
         eng[n++] = (typeof(eng[0])){a->opt.hasher, names[a->opt.hasher]};
     }
     result res[3];
-    for (int i = 0; i < n; i++) res[i] = run(a, eng[i].h, eng[i].name, 0);
+    int exit_code = OMSIGCLI_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        res[i] = run(a, eng[i].h, eng[i].name, 0);
+        if (res[i].st != OMSIG_OK) exit_code = OMSIGCLI_EXIT_FAIL;
+    }
 
     if (a->json) {
         cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "model", a->opt.model_path);
+        cJSON_AddStringToObject(j, "command", "bench");
+        omsigcli_json_add(j, "model", a->opt.model_path);
+        cJSON_AddStringToObject(j, "verdict", exit_code == OMSIGCLI_EXIT_OK ? "success" : "failure");
+        cJSON_AddNumberToObject(j, "exit_code", exit_code);
         cJSON_AddNumberToObject(j, "bytes", (double)rd.bytes);
         cJSON_AddNumberToObject(j, "streams", (double)rd.files);
         cJSON_AddNumberToObject(j, "cores", (double)cores);
@@ -88,36 +95,35 @@ int omsigcli_bench(const omsigcli_args *a)
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "engine", res[i].engine);
             cJSON_AddBoolToObject(e, "ok", res[i].st == OMSIG_OK);
-            if (res[i].st != OMSIG_OK) cJSON_AddStringToObject(e, "error", res[i].message);
+            if (res[i].st != OMSIG_OK) omsigcli_json_add(e, "error", res[i].message);
             else {
                 const double g = (double)res[i].bytes / res[i].seconds;
                 cJSON_AddNumberToObject(e, "seconds", res[i].seconds);
                 cJSON_AddNumberToObject(e, "gbps", g / 1e9);
                 cJSON_AddNumberToObject(e, "ratio_to_bound", g / bound);
-                cJSON_AddStringToObject(e, "root_digest", res[i].root);
+                omsigcli_json_add(e, "root_digest", res[i].root);
             }
             cJSON_AddItemToArray(arr, e);
         }
-        char *s = cJSON_Print(j);
-        puts(s ? s : "{}");
-        free(s);
-        cJSON_Delete(j);
+        omsigcli_json_emit(j);
     } else {
-        printf("model %s: %.3f GB in %llu streams; %ld cores\n", a->opt.model_path,
+        char *model = omsigcli_escape(a->opt.model_path);
+        printf("model %s: %.3f GB in %llu streams; %ld cores\n", model ? model : "?",
                (double)rd.bytes / 1e9, (unsigned long long)rd.files, cores);
+        free(model);
         printf("bounds: SHA-256 %.2f GB/s per core x %ld = %.2f GB/s; reading the files %.2f GB/s\n",
                rate1 / 1e9, busy, hash_bound / 1e9, read_rate / 1e9);
         printf("%-8s %9s %8s %14s\n", "engine", "seconds", "GB/s", "of the bound");
         for (int i = 0; i < n; i++) {
             if (res[i].st != OMSIG_OK) {
-                printf("%-8s failed: %s\n", res[i].engine, res[i].message);
+                char prefix[32];
+                snprintf(prefix, sizeof prefix, "%-8s failed: ", res[i].engine);
+                omsigcli_print_line(stdout, prefix, res[i].message);
                 continue;
             }
             const double g = (double)res[i].bytes / res[i].seconds;
             printf("%-8s %9.3f %8.3f %13.0f%%\n", res[i].engine, res[i].seconds, g / 1e9, 100 * g / bound);
         }
     }
-    for (int i = 0; i < n; i++)
-        if (res[i].st != OMSIG_OK) return OMSIGCLI_EXIT_FAIL;
-    return OMSIGCLI_EXIT_OK;
+    return exit_code;
 }

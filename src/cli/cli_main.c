@@ -45,21 +45,26 @@ int omsigcli_main(int argc, char **argv)
         break;
     }
     if (a.opt.progress) omsigcli_progress_end();
-    omsigcli_print_warnings(rep);
+    const int exit_code = st == OMSIG_OK        ? OMSIGCLI_EXIT_OK
+                          : st == OMSIG_E_USAGE ? OMSIGCLI_EXIT_USAGE
+                                                : OMSIGCLI_EXIT_FAIL;
     if (a.json) {
-        omsigcli_print_json(&a, rep, st);
-    } else if (st == OMSIG_OK) {
-        if (ok_line)
+        /* stdout holds the document and nothing else; warnings are in it and on stderr */
+        for (size_t i = 0; i < omsig_report_warning_count(rep); i++)
+            omsigcli_print_line(stderr, NULL, omsig_report_warning(rep, i));
+        omsigcli_print_json(&a, rep, st, exit_code);
+    } else {
+        omsigcli_print_warnings(rep);
+        if (st == OMSIG_OK && ok_line)
             puts(ok_line);
-        else
-            printf("sha256:%s\n", omsig_report_root_digest(rep));
+        else if (st == OMSIG_OK)
+            omsigcli_print_line(stdout, "sha256:", omsig_report_root_digest(rep));
     }
-    if (st != OMSIG_OK) fprintf(stderr, "%s%s\n", fail_prefix, omsig_report_message(rep));
+    if (st != OMSIG_OK) omsigcli_print_line(stderr, fail_prefix, omsig_report_message(rep));
     omsig_report_free(rep);
     omsigcli_args_free(&a);
     fflush(stdout);
-    return st == OMSIG_OK ? OMSIGCLI_EXIT_OK
-                          : st == OMSIG_E_USAGE ? OMSIGCLI_EXIT_USAGE : OMSIGCLI_EXIT_FAIL;
+    return exit_code;
 }
 
 #ifndef OMSIGCLI_NO_MAIN

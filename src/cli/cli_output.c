@@ -1,22 +1,102 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli_output.c - warnings in the reference's channels, the --json report, the progress line. */
+/* cli_output.c - every line omsig prints about a model: escaped text, warnings in the
+ * reference's channels, the --json documents, the progress line. */
 #include "cli.h"
 
-#include <cjson/cJSON.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The code point of the UTF-8 sequence at p (n bytes left), with its length in *len, or -1
+ * when the bytes there are not a well-formed sequence (overlong, surrogate, past U+10FFFF). */
+static long utf8_decode(const unsigned char *p, size_t n, size_t *len)
+{
+    const unsigned c = p[0];
+    unsigned need, lo = 0x80, hi = 0xbf;
+    long cp;
+    if (c < 0x80) {
+        *len = 1;
+        return (long)c;
+    }
+    if (c >= 0xc2 && c <= 0xdf) need = 1, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef) need = 2, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4) need = 3, cp = c & 0x07;
+    else return -1;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+    if (n < need + 1) return -1;
+    for (unsigned k = 1; k <= need; k++) {
+        const unsigned b = p[k];
+        if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return -1;
+        cp = (cp << 6) | (b & 0x3f);
+    }
+    *len = need + 1;
+    return cp;
+}
+
+/* Code points beyond Latin-1 that reorder what follows or end a line: the bidirectional
+ * marks, embeddings, overrides and isolates, and the Unicode line and paragraph separators. */
+static bool hidden_control(long cp)
+{
+    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * The escapes are the ones Python's repr() writes, so that a name reads the same here as in
+ * the reference's messages (which print names through repr()): \n, \r and \t; \xNN for the
+ * other C0 controls, DEL and the C1 controls (U+0080 to U+009F); \uNNNN for the code points
+ * above; and \udcNN for a byte NN that is not part of well-formed UTF-8 (Python's
+ * surrogateescape form, which is how the reference shows such a file name).  Backslashes are
+ * left as they are: the reference's own repr() text in messages must not change.
+ */
+char *omsigcli_escape(const char *s)
+{
+    if (!s) s = "";
+    const size_t n = strlen(s);
+    /* at most 6 characters for 1 byte (\udcNN) */
+    char *out = malloc(6 * n + 1);
+    if (!out) return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    char *o = out;
+    for (size_t i = 0; i < n;) {
+        size_t len = 1;
+        const long cp = utf8_decode(p + i, n - i, &len);
+        if (cp < 0) {
+            o += sprintf(o, "\\udc%02x", p[i]);
+            i++;
+            continue;
+        }
+        if (cp == '\n') o += sprintf(o, "\\n");
+        else if (cp == '\r') o += sprintf(o, "\\r");
+        else if (cp == '\t') o += sprintf(o, "\\t");
+        else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) o += sprintf(o, "\\x%02x", (unsigned)cp);
+        else if (hidden_control(cp)) o += sprintf(o, "\\u%04lx", cp);
+        else {
+            memcpy(o, p + i, len);
+            o += len;
+        }
+        i += len;
+    }
+    *o = '\0';
+    return out;
+}
+
+void omsigcli_print_line(FILE *f, const char *prefix, const char *s)
+{
+    char *e = omsigcli_escape(s);
+    fprintf(f, "%s%s\n", prefix ? prefix : "", e ? e : "(out of memory)");
+    free(e);
+}
 
 void omsigcli_print_warnings(const omsig_report *rep)
 {
     for (size_t i = 0; i < omsig_report_warning_count(rep); i++) {
         const char *w = omsig_report_warning(rep, i);
         /* the reference print()s its legacy-format warning and logs the rest to stderr */
-        if (strncmp(w, "WARNING: ", 9) == 0)
-            printf("%s\n", w);
-        else
-            fprintf(stderr, "%s\n", w);
+        omsigcli_print_line(strncmp(w, "WARNING: ", 9) == 0 ? stdout : stderr, NULL, w);
     }
 }
 
@@ -30,43 +110,135 @@ static const char *kind_name(omsig_problem_kind k)
     return "unknown";
 }
 
-void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st)
+/* The status's name in include/omsig.h, for --json's status_name. */
+static const char *status_name(omsig_status st)
+{
+    switch (st) {
+    case OMSIG_OK: return "OMSIG_OK";
+    case OMSIG_E_GENERIC: return "OMSIG_E_GENERIC";
+    case OMSIG_E_NOMEM: return "OMSIG_E_NOMEM";
+    case OMSIG_E_LIMIT: return "OMSIG_E_LIMIT";
+    case OMSIG_E_IO: return "OMSIG_E_IO";
+    case OMSIG_E_MODEL_PATH: return "OMSIG_E_MODEL_PATH";
+    case OMSIG_E_FILE_CHANGED: return "OMSIG_E_FILE_CHANGED";
+    case OMSIG_E_BUNDLE_PARSE: return "OMSIG_E_BUNDLE_PARSE";
+    case OMSIG_E_MANIFEST_PARSE: return "OMSIG_E_MANIFEST_PARSE";
+    case OMSIG_E_UNSUPPORTED: return "OMSIG_E_UNSUPPORTED";
+    case OMSIG_E_MANIFEST_INCONSISTENT: return "OMSIG_E_MANIFEST_INCONSISTENT";
+    case OMSIG_E_DIGEST_MISMATCH: return "OMSIG_E_DIGEST_MISMATCH";
+    case OMSIG_E_SIGNATURE_INVALID: return "OMSIG_E_SIGNATURE_INVALID";
+    case OMSIG_E_KEY: return "OMSIG_E_KEY";
+    case OMSIG_E_CERTIFICATE: return "OMSIG_E_CERTIFICATE";
+    case OMSIG_E_NO_DEVICE: return "OMSIG_E_NO_DEVICE";
+    case OMSIG_E_CUDA: return "OMSIG_E_CUDA";
+    case OMSIG_E_USAGE: return "OMSIG_E_USAGE";
+    case OMSIG_E_MAX_: break;
+    }
+    return "unknown";
+}
+
+static const char *command_name(omsigcli_command c)
+{
+    switch (c) {
+    case CMD_VERIFY: return "verify";
+    case CMD_SIGN: return "sign";
+    case CMD_DIGEST: return "digest";
+    case CMD_BENCH: return "bench";
+    case CMD_NONE: break;
+    }
+    return NULL;
+}
+
+static const char *verdict_name(int exit_code)
+{
+    return exit_code == 0 ? "success" : exit_code == 2 ? "usage_error" : "failure";
+}
+
+void omsigcli_json_add(cJSON *obj, const char *key, const char *value)
+{
+    char *e = omsigcli_escape(value);
+    cJSON_AddStringToObject(obj, key, e ? e : "(out of memory)");
+    free(e);
+}
+
+void omsigcli_json_emit(cJSON *doc)
+{
+    char *s = doc ? cJSON_Print(doc) : NULL;
+    /* nothing but a document goes to stdout, even when memory runs out */
+    puts(s ? s : "{\"error\": {\"kind\": \"failure\", \"message\": \"out of memory\"}}");
+    free(s);
+    cJSON_Delete(doc);
+}
+
+void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
+                         int exit_code)
 {
     cJSON *j = cJSON_CreateObject();
-    const char *cmd = a->command == CMD_VERIFY ? "verify" : a->command == CMD_SIGN ? "sign" : "digest";
-    cJSON_AddStringToObject(j, "command", cmd);
+    cJSON_AddStringToObject(j, "command", command_name(a->command));
     if (a->method_word) cJSON_AddStringToObject(j, "method", a->method_word);
-    cJSON_AddStringToObject(j, "model", a->opt.model_path);
-    if (a->opt.signature_path) cJSON_AddStringToObject(j, "signature", a->opt.signature_path);
-    cJSON_AddStringToObject(j, "verdict", st == OMSIG_OK ? "success" : "failure");
+    omsigcli_json_add(j, "model", a->opt.model_path);
+    if (a->opt.signature_path) omsigcli_json_add(j, "signature", a->opt.signature_path);
+    cJSON_AddStringToObject(j, "verdict", verdict_name(exit_code));
+    cJSON_AddNumberToObject(j, "exit_code", exit_code);
     cJSON_AddNumberToObject(j, "status", (double)st);
-    cJSON_AddStringToObject(j, "status_name", omsig_strerror(st));
-    cJSON_AddStringToObject(j, "message", omsig_report_message(rep));
-    if (omsig_report_root_digest(rep)[0])
-        cJSON_AddStringToObject(j, "root_digest", omsig_report_root_digest(rep));
-    cJSON_AddStringToObject(j, "engine", omsig_report_engine(rep));
+    cJSON_AddStringToObject(j, "status_name", status_name(st));
+    cJSON_AddStringToObject(j, "status_text", omsig_strerror(st));
+    omsigcli_json_add(j, "message", omsig_report_message(rep));
+    const char *root = omsig_report_root_digest(rep);
+    if (root[0] && a->command == CMD_VERIFY) {
+        /* verify holds the signed statement's root digest; the model's is only known to be
+         * the same when every file matched */
+        omsigcli_json_add(j, "signed_root_digest", root);
+        if (st == OMSIG_OK) omsigcli_json_add(j, "root_digest", root);
+    } else if (root[0]) {
+        omsigcli_json_add(j, "root_digest", root);
+    }
+    omsigcli_json_add(j, "engine", omsig_report_engine(rep));
     cJSON_AddNumberToObject(j, "files", (double)omsig_report_files(rep));
     cJSON_AddNumberToObject(j, "bytes", (double)omsig_report_bytes(rep));
     cJSON_AddNumberToObject(j, "seconds", omsig_report_seconds(rep));
     cJSON_AddNumberToObject(j, "hash_seconds", omsig_report_hash_seconds(rep));
     cJSON *w = cJSON_AddArrayToObject(j, "warnings");
-    for (size_t i = 0; i < omsig_report_warning_count(rep); i++)
-        cJSON_AddItemToArray(w, cJSON_CreateString(omsig_report_warning(rep, i)));
+    for (size_t i = 0; i < omsig_report_warning_count(rep); i++) {
+        char *e = omsigcli_escape(omsig_report_warning(rep, i));
+        cJSON_AddItemToArray(w, cJSON_CreateString(e ? e : "(out of memory)"));
+        free(e);
+    }
     cJSON *p = cJSON_AddArrayToObject(j, "problems");
     for (size_t i = 0; i < omsig_report_problem_count(rep); i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "kind", kind_name(omsig_report_problem_kind(rep, i)));
-        cJSON_AddStringToObject(o, "name", omsig_report_problem_name(rep, i));
+        omsigcli_json_add(o, "name", omsig_report_problem_name(rep, i));
         if (omsig_report_problem_expected(rep, i)[0])
-            cJSON_AddStringToObject(o, "expected", omsig_report_problem_expected(rep, i));
+            omsigcli_json_add(o, "expected", omsig_report_problem_expected(rep, i));
         if (omsig_report_problem_actual(rep, i)[0])
-            cJSON_AddStringToObject(o, "actual", omsig_report_problem_actual(rep, i));
+            omsigcli_json_add(o, "actual", omsig_report_problem_actual(rep, i));
         cJSON_AddItemToArray(p, o);
     }
-    char *s = cJSON_Print(j);
-    if (s) puts(s);
-    free(s);
-    cJSON_Delete(j);
+    omsigcli_json_emit(j);
+}
+
+void omsigcli_print_json_error(const omsigcli_args *a, const char *kind, const char *message,
+                               int exit_code)
+{
+    cJSON *j = cJSON_CreateObject();
+    const char *cmd = a ? command_name(a->command) : NULL;
+    if (cmd) cJSON_AddStringToObject(j, "command", cmd);
+    if (a && a->method_word) cJSON_AddStringToObject(j, "method", a->method_word);
+    cJSON_AddStringToObject(j, "verdict", verdict_name(exit_code));
+    cJSON_AddNumberToObject(j, "exit_code", exit_code);
+    cJSON *e = cJSON_AddObjectToObject(j, "error");
+    cJSON_AddStringToObject(e, "kind", kind);
+    omsigcli_json_add(e, "message", message);
+    omsigcli_json_emit(j);
+}
+
+void omsigcli_print_json_text(const char *key, const char *text)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, key, text); /* omsig's own text: newlines are meant */
+    cJSON_AddNumberToObject(j, "exit_code", 0);
+    omsigcli_json_emit(j);
 }
 
 static double g_start;

@@ -8,16 +8,18 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify)
+[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape)
 command -v clang >/dev/null || { echo "clang is needed (apt-get install clang)" >&2; exit 77; }
 out=build-fuzz
 mkdir -p "$out"
-srcs=$(ls src/*.c | grep -v engine_gpu_stub.c | tr '\n' ' ')
-flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -DOMSIG_HAVE_URING=1"
+srcs=$(ls src/*.c src/hash/*.c | tr '\n' ' ') # the hashing core with the GPU stub
+flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/hash -Icuda -DOMSIG_HAVE_URING=1"
 libs="-lcrypto -lcjson -luring -lpthread -lm"
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
-    clang $flags -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs src/engine_gpu_stub.c $libs
+    extra=
+    [ "$t" = escape ] && extra="-Isrc/cli src/cli/cli_output.c" # the CLI's output boundary
+    clang $flags $extra -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs $libs
     corpus=$out/corpus-$t
     mkdir -p "$corpus" "tests/fuzz/crashers/$t"
     case $t in
@@ -26,6 +28,8 @@ for t in "${targets[@]}"; do
         python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
     done ;;
     paths) printf 'a/b' >"$corpus/1"; printf '../x' >"$corpus/2"; printf 'a/README.md' >"$corpus/3" ;;
+    escape) printf 'evil\033[2K\nok' >"$corpus/1"; printf 'bad\377\376' >"$corpus/2"
+        printf 'c1\302\233 bidi \342\200\256 \360\237\230\200' >"$corpus/3" ;;
     esac
     echo "== fuzz_$t for ${secs}s"
     "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="tests/fuzz/crashers/$t/" \
