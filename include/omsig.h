@@ -246,6 +246,10 @@ OMSIG_API omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *opt,
 OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt,
                                         omsig_report **rep);
 
+/** 1 if this build has the GPU engine and a CUDA device is present, else 0 with the reason in
+ *  @p why (a build without CUDA, no driver, no device). */
+OMSIG_API int omsig_gpu_probe(char *why, size_t why_len);
+
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0. */
 OMSIG_API int omsig_gpu_available(void);
 
@@ -254,6 +258,11 @@ OMSIG_API int omsig_gpu_available(void);
  * CPU engine's hash over @p bytes (at least 16 MiB is sensible).  Returns 0 on failure.
  */
 OMSIG_API double omsig_cpu_sha256_rate(size_t bytes);
+
+/** What this build holds, as words each followed by a space: "cuda " (the GPU engine),
+ *  "io_uring " (the io_uring reader), "test-hooks " (fault injection for the test suite:
+ *  never in a release).  "" for a build with none. */
+OMSIG_API const char *omsig_build_features(void);
 
 /** 1 if io_uring can be set up on this kernel and build, else 0. */
 OMSIG_API int omsig_io_uring_available(void);

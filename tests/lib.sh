@@ -29,3 +29,13 @@ summary() {
     echo "$pass passed, $fail failed"
     [ "$fail" = 0 ]
 }
+
+# has_feature WORD: the omsig under test ($OMSIG) was built with it ("cuda", "io_uring",
+# "test-hooks"; `omsig --version` lists them).
+has_feature() { "$OMSIG" --version 2>/dev/null | grep -qE "^features:.*\b$1\b"; }
+# need_feature WORD: skip the whole test (exit 77) without it.
+need_feature() {
+    has_feature "$1" || { echo "SKIP: this omsig was built without $1"; exit 77; }
+}
+# The readers to try: io_uring only where this build has it.
+io_modes() { if has_feature io_uring; then echo "uring pread"; else echo "pread"; fi; }

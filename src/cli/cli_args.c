@@ -305,8 +305,13 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
         return help(a, 0, OMSIGCLI_EXIT_OK);
     if (strcmp(argv[1], "--version") == 0) {
-        if (a->json) omsigcli_print_json_text("version", "omsig, version " OMSIG_VERSION_STRING);
-        else printf("omsig, version %s\n", OMSIG_VERSION_STRING);
+        if (a->json) {
+            omsigcli_print_json_text("version", "omsig, version " OMSIG_VERSION_STRING);
+        } else {
+            const char *f = omsig_build_features();
+            printf("omsig, version %s\nfeatures: %.*s\n", OMSIG_VERSION_STRING,
+                   f[0] ? (int)strlen(f) - 1 : 4, f[0] ? f : "none");
+        }
         return OMSIGCLI_EXIT_OK;
     }
     int i = 2;

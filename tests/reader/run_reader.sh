@@ -28,13 +28,10 @@ for name in os.listdir(sys.argv[1]):
     os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     os.close(fd)
 PY
-if env OMSIG_FAULT_READ=5:d/f3-4096.bin "$OMSIG" digest "$M" >/dev/null 2>&1; then
-    echo "SKIP: this omsig was built without OMSIG_TEST_HOOKS"
-    exit 77
-fi
+need_feature test-hooks # fault injection: OMSIG_FAULT_*, OMSIG_LANES
 # io_uring cases only where this build and kernel have it (-DOMSIG_IO_URING=OFF has not)
 URING=uring
-if ! "$OMSIG" digest "$M" --io uring >/dev/null 2>&1; then
+if ! has_feature io_uring || ! "$OMSIG" digest "$M" --io uring >/dev/null 2>&1; then
     URING=
     echo "SKIP io_uring cases: not available in this build or on this kernel"
 fi

@@ -14,6 +14,7 @@ if [ "${INTEROP:-0}" = 1 ] && [ ! -x "$REF" ]; then
 fi
 # shellcheck source=../lib.sh
 . tests/lib.sh
+need_feature test-hooks # fault injection: OMSIG_FAULT_READ, OMSIG_LANES
 
 # models: nested with unicode, spaces, dot-files, an empty file; a single file; ignore paths
 M=$tmp/model
