@@ -46,9 +46,8 @@ omsig_engine *omsig_ctx_gpu(omsig_ctx *ctx, const omsig_hash_cfg *cfg, const cha
 {
     if (!ctx->gpu_tried) {
         ctx->gpu_tried = true;
-        if (omsig_engine_gpu.probe(ctx->gpu_why, sizeof ctx->gpu_why) &&
-            (ctx->gpu = omsig_engine_gpu.create(cfg, ctx->gpu_why, sizeof ctx->gpu_why)))
-            omsig_engine_gpu.rates(ctx->gpu, &ctx->gpu_rates);
+        if (omsig_engine_gpu.probe(ctx->gpu_why, sizeof ctx->gpu_why))
+            ctx->gpu = omsig_engine_gpu.create(cfg, ctx->gpu_why, sizeof ctx->gpu_why);
     }
     *why = ctx->gpu_why;
     return ctx->gpu;

@@ -17,7 +17,6 @@ struct omsig_ctx {
     omsig_engine *gpu;
     bool gpu_tried;                   /* gpu set up (or found unusable) once */
     char gpu_why[256];                /* why there is no gpu engine */
-    omsig_engine_rates gpu_rates;
 };
 
 /* The engines of ctx for this call, created on first use.  NULL with why filled. */

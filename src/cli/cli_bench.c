@@ -13,6 +13,8 @@
 
 typedef struct result {
     const char *engine;
+    char picked[16];      /* the engine that ran (auto picks one) */
+    char reason[256];
     omsig_status st;
     double seconds;
     uint64_t bytes, files;
@@ -20,7 +22,10 @@ typedef struct result {
     char message[256];
 } result;
 
-static result run(const omsigcli_args *a, omsig_hasher h, const char *name, int read_only)
+static int bench(omsig_ctx *ctx, const omsigcli_args *a);
+
+static result run(omsig_ctx *ctx, const omsigcli_args *a, omsig_hasher h, const char *name,
+                  int read_only)
 {
     omsig_options o = a->opt;
     o.hasher = h;
@@ -28,7 +33,9 @@ static result run(const omsigcli_args *a, omsig_hasher h, const char *name, int 
     o.progress = NULL;
     omsig_report *rep = NULL;
     result r = {.engine = name};
-    r.st = omsig_digest(&o, &rep);
+    r.st = omsig_ctx_digest(ctx, &o, &rep);
+    snprintf(r.picked, sizeof r.picked, "%s", omsig_report_engine(rep));
+    snprintf(r.reason, sizeof r.reason, "%s", omsig_report_engine_reason(rep));
     r.seconds = omsig_report_hash_seconds(rep);
     r.bytes = omsig_report_bytes(rep);
     r.files = omsig_report_files(rep);
@@ -40,13 +47,27 @@ static result run(const omsigcli_args *a, omsig_hasher h, const char *name, int 
 
 int omsigcli_bench(const omsigcli_args *a)
 {
+    /* one context for every run: the GPU is set up (and self-tested) once, outside the
+     * timings, as a program verifying many models would have it */
+    omsig_ctx *ctx = omsig_ctx_new();
+    if (!ctx) {
+        omsigcli_print_line(stderr, "Benchmark failed with error: ", "out of memory");
+        return OMSIGCLI_EXIT_FAIL;
+    }
+    const int rc = bench(ctx, a);
+    omsig_ctx_free(ctx);
+    return rc;
+}
+
+static int bench(omsig_ctx *ctx, const omsigcli_args *a)
+{
     const long cores = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
     const double rate1 = omsig_cpu_sha256_rate(64u << 20);
     /* the read rate: the better of two passes that read every byte and hash none */
-    result rd = run(a, OMSIG_HASHER_CPU, "read only", 1);
+    result rd = run(ctx, a, OMSIG_HASHER_CPU, "read only", 1);
     double read_rate = 0;
     for (int pass = 0; pass < 2 && rd.st == OMSIG_OK; pass++) {
-        if (pass) rd = run(a, OMSIG_HASHER_CPU, "read only", 1);
+        if (pass) rd = run(ctx, a, OMSIG_HASHER_CPU, "read only", 1);
         if (rd.seconds > 0 && (double)rd.bytes / rd.seconds > read_rate)
             read_rate = (double)rd.bytes / rd.seconds;
     }
@@ -59,22 +80,26 @@ int omsigcli_bench(const omsigcli_args *a)
     const double hash_bound = rate1 * (double)busy;
     const double bound = read_rate > 0 && read_rate < hash_bound ? read_rate : hash_bound;
 
-    struct { omsig_hasher h; const char *name; } eng[3];
+    /* every engine that works here, and auto; a GPU that cannot be used says why */
+    struct { omsig_hasher h; const char *name; } eng[4];
     int n = 0;
+    char gpu_why[256];
+    const int gpu = omsig_gpu_probe(gpu_why, sizeof gpu_why);
     if (a->opt.hasher == OMSIG_HASHER_AUTO) {
         eng[n++] = (typeof(eng[0])){OMSIG_HASHER_CPU, "cpu"};
-        if (omsig_gpu_available()) {
+        if (gpu) {
             eng[n++] = (typeof(eng[0])){OMSIG_HASHER_GPU, "gpu"};
             eng[n++] = (typeof(eng[0])){OMSIG_HASHER_HYBRID, "hybrid"};
         }
+        eng[n++] = (typeof(eng[0])){OMSIG_HASHER_AUTO, "auto"};
     } else {
         static const char *names[] = {"auto", "cpu", "gpu", "hybrid"};
         eng[n++] = (typeof(eng[0])){a->opt.hasher, names[a->opt.hasher]};
     }
-    result res[3];
+    result res[4];
     int exit_code = OMSIGCLI_EXIT_OK;
     for (int i = 0; i < n; i++) {
-        res[i] = run(a, eng[i].h, eng[i].name, 0);
+        res[i] = run(ctx, a, eng[i].h, eng[i].name, 0);
         if (res[i].st != OMSIG_OK) exit_code = OMSIGCLI_EXIT_FAIL;
     }
 
@@ -90,11 +115,15 @@ int omsigcli_bench(const omsigcli_args *a)
         cJSON_AddNumberToObject(j, "single_core_gbps", rate1 / 1e9);
         cJSON_AddNumberToObject(j, "hash_bound_gbps", hash_bound / 1e9);
         cJSON_AddNumberToObject(j, "read_gbps", read_rate / 1e9);
+        cJSON_AddBoolToObject(j, "gpu_available", gpu);
+        if (!gpu) omsigcli_json_add(j, "gpu_reason", gpu_why);
         cJSON *arr = cJSON_AddArrayToObject(j, "engines");
         for (int i = 0; i < n; i++) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddStringToObject(e, "engine", res[i].engine);
             cJSON_AddBoolToObject(e, "ok", res[i].st == OMSIG_OK);
+            omsigcli_json_add(e, "engine_used", res[i].picked);
+            omsigcli_json_add(e, "engine_reason", res[i].reason);
             if (res[i].st != OMSIG_OK) omsigcli_json_add(e, "error", res[i].message);
             else {
                 const double g = (double)res[i].bytes / res[i].seconds;
@@ -123,7 +152,9 @@ int omsigcli_bench(const omsigcli_args *a)
             }
             const double g = (double)res[i].bytes / res[i].seconds;
             printf("%-8s %9.3f %8.3f %13.0f%%\n", res[i].engine, res[i].seconds, g / 1e9, 100 * g / bound);
+            if (eng[i].h == OMSIG_HASHER_AUTO) omsigcli_print_line(stdout, "auto: ", res[i].reason);
         }
+        if (!gpu) omsigcli_print_line(stdout, "gpu, hybrid: not measured: ", gpu_why);
     }
     return exit_code;
 }

@@ -194,6 +194,7 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
         omsigcli_json_add(j, "root_digest", root);
     }
     omsigcli_json_add(j, "engine", omsig_report_engine(rep));
+    omsigcli_json_add(j, "engine_reason", omsig_report_engine_reason(rep));
     cJSON_AddNumberToObject(j, "files", (double)omsig_report_files(rep));
     cJSON_AddNumberToObject(j, "bytes", (double)omsig_report_bytes(rep));
     cJSON_AddNumberToObject(j, "seconds", omsig_report_seconds(rep));

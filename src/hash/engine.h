@@ -23,6 +23,9 @@ typedef struct omsig_engine_rates {
     double total_rate;        /* bytes/s when enough streams keep every unit busy */
     double copy_rate;         /* GPU: host-to-device bytes/s from pinned memory */
     double launch_seconds;    /* GPU: the fixed cost of one batch (launch and copies) */
+    double batch_bytes;       /* GPU: bytes of one batch */
+    double stream_seconds;    /* host time a stream costs besides its bytes (open, stat, close) */
+    unsigned workers;         /* host threads that pay stream_seconds side by side */
     uint64_t streams_to_fill; /* streams in flight that total_rate needs */
 } omsig_engine_rates;
 
@@ -40,9 +43,13 @@ typedef struct omsig_engine_ops {
      * error) puts its unfinished streams back on q and returns a status with the reason in
      * why, so that another engine can finish them. */
     omsig_status (*run)(omsig_engine *e, omsig_queue *q, char *why, size_t why_len);
-    void (*rates)(const omsig_engine *e, omsig_engine_rates *out);
+    void (*rates)(omsig_engine *e, omsig_engine_rates *out); /* measured on first use */
     void (*destroy)(omsig_engine *e);
 } omsig_engine_ops;
+
+/* Host time per stream besides its bytes: opening, two stats, closing.  About 20 us a file
+ * with a 4 KiB read on the 2-core development VM, hot; 10 us on a current server core. */
+#define OMSIG_STREAM_HOST_SECONDS 10e-6
 
 /* Below this many streams auto does not even set a GPU up. */
 #define OMSIG_GPU_MIN_STREAMS 1024u

@@ -367,7 +367,7 @@ static void cpu_destroy(omsig_engine *e)
     free(e);
 }
 
-static void cpu_rates(const omsig_engine *e, omsig_engine_rates *out)
+static void cpu_rates(omsig_engine *e, omsig_engine_rates *out)
 {
     memset(out, 0, sizeof *out);
     long cores = e->cfg.threads ? (long)e->cfg.threads : sysconf(_SC_NPROCESSORS_ONLN);
@@ -378,6 +378,8 @@ static void cpu_rates(const omsig_engine *e, omsig_engine_rates *out)
     out->stream_rate = omsig_cpu_sha256_rate(16u << 20);
     out->total_rate = out->stream_rate * (x86 ? 2.0 : 1.0) * (double)cores;
     out->streams_to_fill = (uint64_t)cores * (x86 ? 3u : 1u);
+    out->stream_seconds = OMSIG_STREAM_HOST_SECONDS;
+    out->workers = (unsigned)cores;
 }
 
 const omsig_engine_ops omsig_engine_cpu = {

@@ -27,7 +27,7 @@ static omsig_status stub_run(omsig_engine *e, omsig_queue *q, char *why, size_t 
     return OMSIG_E_NO_DEVICE;
 }
 
-static void stub_rates(const omsig_engine *e, omsig_engine_rates *out)
+static void stub_rates(omsig_engine *e, omsig_engine_rates *out)
 {
     (void)e;
     *out = (omsig_engine_rates){0};

@@ -7,46 +7,61 @@
 #include "context.h"
 #include "engine.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Seconds an engine with rates e needs for n streams totalling bytes, the longest being
- * longest bytes: the work at the rate the stream count allows, and never less than the
- * longest chain at one unit's rate. */
-static double engine_seconds(const omsig_engine_rates *e, uint64_t n, uint64_t bytes,
-                             uint64_t longest, double rate_cap)
+/*
+ * The auto rule's cost model.  An engine hashing n streams of bytes in all runs at its total
+ * rate when n fills it (at n/fill of it below that, never below one stream's rate), capped by
+ * the host-to-device copy for the GPU, and pays stream_seconds of host time per stream (the
+ * open, stats and close) over its host threads.  No choice beats the longest stream's chain
+ * at one CPU core's rate, and every GPU batch costs launch_seconds.
+ */
+static double engine_rate(const omsig_engine_rates *e, uint64_t n, uint64_t bytes)
 {
-    if (e->stream_rate <= 0 || e->total_rate <= 0) return 1e30;
-    double rate = e->total_rate;
+    if (n == 0 || e->total_rate <= 0) return 0;
+    double hash = e->total_rate;
     if (e->streams_to_fill && n < e->streams_to_fill)
-        rate = e->total_rate * (double)n / (double)e->streams_to_fill;
-    if (rate < e->stream_rate) rate = e->stream_rate;
-    if (rate_cap > 0 && rate > rate_cap) rate = rate_cap;
-    const double work = (double)bytes / rate;
-    const double chain = (double)longest / e->stream_rate;
-    return (work > chain ? work : chain) + e->launch_seconds;
+        hash = e->total_rate * (double)n / (double)e->streams_to_fill;
+    if (hash < e->stream_rate) hash = e->stream_rate;
+    if (e->copy_rate > 0 && hash > e->copy_rate) hash = e->copy_rate;
+    const double avg = (double)bytes / (double)n;
+    const double per_byte = 1.0 / hash + e->stream_seconds / (e->workers ? e->workers : 1) / avg;
+    return 1.0 / per_byte;
+}
+
+static double batches_seconds(const omsig_engine_rates *g, double bytes)
+{
+    const double batches = g->batch_bytes > 0 ? bytes / g->batch_bytes + 1 : 1;
+    return batches * g->launch_seconds;
 }
 
 omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_rates *cpu,
                                       const omsig_engine_rates *gpu, char *why, size_t why_len)
 {
     const uint64_t n = p->n_streams, bytes = p->total_bytes;
-    const double t_cpu = engine_seconds(cpu, n, bytes, p->longest, 0);
+    const double chain = cpu->stream_rate > 0 ? (double)p->longest / cpu->stream_rate : 0;
+    const double r_cpu = engine_rate(cpu, n, bytes);
+    const double t_cpu = r_cpu > 0 ? fmax((double)bytes / r_cpu, chain) : 1e30;
     if (!gpu) {
         snprintf(why, why_len, "cpu: no usable GPU");
         return OMSIG_PICK_CPU;
     }
-    const double cap = gpu->copy_rate > 0 ? gpu->copy_rate : 0;
-    const double t_gpu = engine_seconds(gpu, n, bytes, p->longest, cap);
-    /* hybrid: the CPU takes the longest streams, the GPU the rest; their rates add up, and
-     * the longest chain stays on a CPU core */
-    omsig_engine_rates both = *cpu;
-    const double g_rate = gpu->total_rate < cap || cap <= 0 ? gpu->total_rate : cap;
-    both.total_rate = cpu->total_rate + (n > cpu->streams_to_fill ? g_rate : 0);
-    both.streams_to_fill = cpu->streams_to_fill + gpu->streams_to_fill;
-    both.launch_seconds = gpu->launch_seconds;
-    const double t_hyb = engine_seconds(&both, n, bytes, p->longest, 0);
+    /* the GPU alone: its own chain is one GPU thread's */
+    const double r_gpu = engine_rate(gpu, n, bytes);
+    const double g_chain = gpu->stream_rate > 0 ? (double)p->longest / gpu->stream_rate : 1e30;
+    const double t_gpu =
+        r_gpu > 0 ? fmax((double)bytes / r_gpu, g_chain) + batches_seconds(gpu, (double)bytes)
+                  : 1e30;
+    /* hybrid: the CPU takes the longest streams, the GPU what the CPU's lanes leave over */
+    double t_hyb = t_cpu;
+    if (n > cpu->streams_to_fill) {
+        const double r_g = engine_rate(gpu, n - cpu->streams_to_fill, bytes);
+        const double r = r_cpu + r_g;
+        t_hyb = fmax((double)bytes / r, chain) + batches_seconds(gpu, (double)bytes * r_g / r);
+    }
     omsig_engine_pick pick = OMSIG_PICK_CPU;
     double best = t_cpu;
     /* the GPU must win by 10%: its estimate has more unknowns than the CPU's */
@@ -149,7 +164,9 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
             gpu_why = "the GPU engine hashes SHA-256 only";
         else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS)
             gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
-        pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), gpu ? &ctx->gpu_rates : NULL,
+        omsig_engine_rates g = {0};
+        if (gpu) omsig_engine_gpu.rates(gpu, &g);
+        pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), gpu ? &g : NULL,
                                    r->engine_reason, sizeof r->engine_reason);
         if (!gpu)
             snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
@@ -183,6 +200,8 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     r->bytes = plan->total_bytes;
     return st;
 }
+
+int omsig_gpu_probe(char *why, size_t why_len) { return omsig_engine_gpu.probe(why, why_len); }
 
 int omsig_gpu_available(void)
 {
