@@ -4,6 +4,7 @@
 #include "json_util.h"
 
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 static bool has_escaped_nul(const char *s, size_t n)
@@ -96,9 +97,18 @@ const char *omsig_json_prescan(const char *s, size_t n, uint64_t *cost)
             i++;
             continue;
         case '"': {
-            for (i++; i < n && s[i] != '"'; i++)
-                if (s[i] == '\\') i++;
-            i++;
+            /* to the closing quote: memchr to each quote, then count the backslashes before it */
+            for (i++;;) {
+                const char *q = i < n ? memchr(s + i, '"', n - i) : NULL;
+                if (!q) {
+                    i = n;
+                    break;
+                }
+                size_t bs = 0;
+                while ((size_t)(q - s) > i + bs && q[-1 - (ptrdiff_t)bs] == '\\') bs++;
+                i = (size_t)(q - s) + 1;
+                if (bs % 2 == 0) break;
+            }
             size_t k = i;
             while (k < n && is_space(s[k])) k++;
             c += OMSIG_JSON_STRING_BYTES + (k < n && s[k] == ':' ? 0 : OMSIG_JSON_NODE_BYTES);

@@ -97,15 +97,21 @@ int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out)
     return 0;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
+/* 0-63 for the alphabet, 64 for anything else ('=' included) */
+static const uint8_t k_b64[256] = {
+#define X64 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64
+    X64, X64,
+    64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 64, 62, 64, 64, 64, 63,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 64, 64, 64, 64, 64, 64,
+    64, 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 64, 64, 64, 64,
+    64, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 64, 64, 64, 64, 64,
+    X64, X64, X64, X64, X64, X64, X64, X64,
+#undef X64
+};
+
+static int b64val(unsigned char c) { return k_b64[c] < 64 ? k_b64[c] : -1; }
 
 int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len)
 {
@@ -118,7 +124,18 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     uint8_t *o = malloc(n / 4 * 3 + 1);
     if (!o) return -1;
     size_t k = 0;
-    for (size_t i = 0; i < n; i += 4) {
+    size_t i = 0;
+    /* every quad but the last has no padding: four lookups, one check */
+    for (; i + 4 < n; i += 4) {
+        const unsigned char *q = (const unsigned char *)in + i;
+        const uint32_t a = k_b64[q[0]], b = k_b64[q[1]], c = k_b64[q[2]], d = k_b64[q[3]];
+        if ((a | b | c | d) & 64) goto bad;
+        const uint32_t w = a << 18 | b << 12 | c << 6 | d;
+        o[k++] = (uint8_t)(w >> 16);
+        o[k++] = (uint8_t)(w >> 8);
+        o[k++] = (uint8_t)w;
+    }
+    for (; i < n; i += 4) {
         int v[4];
         const bool last = i + 4 == n;
         for (int j = 0; j < 4; j++) {
@@ -230,6 +247,14 @@ bool omsig_utf8_valid(const char *s, size_t n)
     const uint8_t *p = (const uint8_t *)s;
     size_t i = 0;
     while (i < n) {
+        /* ASCII eight bytes at a time: a manifest is mostly ASCII */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= n) break;
         const uint8_t c = p[i];
         size_t len;
         uint32_t cp;

@@ -164,15 +164,19 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
             gpu_why = "the GPU engine hashes SHA-256 only";
         else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS)
             gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
-        omsig_engine_rates g = {0};
-        if (gpu) omsig_engine_gpu.rates(gpu, &g);
-        pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), gpu ? &g : NULL,
-                                   r->engine_reason, sizeof r->engine_reason);
-        if (!gpu)
+        /* the rates are measured only when there is a choice to make */
+        pick = OMSIG_PICK_CPU;
+        if (gpu) {
+            omsig_engine_rates g = {0};
+            omsig_engine_gpu.rates(gpu, &g);
+            pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
+                                       sizeof r->engine_reason);
+        } else {
             snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
                      !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
                          ? gpu_why
                          : "too few streams for a GPU");
+        }
         break;
     }
     if (o->hasher != OMSIG_HASHER_AUTO)

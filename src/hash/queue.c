@@ -182,6 +182,11 @@ static bool same_file(const omsig_file *f, const struct stat *st, bool identity)
     return !identity || (S_ISREG(st->st_mode) && st->st_ino == f->ino && st->st_dev == f->dev);
 }
 
+/* Streams up to this long are read in one go (one read, one ring slot), so the check after
+ * hashing, which compares the identity too, tells all the check at open would: a small file
+ * saves a system call.  Longer streams are checked at open as well, before their reads. */
+#define CHECK_AT_OPEN_BYTES (1u << 20)
+
 int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
 {
     *inject = 0;
@@ -191,7 +196,7 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
         return -1;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !same_file(s->file, &st, true)) {
+    if (s->length > CHECK_AT_OPEN_BYTES && (fstat(fd, &st) != 0 || !same_file(s->file, &st, true))) {
         close(fd);
         omsig_queue_fail_read(q, s->file, ESTALE);
         return -1;
@@ -206,9 +211,10 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
 omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) == 0 && same_file(s->file, &st, false)) return OMSIG_OK;
+    if (fstat(fd, &st) == 0 && same_file(s->file, &st, true)) return OMSIG_OK;
     return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
-                     " changed while it was being hashed (size or modification time differs)");
+                     " changed while it was being hashed (size, modification time or identity "
+                     "differs)");
 }
 
 void omsig_queue_tick(omsig_queue *q)

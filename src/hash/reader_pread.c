@@ -73,7 +73,8 @@ static int pr_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inje
         pstream *s = &rd->s[i];
         if (s->busy) continue;
         *s = (pstream){.busy = true, .fd = fd, .off = off, .end = off + len, .inject = inject};
-        if (len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
+        if (len >= (1u << 20)) /* readahead advice pays only for longer reads */
+            posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
         return (int)i;
     }
     return -EBUSY;

@@ -399,7 +399,8 @@ static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inje
     *s = (stream){.used = true, .fd = fd, .dfd = -1, .submit_off = off, .consume_off = off,
                   .end = off + len, .inject = inject, .held = -1, .head = -1, .tail = -1};
     if (rd->try_direct) s->dfd = direct_fd(fd, off, len);
-    if (s->dfd < 0 && len) posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
+    if (s->dfd < 0 && len >= (1u << 20)) /* readahead advice pays only for longer reads */
+        posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
     rd->order[rd->n_order++] = h;
     fill(rd);
     return (int)h;
