@@ -141,7 +141,10 @@ def main():
     probe = subprocess.run([a.omsig, "digest", os.path.join(a.root, "testdata", "interop", "models", "nested"), "--hasher", "gpu"],
                            capture_output=True)
     if probe.returncode == 0:
-        engines += ["gpu", "hybrid"]
+        engines += ["gpu", "hybrid", "auto"]
+    else:
+        why = (probe.stderr.decode(errors="replace").strip().splitlines() or ["?"])[-1]
+        log(f"gpu, hybrid and auto rows left out: {why}")
     rows = []
     modes = ["hot"] + (["cold"] if a.cold and drop_caches() else [])
     for name, (d, files, shard, what) in shapes.items():

@@ -63,7 +63,7 @@ static int kernel_rate(size_t n, omsig_cuda_err *err)
     OMSIG_CUDA_TRY(cudaMalloc((void **)&digests, n * 32), err);
     OMSIG_CUDA_TRY(cudaMalloc((void **)&djobs, launches * n * sizeof *jobs), err);
     jobs = malloc(launches * n * sizeof *jobs);
-    if (!jobs) return 1;
+    if (!jobs) OMSIG_CUDA_TRY(cudaErrorMemoryAllocation, err);
     for (unsigned l = 0; l < launches; l++)
         for (size_t i = 0; i < n; i++)
             jobs[l * n + i] = (omsig_gpu_job){

@@ -9,6 +9,7 @@
 #include "omsig.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -252,6 +253,7 @@ typedef struct omsig_model {
     size_t n_ignore;
     omsig_file *files;
     size_t n_files;
+    const atomic_int *abandon; /* when set and *abandon becomes non-zero, a walk stops */
 } omsig_model;
 
 OMSIG_PRIVATE omsig_status omsig_model_open(omsig_model *m, const omsig_options *o,

@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <string.h>
 
 void omsig_options_init(omsig_options *o)
@@ -79,14 +80,21 @@ typedef struct early_walk {
     omsig_model model;
     omsig_report *scratch;   /* the early walk's failure is not the verdict */
     omsig_status st;
+    atomic_int abandon;      /* the bundle failed: stop walking */
     pthread_t thread;
     bool started;
 } early_walk;
+
+/* The early walk's list is held beside the bundle's JSON while that is parsed: only for
+ * bundles up to this size (a manifest of about 150,000 files), so the peak memory of a
+ * million-file verify stays what it was. */
+#define EARLY_WALK_MAX_BUNDLE (32u << 20)
 
 static void *early_walk_run(void *arg)
 {
     early_walk *w = arg;
     w->st = omsig_model_open(&w->model, w->o, w->scratch);
+    w->model.abandon = &w->abandon;
     if (w->st == OMSIG_OK) w->st = omsig_model_add_user_ignores(&w->model, w->o, w->scratch);
     if (w->st == OMSIG_OK) w->st = omsig_model_walk(&w->model, w->scratch);
     return NULL;
@@ -96,15 +104,19 @@ static void early_walk_start(early_walk *w, const omsig_options *o)
 {
     memset(w, 0, sizeof *w);
     w->o = o;
-    if (o->ignore_unsigned_files || o->allow_symlinks || !(w->scratch = omsig_report_new())) return;
+    struct stat sb;
+    if (o->ignore_unsigned_files || o->allow_symlinks || stat(o->signature_path, &sb) != 0 ||
+        sb.st_size > EARLY_WALK_MAX_BUNDLE || !(w->scratch = omsig_report_new()))
+        return;
     w->started = pthread_create(&w->thread, NULL, early_walk_run, w) == 0;
     if (!w->started) omsig_report_free(w->scratch);
 }
 
 /* The listed tree, or NULL when there is none to use (the caller walks after the manifest). */
-static omsig_model *early_walk_finish(early_walk *w)
+static omsig_model *early_walk_finish(early_walk *w, bool wanted)
 {
     if (!w->started) return NULL;
+    atomic_store(&w->abandon, !wanted);
     pthread_join(w->thread, NULL);
     omsig_report_free(w->scratch);
     w->started = false;
@@ -128,7 +140,7 @@ omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_repo
         early_walk w;
         early_walk_start(&w, o);
         st = verify_signed(o, &man, r);
-        omsig_model *walked = early_walk_finish(&w);
+        omsig_model *walked = early_walk_finish(&w, st == OMSIG_OK);
         if (st == OMSIG_OK) {
             memcpy(r->root_digest, man.root_hex, sizeof r->root_digest);
             st = omsig_verify_model(ctx, o, &man, walked, r);

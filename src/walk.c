@@ -384,6 +384,10 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
     const size_t base = rel->len;
     struct dirent *e;
     while (st == OMSIG_OK) {
+        if (m->abandon && atomic_load_explicit(m->abandon, memory_order_relaxed)) {
+            st = omsig_fail(r, OMSIG_E_GENERIC, "the walk was abandoned");
+            break;
+        }
         errno = 0;
         if (!(e = readdir(d))) {
             if (errno) st = fail_special(m, r, base ? rel->data : NULL);

@@ -220,8 +220,12 @@ omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, 
 void omsig_queue_tick(omsig_queue *q)
 {
     if (!q->progress) return;
+    /* any engine's thread may call: one at a time reports, the others go on */
+    if (atomic_exchange(&q->ticking, 1)) return;
     const double now = omsig_now();
-    if (now - q->last_progress < 0.2) return;
-    q->last_progress = now;
-    q->progress(q->progress_user, atomic_load(&q->bytes_done), q->plan->total_bytes);
+    if (now - q->last_progress >= 0.2) {
+        q->last_progress = now;
+        q->progress(q->progress_user, atomic_load(&q->bytes_done), q->plan->total_bytes);
+    }
+    atomic_store(&q->ticking, 0);
 }

@@ -28,7 +28,8 @@ typedef struct omsig_queue {
     size_t n_returned;
     atomic_uint_fast64_t bytes_done;
     atomic_int stop;            /* a stream failed: every engine stops taking */
-    double last_progress;
+    double last_progress;       /* guarded by ticking */
+    atomic_int ticking;
 
     /* test hook OMSIG_FAULT_READ=<errno|stall|short>:<resource path> (hooks.h) */
     const char *inject_name;
@@ -74,7 +75,8 @@ static inline void omsig_queue_hashed(omsig_queue *q, uint64_t bytes)
 {
     atomic_fetch_add_explicit(&q->bytes_done, bytes, memory_order_relaxed);
 }
-/* Calls the user's progress callback, at most five times a second; call it from one thread. */
+/* Calls the user's progress callback, at most five times a second and from one thread at a
+ * time; any engine's thread may call it. */
 OMSIG_PRIVATE void omsig_queue_tick(omsig_queue *q);
 
 #endif /* OMSIG_HASH_QUEUE_H */
