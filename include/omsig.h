@@ -192,6 +192,12 @@ OMSIG_API double omsig_report_seconds(const omsig_report *rep);
 OMSIG_API const char *omsig_report_engine(const omsig_report *rep);
 /** Why that engine: the auto rule's estimates, or "asked for with --hasher"; "" before hashing. */
 OMSIG_API const char *omsig_report_engine_reason(const omsig_report *rep);
+/** The sigstore method's trust root: "trust_config" (the file given), "sigstore-python-cache"
+ *  (the trusted_root.json sigstore-python fetched over TUF and keeps in its cache) or
+ *  "built-in" (omsig's copy of Sigstore's); "" for the other methods or before it is loaded. */
+OMSIG_API const char *omsig_report_trust_root_source(const omsig_report *rep);
+/** That trust root in words: the file or copy, the instance, and the start of its newest key. */
+OMSIG_API const char *omsig_report_trust_root(const omsig_report *rep);
 /** Root digest (lowercase hex of the SHA-256 over the resource digests), or "". */
 OMSIG_API const char *omsig_report_root_digest(const omsig_report *rep);
 /** Per-file problems of a digest mismatch, sorted as the reference sorts them. */

@@ -47,6 +47,8 @@ struct omsig_report {
     const char *engine;
     char engine_reason[256];  /* why that engine: the auto rule's estimate, or the flag */
     char root_digest[2 * 32 + 1];
+    const char *trust_root_source; /* sigstore: "trust_config", "sigstore-python-cache", "built-in" */
+    char *trust_root;              /* sigstore: which file or copy, and its date */
     omsig_problem *problems;
     size_t n_problems;
 };

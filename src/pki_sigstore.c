@@ -3,8 +3,10 @@
  * pki_sigstore.c - the sigstore method, offline: a Sigstore trust root from --trust_config and
  * the checks of sigstore-python's Verifier.verify_dsse, in its order and with its messages.
  */
+#define _GNU_SOURCE /* asprintf */
 #include "pki_sigstore_internal.h"
 #include "json_util.h"
+#include "pki_sigstore_roots.h"
 
 #include <errno.h>
 #include <openssl/bio.h>
@@ -63,6 +65,8 @@ typedef struct sgs_state {
     size_t n_fulcio;
     sgs_authority *tsa;
     size_t n_tsa;
+    int64_t newest;  /* the newest validFor.start in the root (microseconds) */
+    bool builtin;    /* omsig's own copy: a failure may be a key it does not have yet */
 } sgs_state;
 
 /* ---- time ------------------------------------------------------------------------------------ */
@@ -487,55 +491,46 @@ void omsig_pki_sigstore_free(void *state)
     free(s);
 }
 
-static omsig_status no_trust_config(const omsig_options *o, omsig_report *r)
+/* The newest validFor.start anywhere in the trust root, microseconds since the epoch (0: none). */
+static int64_t newest_start(const cJSON *j)
 {
-    return omsig_fail(
-        r, OMSIG_E_UNSUPPORTED,
-        "the sigstore method needs --trust_config FILE: omsig verifies offline and has no "
-        "built-in Sigstore trust root (the reference fetches %s over TUF). Pass Sigstore's "
-        "trusted_root.json or a ClientTrustConfig JSON; Sigstore publishes trusted_root.json as "
-        "a TUF target at %s (source: https://github.com/sigstore/root-signing%s, "
-        "targets/trusted_root.json)",
-        o->use_staging ? "the staging root" : "the production root",
-        o->use_staging ? "https://tuf-repo-cdn.sigstage.dev" : "https://tuf-repo-cdn.sigstore.dev",
-        o->use_staging ? "-staging" : "");
+    int64_t best = 0;
+    if (!cJSON_IsObject(j) && !cJSON_IsArray(j)) return 0;
+    const cJSON *vf = cJSON_IsObject(j) ? member(j, "validFor") : NULL;
+    const char *start = vf ? member_str(vf, "start") : NULL;
+    int64_t t = 0;
+    if (start && parse_rfc3339(start, &t)) best = t;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, j) {
+        const int64_t n = newest_start(c);
+        if (n > best) best = n;
+    }
+    return best;
 }
 
-omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
+/* YYYY-MM-DD of a time in microseconds. */
+static void format_date(int64_t us, char out[16])
 {
-    if (!o->identity || !o->identity[0]) {
-        omsig_fail(r, OMSIG_E_USAGE, "the sigstore method needs --identity");
-        return NULL;
-    }
-    if (!o->identity_provider || !o->identity_provider[0]) {
-        omsig_fail(r, OMSIG_E_USAGE, "the sigstore method needs --identity_provider");
-        return NULL;
-    }
-    if (!o->trust_config_path || !o->trust_config_path[0]) {
-        no_trust_config(o, r);
-        return NULL;
-    }
-    const char *path = o->trust_config_path;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    const int rc = omsig_read_file(path, MAX_TRUST_ROOT, &data, &len);
-    if (rc < 0) {
-        if (rc == -ENOMEM) nomem(r);
-        else omsig_fail_open(r, -rc, path);
-        return NULL;
-    }
+    const time_t t = us_to_time(us);
+    struct tm tm;
+    if (us <= 0 || !gmtime_r(&t, &tm)) snprintf(out, 16, "unknown date");
+    else strftime(out, 16, "%Y-%m-%d", &tm);
+}
+
+/* A trust root from JSON text: a ClientTrustConfig or a bare trusted_root.json.  what names it
+ * in messages ("trust config 'x'").  NULL with a message in r on failure. */
+static sgs_state *load_root(const char *text, size_t len, const char *what, omsig_report *r)
+{
     const char *why = NULL;
-    cJSON *j = omsig_json_parse((const char *)data, len, &why);
-    free(data);
+    cJSON *j = omsig_json_parse(text, len, &why);
     sgs_state *s = calloc(1, sizeof *s);
-    omsig_pki *p = calloc(1, sizeof *p);
     omsig_status st = OMSIG_OK;
-    if (!s || !p) {
+    if (!s) {
         st = nomem(r);
         goto fail;
     }
     if (!cJSON_IsObject(j)) {
-        st = omsig_fail(r, OMSIG_E_CERTIFICATE, "invalid trust config '%s': %s", path,
+        st = omsig_fail(r, OMSIG_E_CERTIFICATE, "invalid %s: %s", what,
                         j ? "not a JSON object" : why);
         goto fail;
     }
@@ -544,8 +539,7 @@ omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
     if (inner) {
         const char *mt = member_str(j, "mediaType");
         if (!mt || strcmp(mt, TRUST_CONFIG_MT) != 0) {
-            st = omsig_fail(r, OMSIG_E_CERTIFICATE,
-                            "invalid trust config '%s': mediaType must be %s", path,
+            st = omsig_fail(r, OMSIG_E_CERTIFICATE, "invalid %s: mediaType must be %s", what,
                             TRUST_CONFIG_MT);
             goto fail;
         }
@@ -572,15 +566,165 @@ omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
         st = omsig_fail(r, OMSIG_E_CERTIFICATE, "Fulcio certificates not found in trusted root");
         goto fail;
     }
+    s->newest = newest_start(root);
     cJSON_Delete(j);
-    p->store = s;
-    return p;
+    return s;
 fail:
     (void)st;
     cJSON_Delete(j);
     omsig_pki_sigstore_free(s);
-    free(p);
     return NULL;
+}
+
+/* Where sigstore-python 4.x keeps the trusted_root.json it fetched over TUF for an instance:
+ * platformdirs.user_cache_dir("sigstore-python") / "tuf" / quote(url, safe="") (Linux:
+ * $XDG_CACHE_HOME, else ~/.cache).  malloc'd; NULL without a home. */
+static char *cached_root_path(const char *tuf_url)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char *base = NULL, *out = NULL;
+    if (xdg && xdg[0] == '/') {
+        if (asprintf(&base, "%s", xdg) < 0) base = NULL;
+    } else if (home && home[0]) {
+        if (asprintf(&base, "%s/.cache", home) < 0) base = NULL;
+    }
+    if (!base) return NULL;
+    omsig_buf q = {0};
+    bool ok = true;
+    for (const char *p = tuf_url; *p && ok; p++) {
+        const unsigned char ch = (unsigned char)*p;
+        char tmp[4];
+        const bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                           (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-' ||
+                           ch == '~';
+        if (plain) snprintf(tmp, sizeof tmp, "%c", ch);
+        else snprintf(tmp, sizeof tmp, "%%%02X", ch);
+        ok = omsig_buf_puts(&q, tmp) == 0;
+    }
+    if (ok && asprintf(&out, "%s/sigstore-python/tuf/%s/trusted_root.json", base, q.data) < 0)
+        out = NULL;
+    omsig_buf_free(&q);
+    free(base);
+    return out;
+}
+
+/* Moves the warnings of a scratch report into r. */
+static void take_warnings(omsig_report *r, const omsig_report *from)
+{
+    for (size_t i = 0; i < from->n_warnings; i++) omsig_warn(r, "%s", from->warnings[i]);
+}
+
+/* Records which trust root is used, in words, with the date of its newest key. */
+static void describe_root(omsig_report *r, const char *source, const sgs_state *s,
+                          const char *fmt, const char *arg)
+{
+    char date[16];
+    format_date(s->newest, date);
+    char *what = NULL;
+    if (asprintf(&what, fmt, arg) < 0) what = NULL;
+    free(r->trust_root);
+    r->trust_root = NULL;
+    if (asprintf(&r->trust_root, "%s (newest key valid from %s)", what ? what : "?", date) < 0)
+        r->trust_root = NULL;
+    free(what);
+    r->trust_root_source = source;
+}
+
+/* Without --trust_config: sigstore-python's cached root for the instance when it loads and is
+ * not older than the built-in copy, else the built-in copy. */
+static sgs_state *load_default_root(const omsig_options *o, omsig_report *r)
+{
+    const sgs_builtin *b = o->use_staging ? &k_builtin_staging : &k_builtin_production;
+    omsig_report *rb = omsig_report_new(), *rc = omsig_report_new();
+    char *path = cached_root_path(b->tuf_url);
+    sgs_state *builtin = NULL, *cached = NULL, *s = NULL;
+    if (!rb || !rc || !path) {
+        nomem(r);
+        goto out;
+    }
+    if (!(builtin = load_root(b->json, b->len, "built-in trust root", rb))) {
+        /* the copy is tested; this is memory running out */
+        omsig_fail(r, rb->status, "%s", rb->message ? rb->message : "out of memory");
+        goto out;
+    }
+    uint8_t *data = NULL;
+    size_t len = 0;
+    const int rd = omsig_read_file(path, MAX_TRUST_ROOT, &data, &len);
+    if (rd == 0) {
+        char *what = NULL;
+        if (asprintf(&what, "trust root '%s'", path) < 0) what = NULL;
+        cached = load_root((const char *)data, len, what ? what : "cached trust root", rc);
+        free(what);
+        free(data);
+        if (!cached)
+            omsig_warn(r, "sigstore-python's cached trust root '%s' cannot be used (%s); using "
+                          "the %s trust root built into omsig",
+                       path, rc->message ? rc->message : "?", b->instance);
+    }
+    if (cached && cached->newest >= builtin->newest) {
+        take_warnings(r, rc);
+        describe_root(r, "sigstore-python-cache", cached, "sigstore-python's cached trust root '%s'",
+                      path);
+        s = cached;
+        cached = NULL;
+    } else {
+        take_warnings(r, rb);
+        describe_root(r, "built-in", builtin, "the Sigstore %s trust root built into omsig",
+                      b->instance);
+        s = builtin;
+        builtin = NULL;
+        s->builtin = true;
+    }
+out:
+    omsig_pki_sigstore_free(builtin);
+    omsig_pki_sigstore_free(cached);
+    omsig_report_free(rb);
+    omsig_report_free(rc);
+    free(path);
+    return s;
+}
+
+omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
+{
+    if (!o->identity || !o->identity[0]) {
+        omsig_fail(r, OMSIG_E_USAGE, "the sigstore method needs --identity");
+        return NULL;
+    }
+    if (!o->identity_provider || !o->identity_provider[0]) {
+        omsig_fail(r, OMSIG_E_USAGE, "the sigstore method needs --identity_provider");
+        return NULL;
+    }
+    sgs_state *s = NULL;
+    if (!o->trust_config_path || !o->trust_config_path[0]) {
+        s = load_default_root(o, r);
+    } else {
+        const char *path = o->trust_config_path;
+        uint8_t *data = NULL;
+        size_t len = 0;
+        const int rc = omsig_read_file(path, MAX_TRUST_ROOT, &data, &len);
+        if (rc < 0) {
+            if (rc == -ENOMEM) nomem(r);
+            else omsig_fail_open(r, -rc, path);
+            return NULL;
+        }
+        char *what = NULL;
+        if (asprintf(&what, "trust config '%s'", path) < 0) what = NULL;
+        s = what ? load_root((const char *)data, len, what, r) : NULL;
+        if (!what) nomem(r);
+        free(what);
+        free(data);
+        if (s) describe_root(r, "trust_config", s, "the trust root given with --trust_config: '%s'",
+                             path);
+    }
+    omsig_pki *p = s ? calloc(1, sizeof *p) : NULL;
+    if (s && !p) nomem(r);
+    if (!p) {
+        omsig_pki_sigstore_free(s);
+        return NULL;
+    }
+    p->store = s;
+    return p;
 }
 
 /* ---- the bundle's log entry and timestamps --------------------------------------------------- */
@@ -1716,6 +1860,30 @@ omsig_status omsig_sigstore_check_sct(omsig_pki *p, const uint8_t *leaf_der, siz
     return st;
 }
 
+/* The built-in trust root failed a bundle signed after its newest key: Sigstore may have
+ * added a key since (a new Fulcio intermediate, Rekor log or timestamp authority).  Says so
+ * after the failure's own message. */
+static void rotation_hint(const sgs_ctx *c)
+{
+    int64_t signed_at = 0;
+    if (!asn1_time_us(X509_get0_notBefore(c->leaf), &signed_at) || signed_at <= c->s->newest)
+        return;
+    char when[16], root[16];
+    format_date(signed_at, when);
+    format_date(c->s->newest, root);
+    char *m = NULL;
+    if (asprintf(&m,
+                 "%s. The bundle was signed on %s, after the newest key of the Sigstore trust "
+                 "root built into omsig (%s): Sigstore may have rotated a key since. Pass "
+                 "--trust_config with a current trusted_root.json (the 'trusted_root.json' TUF "
+                 "target of %s)",
+                 c->r->message ? c->r->message : "", when, root,
+                 c->o->use_staging ? k_builtin_staging.tuf_url : k_builtin_production.tuf_url) < 0)
+        return;
+    free(c->r->message);
+    c->r->message = m;
+}
+
 /* ---- the whole check ------------------------------------------------------------------------- */
 
 static const char *source_name(int src)
@@ -1734,24 +1902,30 @@ omsig_status omsig_pki_sigstore_check(omsig_pki *p, const omsig_options *o, cons
     c.b = b;
     c.r = r;
     omsig_status st;
+    bool keys = false; /* the failing step looks up a key or certificate of the trust root */
     /* bundle load, then steps 0-8 of sigstore-python's _verify_common_signing_cert and
      * verify_dsse */
-    if ((st = check_shape(&c)) != OMSIG_OK || (st = establish_time(&c)) != OMSIG_OK) goto out;
+    if ((st = check_shape(&c)) != OMSIG_OK) goto out;
+    keys = true;
+    if ((st = establish_time(&c)) != OMSIG_OK) goto out;
     for (size_t i = 0; i < c.n_times; i++)
         if ((st = chain_at(c.s, c.leaf, c.times[i].us, &c.chain, r)) != OMSIG_OK) goto out;
-    if ((st = verify_sct(c.s, c.leaf, c.chain, r)) != OMSIG_OK ||
-        (st = check_policy(&c)) != OMSIG_OK)
-        goto out;
+    if ((st = verify_sct(c.s, c.leaf, c.chain, r)) != OMSIG_OK) goto out;
+    keys = false;
+    if ((st = check_policy(&c)) != OMSIG_OK) goto out;
+    keys = true;
     if (c.s->rekor.n == 0) {
         st = omsig_fail(r, OMSIG_E_CERTIFICATE, "Did not find any Rekor keys in trusted root");
         goto out;
     }
-    if ((st = verify_merkle(&c.e, r)) != OMSIG_OK ||
-        (st = verify_checkpoint(c.s, &c.e, r)) != OMSIG_OK)
-        goto out;
+    keys = false;
+    if ((st = verify_merkle(&c.e, r)) != OMSIG_OK) goto out;
+    keys = true;
+    if ((st = verify_checkpoint(c.s, &c.e, r)) != OMSIG_OK) goto out;
     if (c.e.has_promise && c.e.has_time && c.e.integrated_time != 0 &&
         (st = verify_set(c.s, &c.e, r)) != OMSIG_OK)
         goto out;
+    keys = false;
     int64_t nb = 0, na = 0;
     if (!asn1_time_us(X509_get0_notBefore(c.leaf), &nb) ||
         !asn1_time_us(X509_get0_notAfter(c.leaf), &na)) {
@@ -1770,6 +1944,7 @@ omsig_status omsig_pki_sigstore_check(omsig_pki *p, const omsig_options *o, cons
     if ((st = verify_dsse(c.leaf, b, r)) != OMSIG_OK) goto out;
     st = check_body(c.e.kind, c.e.version, c.e.body, c.e.body_len, c.leaf, b, r);
 out:
+    if (st != OMSIG_OK && keys && c.s->builtin && c.leaf) rotation_hint(&c);
     ctx_free(&c);
     return st;
 }

@@ -8,8 +8,11 @@
 
 #include "omsig_internal.h"
 
-/* Reads --trust_config (a ClientTrustConfig JSON or a bare trusted_root.json) and checks
- * --identity/--identity_provider are given.  The returned pki holds the trust root in
+/* Loads the trust root and checks --identity/--identity_provider are given.  The root is
+ * --trust_config (a ClientTrustConfig JSON or a bare trusted_root.json); without it, the
+ * trusted_root.json sigstore-python keeps in its TUF cache for the instance (production, or
+ * staging with --use_staging) when present and not older than the built-in copy, else the
+ * built-in copy.  Which one is recorded in the report (omsig_report_trust_root()).  The returned pki holds the trust root in
  * p->store (p->key is NULL); free that with omsig_pki_sigstore_free(p->store) and set
  * p->store to NULL before omsig_pki_free(p).  NULL with a message in r on failure. */
 OMSIG_PRIVATE omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r);

@@ -9,7 +9,7 @@
 omsig_report *omsig_report_new(void)
 {
     omsig_report *r = calloc(1, sizeof *r);
-    if (r) r->engine = "";
+    if (r) r->engine = r->trust_root_source = "";
     return r;
 }
 
@@ -17,6 +17,7 @@ void omsig_report_free(omsig_report *r)
 {
     if (!r) return;
     free(r->message);
+    free(r->trust_root);
     for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
     free(r->warnings);
     for (size_t i = 0; i < r->n_problems; i++) {
@@ -109,6 +110,14 @@ double omsig_report_seconds(const omsig_report *r) { return r ? r->seconds : 0; 
 const char *omsig_report_engine(const omsig_report *r) { return r ? r->engine : ""; }
 const char *omsig_report_engine_reason(const omsig_report *r) { return r ? r->engine_reason : ""; }
 const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
+const char *omsig_report_trust_root_source(const omsig_report *r)
+{
+    return r ? r->trust_root_source : "";
+}
+const char *omsig_report_trust_root(const omsig_report *r)
+{
+    return r && r->trust_root ? r->trust_root : "";
+}
 size_t omsig_report_problem_count(const omsig_report *r) { return r ? r->n_problems : 0; }
 omsig_problem_kind omsig_report_problem_kind(const omsig_report *r, size_t i)
 {

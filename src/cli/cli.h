@@ -12,12 +12,21 @@
 
 enum { OMSIGCLI_EXIT_OK = 0, OMSIGCLI_EXIT_FAIL = 1, OMSIGCLI_EXIT_USAGE = 2 };
 
+/* --log-level, with Python's numbers: DEBUG adds the engine, reader, trust root and timings;
+ * WARNING drops what the reference logs at INFO (certificate fingerprints); ERROR and
+ * CRITICAL drop the warnings on stderr too. */
+enum {
+    OMSIGCLI_LOG_DEBUG = 10, OMSIGCLI_LOG_INFO = 20, OMSIGCLI_LOG_WARNING = 30,
+    OMSIGCLI_LOG_ERROR = 40, OMSIGCLI_LOG_CRITICAL = 50
+};
+
 typedef enum { CMD_NONE, CMD_VERIFY, CMD_SIGN, CMD_DIGEST, CMD_BENCH } omsigcli_command;
 
 typedef struct omsigcli_args {
     omsigcli_command command;
-    const char *method_word;  /* "key", "certificate", "sigstore" */
+    const char *method_word;  /* "key", "certificate", "sigstore" (named or implied) */
     const char *prog;         /* "omsig verify key", for usage lines */
+    const char *synopsis;     /* what follows prog in a usage line */
     omsig_options opt;
     const char **chain;       /* --certificate-chain, repeatable */
     size_t n_chain;
@@ -25,6 +34,8 @@ typedef struct omsigcli_args {
     size_t n_ignore;
     bool json;
     bool quiet;
+    int log_level;            /* OMSIGCLI_LOG_* */
+    const char *note;         /* omsig's own advice after the run (sign: who cannot verify it) */
 } omsigcli_args;
 
 /* Parses argv into a; returns -1 to go on, or an exit code (help, version, usage error). */
@@ -42,8 +53,12 @@ void omsigcli_args_free(omsigcli_args *a);
 char *omsigcli_escape(const char *s);
 /* Writes prefix (omsig's own text, as is), s escaped and a newline to f. */
 void omsigcli_print_line(FILE *f, const char *prefix, const char *s);
-/* Text mode: warnings in the reference's channels (the legacy-format WARNING on stdout). */
-void omsigcli_print_warnings(const omsig_report *rep);
+/* Warnings in the reference's channels (the legacy-format WARNING on stdout, unless json: then
+ * every warning goes to stderr), filtered by the log level; symlinks that point outside the
+ * model are summed up in one line (listed at DEBUG, left out with --quiet). */
+void omsigcli_print_warnings(const omsigcli_args *a, const omsig_report *rep);
+/* --log-level DEBUG: the engine and why, the reader, the trust root, the timings. */
+void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep);
 /* --json: the one document of a verify, sign or digest run. */
 void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
                          int exit_code);
@@ -59,6 +74,8 @@ void omsigcli_json_add(cJSON *obj, const char *key, const char *value);
 /* Prints a JSON document on stdout and frees it. */
 void omsigcli_json_emit(cJSON *doc);
 void omsigcli_progress(void *user, uint64_t done, uint64_t total);
+/* The progress line: begin installs SIGINT/SIGTERM handlers that clear it before the
+ * signal's default action; end clears it and restores them. */
 void omsigcli_progress_begin(void);
 void omsigcli_progress_end(void);
 

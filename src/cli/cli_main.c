@@ -48,17 +48,35 @@ int omsigcli_main(int argc, char **argv)
     const int exit_code = st == OMSIG_OK        ? OMSIGCLI_EXIT_OK
                           : st == OMSIG_E_USAGE ? OMSIGCLI_EXIT_USAGE
                                                 : OMSIGCLI_EXIT_FAIL;
+    /* model_signing's CLI hashes whole files with sha256: it cannot verify what these make */
+    if (a.command == CMD_SIGN && st == OMSIG_OK &&
+        (a.opt.serialization == OMSIG_SERIAL_SHARDS || a.opt.hash != OMSIG_HASH_SHA256))
+        a.note = a.opt.serialization == OMSIG_SERIAL_SHARDS && a.opt.hash != OMSIG_HASH_SHA256
+                     ? "Note: model_signing's CLI cannot verify this signature (a shards "
+                       "manifest, --shard-size, of blake2b digests, --hash blake2b): it hashes "
+                       "whole files with sha256. omsig verifies it; sign without both flags "
+                       "for a bundle that both tools verify."
+                 : a.opt.serialization == OMSIG_SERIAL_SHARDS
+                     ? "Note: model_signing's CLI cannot verify this signature (a shards "
+                       "manifest, --shard-size): it hashes whole files. omsig verifies it; "
+                       "sign without --shard-size for a bundle that both tools verify."
+                     : "Note: model_signing's CLI cannot verify this signature (blake2b "
+                       "digests, --hash blake2b): it hashes with sha256. omsig verifies it; "
+                       "sign without --hash blake2b for a bundle that both tools verify.";
+    /* stdout holds the document and nothing else with --json; warnings are in it and on
+     * stderr */
+    omsigcli_print_warnings(&a, rep);
+    if (a.log_level <= OMSIGCLI_LOG_DEBUG) omsigcli_print_debug(&a, rep);
     if (a.json) {
-        /* stdout holds the document and nothing else; warnings are in it and on stderr */
-        for (size_t i = 0; i < omsig_report_warning_count(rep); i++)
-            omsigcli_print_line(stderr, NULL, omsig_report_warning(rep, i));
         omsigcli_print_json(&a, rep, st, exit_code);
-    } else {
-        omsigcli_print_warnings(rep);
-        if (st == OMSIG_OK && ok_line)
-            puts(ok_line);
-        else if (st == OMSIG_OK)
-            omsigcli_print_line(stdout, "sha256:", omsig_report_root_digest(rep));
+    } else if (st == OMSIG_OK && ok_line) {
+        puts(ok_line);
+    } else if (st == OMSIG_OK) {
+        omsigcli_print_line(stdout, "sha256:", omsig_report_root_digest(rep));
+    }
+    if (a.note && a.log_level < OMSIGCLI_LOG_ERROR) {
+        fflush(stdout);
+        fprintf(stderr, "%s\n", a.note);
     }
     if (st != OMSIG_OK) omsigcli_print_line(stderr, fail_prefix, omsig_report_message(rep));
     omsig_report_free(rep);

@@ -3,9 +3,11 @@
  * reference's channels, the --json documents, the progress line. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* The code point of the UTF-8 sequence at p (n bytes left), with its length in *len, or -1
  * when the bytes there are not a well-formed sequence (overlong, surrogate, past U+10FFFF). */
@@ -91,13 +93,71 @@ void omsigcli_print_line(FILE *f, const char *prefix, const char *s)
     free(e);
 }
 
-void omsigcli_print_warnings(const omsig_report *rep)
+/* walk.c's warning for a symlink that leads out of the model (with --allow_symlinks). */
+static bool outside_link(const char *w)
 {
-    for (size_t i = 0; i < omsig_report_warning_count(rep); i++) {
+    return strncmp(w, "Symlink '", 9) == 0 && strstr(w, "' points outside the model") != NULL;
+}
+
+void omsigcli_print_warnings(const omsigcli_args *a, const omsig_report *rep)
+{
+    const size_t n = omsig_report_warning_count(rep);
+    size_t links = 0;
+    for (size_t i = 0; i < n; i++) links += outside_link(omsig_report_warning(rep, i));
+    bool summed = false;
+    for (size_t i = 0; i < n; i++) {
         const char *w = omsig_report_warning(rep, i);
-        /* the reference print()s its legacy-format warning and logs the rest to stderr */
-        omsigcli_print_line(strncmp(w, "WARNING: ", 9) == 0 ? stdout : stderr, NULL, w);
+        /* the reference print()s its legacy-format warning (stdout, whatever the level) and
+         * logs the rest to stderr */
+        if (strncmp(w, "WARNING: ", 9) == 0 && !a->json) {
+            omsigcli_print_line(stdout, NULL, w);
+            continue;
+        }
+        if (a->log_level >= OMSIGCLI_LOG_ERROR) continue;
+        /* certificate fingerprints are logged at INFO by the reference */
+        if (a->log_level >= OMSIGCLI_LOG_WARNING && strstr(w, "] sha256 Fingerprint: ")) continue;
+        if (outside_link(w)) {
+            /* every file of a Hugging Face or NIM cache links into ../../blobs/: one line */
+            if (a->quiet || (summed && a->log_level > OMSIGCLI_LOG_DEBUG)) continue;
+            summed = true;
+            if (links == 1 || a->log_level <= OMSIGCLI_LOG_DEBUG) {
+                omsigcli_print_line(stderr, NULL, w);
+            } else {
+                char *e = omsigcli_escape(w);
+                fprintf(stderr,
+                        "%s; and %zu more symlinks point outside the model (as in a Hugging Face "
+                        "or NIM cache): omsig --log-level DEBUG lists them, --quiet leaves "
+                        "them out\n",
+                        e ? e : "(out of memory)", links - 1);
+                free(e);
+            }
+            continue;
+        }
+        omsigcli_print_line(stderr, NULL, w);
     }
+}
+
+void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep)
+{
+    const char *f = omsig_build_features();
+    fprintf(stderr, "debug: omsig %s, features: %.*s\n", OMSIG_VERSION_STRING,
+            f[0] ? (int)strlen(f) - 1 : 4, f[0] ? f : "none");
+    if (omsig_report_trust_root_source(rep)[0]) {
+        char *e = omsigcli_escape(omsig_report_trust_root(rep));
+        fprintf(stderr, "debug: trust root: %s, %s\n", omsig_report_trust_root_source(rep),
+                e ? e : "?");
+        free(e);
+    }
+    if (omsig_report_engine(rep)[0]) {
+        fprintf(stderr, "debug: engine: %s (%s)\n", omsig_report_engine(rep),
+                omsig_report_engine_reason(rep));
+        const char *io = a->opt.io == OMSIG_IO_URING ? "uring" : a->opt.io == OMSIG_IO_PREAD ? "pread" : "auto";
+        fprintf(stderr, "debug: reader: --io %s (io_uring usable here: %s)\n", io,
+                omsig_io_uring_available() ? "yes" : "no");
+    }
+    fprintf(stderr, "debug: files: %llu, bytes: %llu, hashing: %.3f s, total: %.3f s\n",
+            (unsigned long long)omsig_report_files(rep), (unsigned long long)omsig_report_bytes(rep),
+            omsig_report_hash_seconds(rep), omsig_report_seconds(rep));
 }
 
 static const char *kind_name(omsig_problem_kind k)
@@ -193,6 +253,10 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
     } else if (root[0]) {
         omsigcli_json_add(j, "root_digest", root);
     }
+    if (omsig_report_trust_root_source(rep)[0]) {
+        cJSON_AddStringToObject(j, "trust_root_source", omsig_report_trust_root_source(rep));
+        omsigcli_json_add(j, "trust_root", omsig_report_trust_root(rep));
+    }
     omsigcli_json_add(j, "engine", omsig_report_engine(rep));
     omsigcli_json_add(j, "engine_reason", omsig_report_engine_reason(rep));
     cJSON_AddNumberToObject(j, "files", (double)omsig_report_files(rep));
@@ -205,6 +269,7 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
         cJSON_AddItemToArray(w, cJSON_CreateString(e ? e : "(out of memory)"));
         free(e);
     }
+    if (a->note) cJSON_AddItemToArray(w, cJSON_CreateString(a->note));
     cJSON *p = cJSON_AddArrayToObject(j, "problems");
     for (size_t i = 0; i < omsig_report_problem_count(rep); i++) {
         cJSON *o = cJSON_CreateObject();
@@ -251,7 +316,41 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void omsigcli_progress_begin(void) { g_start = now(); }
+static const int k_stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction g_old[3];
+static volatile sig_atomic_t g_line_shown;
+
+/* A signal that stops the program: clear the progress line, then let the signal's previous
+ * action (normally: terminate) run. */
+static void on_stop(int sig)
+{
+    if (g_line_shown) {
+        static const char clear[] = "\r\033[K";
+        ssize_t rc = write(STDERR_FILENO, clear, sizeof clear - 1);
+        (void)rc;
+    }
+    for (size_t i = 0; i < sizeof k_stop_signals / sizeof k_stop_signals[0]; i++)
+        if (k_stop_signals[i] == sig) sigaction(sig, &g_old[i], NULL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
+void omsigcli_progress_begin(void)
+{
+    g_start = now();
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof k_stop_signals / sizeof k_stop_signals[0]; i++) {
+        sigaction(k_stop_signals[i], NULL, &g_old[i]);
+        /* a signal the shell ignores (a background job's SIGINT) stays ignored */
+        if (g_old[i].sa_handler != SIG_IGN) sigaction(k_stop_signals[i], &sa, NULL);
+    }
+}
 
 void omsigcli_progress(void *user, uint64_t done, uint64_t total)
 {
@@ -259,8 +358,11 @@ void omsigcli_progress(void *user, uint64_t done, uint64_t total)
     if (g_start == 0) g_start = now();
     const double dt = now() - g_start;
     const double rate = dt > 0 ? (double)done / dt : 0;
+    /* an estimate only once it means something: a second of hashing and 2% of the bytes */
     char eta[32] = "";
-    if (rate > 0 && total > done) snprintf(eta, sizeof eta, ", %.0f s left", (double)(total - done) / rate);
+    if (rate > 0 && total > done && dt >= 1.0 && (double)done >= 0.02 * (double)total)
+        snprintf(eta, sizeof eta, ", %.0f s left", (double)(total - done) / rate);
+    g_line_shown = 1;
     fprintf(stderr, "\r\033[Khashing %.2f / %.2f GB (%.0f%%), %.2f GB/s%s", (double)done / 1e9,
             (double)total / 1e9, total ? 100.0 * (double)done / (double)total : 100.0, rate / 1e9,
             eta);
@@ -269,5 +371,8 @@ void omsigcli_progress(void *user, uint64_t done, uint64_t total)
 
 void omsigcli_progress_end(void)
 {
-    if (g_start != 0) fputs("\r\033[K", stderr);
+    if (g_line_shown) fputs("\r\033[K", stderr);
+    g_line_shown = 0;
+    for (size_t i = 0; i < sizeof k_stop_signals / sizeof k_stop_signals[0]; i++)
+        if (g_old[i].sa_handler != SIG_IGN) sigaction(k_stop_signals[i], &g_old[i], NULL);
 }

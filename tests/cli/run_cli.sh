@@ -17,9 +17,9 @@ run "help" 0 'verify key' "$OMSIG" --help
 run "verify key help" 0 '--public-key' "$OMSIG" verify key --help
 run "no arguments" 2 'Usage' "$OMSIG"
 run "unknown command" 2 'No such command' "$OMSIG" frobnicate
-run "unknown option" 2 'No such option: --bogus' "$OMSIG" verify key "$N" --signature "$KB" --public_key $P/p256.pub.pem --bogus
+run "unknown option" 2 "No such option '--bogus'\\.$" "$OMSIG" verify key "$N" --signature "$KB" --public_key $P/p256.pub.pem --bogus
 run "missing --signature" 2 "Missing option '--signature'" "$OMSIG" verify key "$N" --public_key $P/p256.pub.pem
-run "missing --public-key" 2 "Missing option '--public-key'" "$OMSIG" verify key "$N" --signature "$KB"
+run "missing --public-key" 2 "Missing option '--public_key'" "$OMSIG" verify key "$N" --signature "$KB"
 run "missing model" 2 "Missing argument 'MODEL_PATH'" "$OMSIG" verify key --signature "$KB" --public_key $P/p256.pub.pem
 run "option without value" 2 'requires an argument' "$OMSIG" verify key "$N" --signature
 run "bad --hasher" 2 "Invalid value for '--hasher'" "$OMSIG" verify key "$N" --signature "$KB" --public_key $P/p256.pub.pem --hasher tpu

@@ -108,7 +108,7 @@ run "secp256k1 key refused" 1 "Unsupported key for curve 'secp256k1'" "$OMSIG" s
 run "encrypted key without password" 1 'Password was not given but private key is encrypted' "$OMSIG" sign key "$M" --signature "$tmp/x.sig" --private_key "$P/p256-enc.key.pem"
 run "encrypted key, wrong password" 1 'password' "$OMSIG" sign key "$M" --signature "$tmp/x.sig" --private_key "$P/p256-enc.key.pem" --password nope
 run "bad --shard-size" 2 "Invalid value for '--shard-size'" "$OMSIG" sign key "$M" --signature "$tmp/x.sig" --private_key "$P/p256.key.pem" --shard-size 0
-run "sign certificate without leaf" 2 "Missing option '--signing-certificate'" "$OMSIG" sign certificate "$M" --signature "$tmp/x.sig" --private_key "$P/p256.key.pem"
+run "sign certificate without leaf" 2 "Missing option '--signing_certificate'" "$OMSIG" sign certificate "$M" --signature "$tmp/x.sig" --private_key "$P/p256.key.pem"
 # a file that changes while it is hashed: signing fails and writes nothing
 cp -a "$M" "$tmp/chg"
 env OMSIG_FAULT_READ=stall:a/b/big.bin OMSIG_LANES=1 "$OMSIG" sign key "$tmp/chg" --signature "$tmp/chg.sig" \

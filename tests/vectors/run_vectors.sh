@@ -72,7 +72,9 @@ check "v1.1.0-sigstore, wrong identity" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-s
     --identity someone@example.com --identity_provider https://sigstore.verify.ibm.com/oauth2 --trust_config "$TR"
 check "v1.1.0-sigstore, staging root" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" \
     "${ID[@]}" --trust_config "$V/sigstore/trusted_root.staging.json"
-check "v1.1.0-sigstore without a trust root" 1 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" "${ID[@]}"
+# without --trust_config: the production root built into omsig (no sigstore-python cache here)
+mkdir -p "$tmp/home"
+check "v1.1.0-sigstore with the built-in trust root" 0 env HOME="$tmp/home" XDG_CACHE_HOME= "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" "${ID[@]}"
 check "v1.1.0-sigstore as key" 1 "$OMSIG" verify key "$MT/v1.1.0-sigstore" --signature "$MT/v1.1.0-sigstore/model.sig" --public_key "$K/signing-key-pub.pem"
 check "oms-spec valid/sigstore (the v1.1.0 model)" 0 "$OMSIG" verify sigstore "$MT/v1.1.0-sigstore" --signature "$V/oms-spec/v1.0/valid/sigstore.bundle.json" "${ID[@]}" --trust_config "$TR"
 
