@@ -12,6 +12,9 @@ command -v make >/dev/null 2>&1 || need+=(make)
 for p in "$@"; do
     case $p in
     python3-venv) python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv) ;;
+    dpkg-dev) command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev) ;;
+    # groff-base has the groff command but not the PostScript device the man page test uses
+    groff) groff -Tps -z </dev/null >/dev/null 2>&1 || need+=(groff) ;;
     *) command -v "$p" >/dev/null 2>&1 || need+=("$p") ;;
     esac
 done

@@ -4,7 +4,8 @@
 # tests/.venv, set up here when PyPI can be reached; without it they are skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/deps.sh python3-venv
+# pkg-config, groff, dpkg-dev and file: the install, .deb and man page tests (tests/install)
+source scripts/deps.sh python3-venv pkg-config groff dpkg-dev file
 if [ ! -x tests/.venv/bin/model_signing ]; then
     bash tests/interop/setup_venv.sh || echo "reference model_signing unavailable: interop tests will skip"
 fi
