@@ -78,43 +78,116 @@ static omsig_status load_private_key(const omsig_options *o, signer *s, omsig_re
     return s->md ? OMSIG_OK : r->status;
 }
 
+/* Every certificate of a PEM file, in file order, pushed onto out; their number. */
+static size_t read_certificates(BIO *bio, STACK_OF(X509) *out, bool *nomem)
+{
+    size_t n = 0;
+    X509 *c;
+    while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+        if (!sk_X509_push(out, c)) {
+            X509_free(c);
+            *nomem = true;
+            break;
+        }
+        n++;
+    }
+    ERR_clear_error();
+    return n;
+}
+
+static bool in_chain(STACK_OF(X509) *chain, X509 *c)
+{
+    for (int i = 0; i < sk_X509_num(chain); i++)
+        if (X509_cmp(sk_X509_value(chain, i), c) == 0) return true;
+    return false;
+}
+
+/*
+ * The chain to embed: the leaf, then what else the --signing_certificate file holds (a leaf
+ * saved with its intermediates, in any order: the leaf is the certificate of the private key),
+ * then the --certificate_chain files as given.  model_signing reads one certificate from that
+ * file and refuses a second; embedding them all is what makes such a bundle verify.
+ */
 static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_report *r)
 {
     BIO *bio = NULL;
+    bool oom = false;
     s->chain = sk_X509_new_null();
-    if (!s->chain) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-    OMSIG_FORWARD_IF_ERROR(read_pem(o->signing_certificate_path, &bio, r));
-    X509 *leaf = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    STACK_OF(X509) *file = sk_X509_new_null();
+    omsig_status st = OMSIG_OK;
+    if (!s->chain || !file) {
+        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = read_pem(o->signing_certificate_path, &bio, r)) != OMSIG_OK) goto out;
+    const size_t n = read_certificates(bio, file, &oom);
     BIO_free(bio);
-    if (!leaf || !sk_X509_push(s->chain, leaf)) {
-        X509_free(leaf);
-        return omsig_fail(r, OMSIG_E_CERTIFICATE, "Cannot load the signing certificate from '%s'",
-                          o->signing_certificate_path);
+    if (oom) {
+        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        goto out;
     }
-    if (EVP_PKEY_eq(X509_get0_pubkey(leaf), s->key) != 1)
-        return omsig_fail(r, OMSIG_E_CERTIFICATE,
-                          "The signing certificate '%s' does not belong to the private key '%s' "
-                          "(their public keys differ)",
-                          o->signing_certificate_path, o->private_key_path);
-    for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
-        OMSIG_FORWARD_IF_ERROR(read_pem(o->certificate_chain_paths[i], &bio, r));
-        size_t n = 0;
-        X509 *c;
-        while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-            if (!sk_X509_push(s->chain, c)) {
-                X509_free(c);
-                BIO_free(bio);
-                return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-            }
-            n++;
+    if (n == 0) {
+        st = omsig_fail(r, OMSIG_E_CERTIFICATE, "Cannot load the signing certificate from '%s'",
+                        o->signing_certificate_path);
+        goto out;
+    }
+    int leaf = -1;
+    for (int i = 0; i < (int)n && leaf < 0; i++)
+        if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(file, i)), s->key) == 1) leaf = i;
+    if (leaf < 0) {
+        st = n == 1 ? omsig_fail(r, OMSIG_E_CERTIFICATE,
+                                 "The signing certificate '%s' does not belong to the private key "
+                                 "'%s' (their public keys differ)",
+                                 o->signing_certificate_path, o->private_key_path)
+                    : omsig_fail(r, OMSIG_E_CERTIFICATE,
+                                 "None of the %zu certificates in '%s' belongs to the private key "
+                                 "'%s' (their public keys differ)",
+                                 n, o->signing_certificate_path, o->private_key_path);
+        goto out;
+    }
+    /* the stack takes the certificates over from file, leaf first */
+    X509 *lc = sk_X509_delete(file, leaf);
+    if (!sk_X509_push(s->chain, lc)) {
+        X509_free(lc);
+        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        goto out;
+    }
+    while (sk_X509_num(file) > 0) {
+        X509 *c = sk_X509_shift(file);
+        if (in_chain(s->chain, c)) {
+            X509_free(c);
+        } else if (!sk_X509_push(s->chain, c)) {
+            X509_free(c);
+            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            goto out;
         }
-        BIO_free(bio);
-        ERR_clear_error();
-        if (n == 0)
-            return omsig_fail(r, OMSIG_E_CERTIFICATE, "No certificates found in '%s'",
-                              o->certificate_chain_paths[i]);
     }
-    return OMSIG_OK;
+    const int from_file = sk_X509_num(s->chain);
+    for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
+        if ((st = read_pem(o->certificate_chain_paths[i], &bio, r)) != OMSIG_OK) goto out;
+        const int before = sk_X509_num(s->chain);
+        const size_t got = read_certificates(bio, s->chain, &oom);
+        BIO_free(bio);
+        if (oom) {
+            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            goto out;
+        }
+        if (got == 0) {
+            st = omsig_fail(r, OMSIG_E_CERTIFICATE, "No certificates found in '%s'",
+                            o->certificate_chain_paths[i]);
+            goto out;
+        }
+        /* a certificate the signing certificate's file already gave is not repeated */
+        for (int k = sk_X509_num(s->chain) - 1; k >= before; k--) {
+            X509 *c = sk_X509_value(s->chain, k);
+            bool dup = false;
+            for (int j = 1; j < from_file && !dup; j++) dup = X509_cmp(sk_X509_value(s->chain, j), c) == 0;
+            if (dup) X509_free(sk_X509_delete(s->chain, k));
+        }
+    }
+out:
+    sk_X509_pop_free(file, X509_free);
+    return st;
 }
 
 static int cmp_str(const void *a, const void *b)

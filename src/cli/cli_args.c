@@ -53,7 +53,7 @@ static const opt_def k_opts[] = {
      "Password for the key encryption, if any.", NULL},
     {"signing-certificate", "--signing_certificate", O_SIGNING_CERT, T_VALUE, SC,
      "CERTIFICATE_PATH",
-     "Path to the signing certificate (the leaf alone), as a PEM-encoded file.  [required]", NULL},
+     "Path to the signing certificate, as a PEM-encoded file (the leaf, optionally followed by its intermediates: all are embedded).  [required]", NULL},
     {"certificate-chain", "--certificate_chain", O_CHAIN, T_MULTI, VC | SC, "CERTIFICATE_PATH",
      "Path to certificate chain of trust: every certificate in it is a trust anchor. "
      "Repeatable.",
