@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -295,21 +298,90 @@ static char *bundle_json(const omsig_options *o, const signer *s, const char *pa
     return out;
 }
 
-/* Writes data to path through a temporary file in the same directory and a rename, so a
- * reader never sees half a signature. */
+/* The file a signature path names: through symlinks of its last component (up to 40, as the
+ * kernel allows), so that writing keeps the link, as writing the file in place would.  A
+ * dangling link names its target, which is created.  malloc'd; NULL when memory runs out. */
+static char *final_target(const char *path)
+{
+    char *cur = strdup(path);
+    for (int hops = 0; cur && hops < 40; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+        char *link = malloc((size_t)st.st_size + PATH_MAX + 1);
+        if (!link) {
+            free(cur);
+            return NULL;
+        }
+        const ssize_t n = readlink(cur, link, (size_t)st.st_size + PATH_MAX);
+        if (n < 0) {
+            free(link);
+            break;
+        }
+        link[n] = '\0';
+        char *next = NULL;
+        const char *slash = strrchr(cur, '/');
+        if (link[0] == '/' || !slash) {
+            next = link;
+            link = NULL;
+        } else if (asprintf(&next, "%.*s/%s", (int)(slash - cur), cur, link) < 0) {
+            next = NULL;
+        }
+        free(link);
+        free(cur);
+        cur = next;
+    }
+    return cur;
+}
+
+/*
+ * Writes data to path through a temporary file in the same directory and a rename, so a
+ * reader never sees half a signature.  The file is created as any new file is (mode 0666 less
+ * the umask, the directory's default ACL); one that is replaced keeps its mode (and, where
+ * allowed, its owner).  A symlink at path stays: the file it points to is replaced.
+ */
 static omsig_status write_atomically(const char *path, const char *data, omsig_report *r)
 {
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-    const int fd = mkstemp(tmp);
-    if (fd < 0) {
-        const int e = errno;
+    char *target = final_target(path), *tmp = NULL;
+    int fd = -1, err = 0;
+    if (!target) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    struct stat old;
+    const bool replacing = stat(target, &old) == 0 && S_ISREG(old.st_mode);
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        uint8_t rnd[6];
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+            const unsigned long long t = (unsigned long long)time(NULL) ^ (unsigned long long)getpid();
+            memcpy(rnd, &t, sizeof rnd);
+            rnd[0] ^= (uint8_t)tries;
+        }
         free(tmp);
-        return omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s", path, strerror(e));
+        if (asprintf(&tmp, "%s.tmp%02x%02x%02x%02x%02x%02x", target, rnd[0], rnd[1], rnd[2],
+                     rnd[3], rnd[4], rnd[5]) < 0) {
+            tmp = NULL;
+            err = ENOMEM;
+            break;
+        }
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+        if (fd < 0 && errno != EEXIST) {
+            err = errno;
+            break;
+        }
     }
-    fchmod(fd, 0644);
+    if (fd < 0) {
+        if (!err) err = EEXIST;
+        free(tmp);
+        free(target);
+        return err == ENOMEM ? omsig_fail(r, OMSIG_E_NOMEM, "out of memory")
+                             : omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s",
+                                          path, strerror(err));
+    }
+    if (replacing) {
+        if (old.st_uid != geteuid() || old.st_gid != getegid()) {
+            const int rc = fchown(fd, old.st_uid, old.st_gid);
+            (void)rc; /* not allowed: the new file is the caller's, as a new file would be */
+        }
+        fchmod(fd, old.st_mode & 07777);
+    }
     size_t len = strlen(data), off = 0;
-    int err = 0;
     while (off < len && !err) {
         const ssize_t n = write(fd, data + off, len - off);
         if (n < 0 && errno != EINTR) err = errno;
@@ -317,9 +389,10 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
     }
     if (!err && fsync(fd) != 0) err = errno;
     if (close(fd) != 0 && !err) err = errno;
-    if (!err && rename(tmp, path) != 0) err = errno;
+    if (!err && rename(tmp, target) != 0) err = errno;
     if (err) unlink(tmp);
     free(tmp);
+    free(target);
     if (err) return omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s", path, strerror(err));
     return OMSIG_OK;
 }
