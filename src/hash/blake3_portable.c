@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * blake3_portable.c - BLAKE3 in portable C: the compression function (7 rounds of G over a
+ * 4x4 state, the message words permuted between rounds), chunks of 16 blocks, parent nodes,
+ * and the stack of subtree chaining values (blake3.h says how pieces combine).
+ */
+#include "blake3.h"
+
+#include <string.h>
+
+enum {
+    CHUNK_START = 1u << 0,
+    CHUNK_END = 1u << 1,
+    PARENT = 1u << 2,
+    ROOT = 1u << 3,
+};
+
+/* SHA-256's initial hash value, the BLAKE3 IV. */
+static const uint32_t k_iv[8] = {0x6A09E667u, 0xBB67AE85u, 0x3C6EF372u, 0xA54FF53Au,
+                                 0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u};
+
+/* The message words each round reads: row r is the permutation
+ * {2,6,3,10,7,0,4,13,1,11,12,5,9,14,15,8} applied r times to 0..15. */
+static const uint8_t k_schedule[7][16] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
+    {2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8},
+    {3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1},
+    {10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6},
+    {12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4},
+    {9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7},
+    {11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13},
+};
+
+static inline uint32_t rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+#define G(a, b, c, d, x, y)                                                                   \
+    do {                                                                                      \
+        v[a] = v[a] + v[b] + (x);                                                             \
+        v[d] = rotr32(v[d] ^ v[a], 16);                                                       \
+        v[c] = v[c] + v[d];                                                                   \
+        v[b] = rotr32(v[b] ^ v[c], 12);                                                       \
+        v[a] = v[a] + v[b] + (y);                                                             \
+        v[d] = rotr32(v[d] ^ v[a], 8);                                                        \
+        v[c] = v[c] + v[d];                                                                   \
+        v[b] = rotr32(v[b] ^ v[c], 7);                                                        \
+    } while (0)
+
+/* The compression function, truncated to the 8 words BLAKE3 uses for chaining values and for
+ * a 32-byte root output: out[i] = v[i] ^ v[i + 8]. */
+static void compress(const uint32_t cv[8], const uint8_t block[OMSIG_BLAKE3_BLOCK_LEN],
+                     uint64_t counter, uint32_t block_len, uint32_t flags, uint32_t out[8])
+{
+    uint32_t m[16];
+    for (unsigned i = 0; i < 16; i++) m[i] = load32(block + 4 * i);
+    uint32_t v[16] = {cv[0],    cv[1],    cv[2],    cv[3],
+                      cv[4],    cv[5],    cv[6],    cv[7],
+                      k_iv[0],  k_iv[1],  k_iv[2],  k_iv[3],
+                      (uint32_t)counter, (uint32_t)(counter >> 32), block_len, flags};
+    for (unsigned r = 0; r < 7; r++) {
+        const uint8_t *s = k_schedule[r];
+        G(0, 4, 8, 12, m[s[0]], m[s[1]]);
+        G(1, 5, 9, 13, m[s[2]], m[s[3]]);
+        G(2, 6, 10, 14, m[s[4]], m[s[5]]);
+        G(3, 7, 11, 15, m[s[6]], m[s[7]]);
+        G(0, 5, 10, 15, m[s[8]], m[s[9]]);
+        G(1, 6, 11, 12, m[s[10]], m[s[11]]);
+        G(2, 7, 8, 13, m[s[12]], m[s[13]]);
+        G(3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for (unsigned i = 0; i < 8; i++) out[i] = v[i] ^ v[i + 8];
+}
+
+/* A node whose last compression is still pending: as a CV, or with ROOT as the digest. */
+typedef struct node {
+    uint32_t cv[8];
+    uint8_t block[OMSIG_BLAKE3_BLOCK_LEN];
+    uint64_t counter;
+    uint32_t block_len;
+    uint32_t flags;
+} node;
+
+static void node_cv(const node *n, uint8_t cv[OMSIG_BLAKE3_OUT_LEN])
+{
+    uint32_t w[8];
+    compress(n->cv, n->block, n->counter, n->block_len, n->flags, w);
+    for (unsigned i = 0; i < 8; i++) store32(cv + 4 * i, w[i]);
+}
+
+/* The root's first output block: output block counter 0 (the root chunk is chunk 0, and a
+ * parent's counter is always 0, so this is the same counter as the node's own). */
+static void node_root(const node *n, uint8_t out[OMSIG_BLAKE3_OUT_LEN])
+{
+    uint32_t w[8];
+    compress(n->cv, n->block, 0, n->block_len, n->flags | ROOT, w);
+    for (unsigned i = 0; i < 8; i++) store32(out + 4 * i, w[i]);
+}
+
+static void parent_node(node *n, const uint8_t left[OMSIG_BLAKE3_OUT_LEN],
+                        const uint8_t right[OMSIG_BLAKE3_OUT_LEN])
+{
+    memcpy(n->cv, k_iv, sizeof n->cv);
+    memcpy(n->block, left, OMSIG_BLAKE3_OUT_LEN);
+    memcpy(n->block + OMSIG_BLAKE3_OUT_LEN, right, OMSIG_BLAKE3_OUT_LEN);
+    n->counter = 0;
+    n->block_len = OMSIG_BLAKE3_BLOCK_LEN;
+    n->flags = PARENT;
+}
+
+static void parent_cv(const uint8_t left[OMSIG_BLAKE3_OUT_LEN],
+                      const uint8_t right[OMSIG_BLAKE3_OUT_LEN], uint8_t out[OMSIG_BLAKE3_OUT_LEN])
+{
+    node n;
+    parent_node(&n, left, right);
+    node_cv(&n, out);
+}
+
+static size_t chunk_len(const omsig_blake3_hasher *h)
+{
+    return (size_t)h->blocks * OMSIG_BLAKE3_BLOCK_LEN + h->buf_len;
+}
+
+static uint32_t chunk_flags(const omsig_blake3_hasher *h)
+{
+    return h->blocks == 0 ? CHUNK_START : 0;
+}
+
+static void chunk_reset(omsig_blake3_hasher *h)
+{
+    memcpy(h->cv, k_iv, sizeof h->cv);
+    h->buf_len = 0;
+    h->blocks = 0;
+}
+
+/* The current chunk's last block, still to be compressed with CHUNK_END. */
+static void chunk_node(const omsig_blake3_hasher *h, node *n)
+{
+    memcpy(n->cv, h->cv, sizeof n->cv);
+    memset(n->block, 0, sizeof n->block);
+    memcpy(n->block, h->buf, h->buf_len);
+    n->counter = h->chunk;
+    n->block_len = h->buf_len;
+    n->flags = chunk_flags(h) | CHUNK_END;
+}
+
+/* Once input is known to follow local chunk `done` (a CV is pushed, or bytes start a chunk),
+ * the stack is merged down to one entry per set bit of `done`: the subtrees completed so far.
+ * Merging only then (not as soon as a pair completes) keeps the last pair for the final, which
+ * may need the ROOT flag. */
+static void merge_to(omsig_blake3_hasher *h, uint64_t done)
+{
+    const unsigned keep = (unsigned)__builtin_popcountll(done);
+    while (h->stack_len > keep) {
+        uint8_t *left = h->stack[h->stack_len - 2];
+        parent_cv(left, h->stack[h->stack_len - 1], left);
+        h->stack_len--;
+    }
+}
+
+static void push(omsig_blake3_hasher *h, const uint8_t cv[OMSIG_BLAKE3_OUT_LEN],
+                 uint64_t n_chunks)
+{
+    merge_to(h, h->chunk - h->base);
+    memcpy(h->stack[h->stack_len++], cv, OMSIG_BLAKE3_OUT_LEN);
+    h->chunk += n_chunks;
+    chunk_reset(h);
+}
+
+void omsig_blake3_init_at(omsig_blake3_hasher *h, uint64_t chunk_offset)
+{
+    h->chunk = chunk_offset;
+    h->base = chunk_offset;
+    h->stack_len = 0;
+    chunk_reset(h);
+}
+
+void omsig_blake3_init(omsig_blake3_hasher *h) { omsig_blake3_init_at(h, 0); }
+
+void omsig_blake3_update(omsig_blake3_hasher *h, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        /* a full chunk is closed only once more input shows it is not the last */
+        if (chunk_len(h) == OMSIG_BLAKE3_CHUNK_LEN) {
+            node n;
+            uint8_t cv[OMSIG_BLAKE3_OUT_LEN];
+            chunk_node(h, &n);
+            node_cv(&n, cv);
+            push(h, cv, 1);
+        }
+        /* input follows the subtrees on the stack: pairs there are no longer the root's */
+        if (chunk_len(h) == 0) merge_to(h, h->chunk - h->base);
+        /* likewise a full block: the chunk's last block is compressed with CHUNK_END */
+        if (h->buf_len == OMSIG_BLAKE3_BLOCK_LEN) {
+            compress(h->cv, h->buf, h->chunk, OMSIG_BLAKE3_BLOCK_LEN, chunk_flags(h), h->cv);
+            h->blocks++;
+            h->buf_len = 0;
+        }
+        /* whole blocks straight from the input while more input follows in this chunk */
+        while (h->buf_len == 0 && len > OMSIG_BLAKE3_BLOCK_LEN && h->blocks < 15) {
+            compress(h->cv, p, h->chunk, OMSIG_BLAKE3_BLOCK_LEN, chunk_flags(h), h->cv);
+            h->blocks++;
+            p += OMSIG_BLAKE3_BLOCK_LEN;
+            len -= OMSIG_BLAKE3_BLOCK_LEN;
+        }
+        size_t take = OMSIG_BLAKE3_BLOCK_LEN - h->buf_len;
+        if (take > len) take = len;
+        memcpy(h->buf + h->buf_len, p, take);
+        h->buf_len = (uint8_t)(h->buf_len + take);
+        p += take;
+        len -= take;
+    }
+}
+
+/* The node everything given so far reduces to, with its last compression pending.  Returns
+ * -1 when the hasher holds a single pushed CV and nothing else. */
+static int final_node(const omsig_blake3_hasher *h, node *n)
+{
+    size_t i = h->stack_len;
+    if (chunk_len(h) > 0 || i == 0) {
+        chunk_node(h, n);
+    } else if (i == 1) {
+        return -1;
+    } else {
+        parent_node(n, h->stack[i - 2], h->stack[i - 1]);
+        i -= 2;
+    }
+    while (i > 0) {
+        uint8_t right[OMSIG_BLAKE3_OUT_LEN];
+        node_cv(n, right);
+        parent_node(n, h->stack[--i], right);
+    }
+    return 0;
+}
+
+int omsig_blake3_final(const omsig_blake3_hasher *h, uint8_t out[OMSIG_BLAKE3_OUT_LEN])
+{
+    node n;
+    if (final_node(h, &n) != 0) return -1;
+    node_root(&n, out);
+    return 0;
+}
+
+void omsig_blake3_final_cv(const omsig_blake3_hasher *h, uint8_t cv[OMSIG_BLAKE3_OUT_LEN])
+{
+    node n;
+    if (final_node(h, &n) != 0) {
+        memcpy(cv, h->stack[0], OMSIG_BLAKE3_OUT_LEN);
+        return;
+    }
+    node_cv(&n, cv);
+}
+
+int omsig_blake3_push_cv(omsig_blake3_hasher *h, const uint8_t cv[OMSIG_BLAKE3_OUT_LEN],
+                         uint64_t n_chunks)
+{
+    if (chunk_len(h) != 0) return -1;
+    push(h, cv, n_chunks);
+    return 0;
+}
+
+void omsig_blake3(const void *data, size_t len, uint8_t out[OMSIG_BLAKE3_OUT_LEN])
+{
+    omsig_blake3_hasher h;
+    omsig_blake3_init(&h);
+    omsig_blake3_update(&h, data, len);
+    (void)omsig_blake3_final(&h, out);
+}
