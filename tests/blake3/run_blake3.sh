@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# BLAKE3 against the PyPI `blake3` package in tests/.venv: digests written by
+# blake3_expected.py, recomputed by test_blake3 one shot, in random pieces and as random
+# aligned subtrees.  Usage: run_blake3.sh TEST_BLAKE3_BINARY.  77 without the venv or package.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+py=$here/../.venv/bin/python
+if [ ! -x "$py" ] || ! "$py" -c 'import blake3' 2>/dev/null; then
+    echo "SKIP: tests/.venv with the blake3 package is missing (tests/interop/setup_venv.sh)"
+    exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$py" "$here/blake3_expected.py" "$tmp/expected.txt" || exit 1
+"$bin" "$tmp/expected.txt"
