@@ -57,7 +57,7 @@ typedef enum {
     OMSIG_E_FILE_CHANGED = 22,      /* a file changed while it was hashed */
     OMSIG_E_BUNDLE_PARSE = 30,      /* the signature file is not a well-formed bundle */
     OMSIG_E_MANIFEST_PARSE = 31,    /* the signed statement is not a well-formed manifest */
-    OMSIG_E_UNSUPPORTED = 32,       /* well-formed but not supported (blake3, RSA keys, ...) */
+    OMSIG_E_UNSUPPORTED = 32,       /* well-formed but not supported (RSA keys, ...) */
     OMSIG_E_MANIFEST_INCONSISTENT = 33, /* root digest does not match the resources */
     OMSIG_E_DIGEST_MISMATCH = 40,   /* the model differs from the signed manifest */
     OMSIG_E_SIGNATURE_INVALID = 41, /* the signature does not verify */
@@ -99,7 +99,7 @@ typedef enum {
 typedef enum {
     OMSIG_HASH_SHA256 = 0,
     OMSIG_HASH_BLAKE2B = 1,       /* BLAKE2b-512, unkeyed */
-    OMSIG_HASH_BLAKE3 = 2         /* recognised in bundles, not supported for hashing */
+    OMSIG_HASH_BLAKE3 = 2         /* BLAKE3, 32 bytes; files method only (shards sign as files) */
 } omsig_hash;
 
 /**

@@ -16,9 +16,11 @@ omsig_status omsig_hash_model(omsig_ctx *ctx, const omsig_options *o, omsig_mani
     man->hash = o->hash;
     man->shard_size = o->serialization == OMSIG_SERIAL_SHARDS ? o->shard_size : 0;
     man->allow_symlinks = o->allow_symlinks != 0;
-    if (o->hash == OMSIG_HASH_BLAKE3)
-        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
-                          "Hash type 'blake3' is not supported by omsig (sha256 and blake2b are)");
+    /* as model_signing's use_shard_serialization: blake3 is always files */
+    if (man->hash == OMSIG_HASH_BLAKE3 && man->method == OMSIG_SERIAL_SHARDS) {
+        man->method = OMSIG_SERIAL_FILES;
+        man->shard_size = 0;
+    }
     if (man->method == OMSIG_SERIAL_SHARDS && man->shard_size == 0)
         return omsig_fail(r, OMSIG_E_USAGE, "the shard size must be at least 1 byte");
 

@@ -109,10 +109,17 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
     else if (strcmp(ht->valuestring, "blake2b") == 0)
         m->hash = OMSIG_HASH_BLAKE2B;
     else if (strcmp(ht->valuestring, "blake3") == 0)
-        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
-                          "Hash type 'blake3' is not supported by omsig (sha256 and blake2b are)");
+        m->hash = OMSIG_HASH_BLAKE3;
     else
         return bad(r, "unknown serialization.hash_type '%s'", ht->valuestring);
+
+    /* model_signing hashes a blake3 model as files whatever the method says, so shard
+     * resources with blake3 can never match what it computes */
+    if (m->method == OMSIG_SERIAL_SHARDS && m->hash == OMSIG_HASH_BLAKE3)
+        return omsig_fail(r, OMSIG_E_UNSUPPORTED,
+                          "Method 'shards' with hash type 'blake3' cannot verify: model_signing "
+                          "hashes blake3 models as files (method 'files'), so shard resources "
+                          "never match");
 
     const cJSON *sym = member(s, "allow_symlinks");
     if (!cJSON_IsBool(sym))

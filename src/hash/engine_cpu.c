@@ -4,13 +4,14 @@
  * streams longest first from the queue.  Each worker owns a reader (its ring of slots
  * for the whole run, so many small files cost no allocation and no thread per file), keeps
  * the reader busy with the streams that follow, and hashes two or three SHA-256 streams at
- * once, interleaved on its core (sha256_x86.c), straight from the slots; other hashes and
- * CPUs without the SHA extensions go through OpenSSL.
+ * once, interleaved on its core (sha256_x86.c), straight from the slots; BLAKE3 streams go
+ * through blake3_portable.c, other hashes and CPUs without the SHA extensions through OpenSSL.
  */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "hooks.h"
 #include "reader.h"
+#include "blake3.h"
 #include "sha256_x86.h"
 
 #include <errno.h>
@@ -52,6 +53,7 @@ typedef struct claimed {
     int h;
     EVP_MD_CTX *ctx;          /* OpenSSL path; NULL until the stream becomes a lane */
     omsig_sha256_lane lane;   /* interleaved SHA-256 path */
+    omsig_blake3_hasher *b3;  /* BLAKE3 path (blake3_portable.c); NULL otherwise */
     bool started;
 } claimed;
 
@@ -63,6 +65,9 @@ typedef struct worker_state {
     bool exhausted;
     EVP_MD_CTX *spare[4];     /* OpenSSL contexts reused from stream to stream */
     unsigned n_spare;
+    omsig_blake3_hasher *b3_spare[4]; /* likewise BLAKE3 hashers (kept out of `claimed`,
+                                       * which moves as streams finish) */
+    unsigned n_b3_spare;
 } worker_state;
 
 /* Claims the next stream (longest first) and hands it to the reader. 0: claimed, 1: none
@@ -93,6 +98,12 @@ static bool use_lanes(const pool *p, const claimed *c)
 static omsig_status start_lane(pool *p, worker_state *w, claimed *c)
 {
     c->started = true;
+    if (c->s->hash == OMSIG_HASH_BLAKE3) {
+        c->b3 = w->n_b3_spare ? w->b3_spare[--w->n_b3_spare] : malloc(sizeof *c->b3);
+        if (!c->b3) return omsig_queue_fail(p->q, OMSIG_E_NOMEM, "out of memory");
+        omsig_blake3_init(c->b3);
+        return OMSIG_OK;
+    }
     if (use_lanes(p, c)) {
         omsig_sha256_lane_init(&c->lane);
         return OMSIG_OK;
@@ -110,7 +121,9 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
     claimed *c = &w->q[i];
     omsig_status st = OMSIG_OK;
     if (ok) {
-        if (c->ctx) {
+        if (c->b3) {
+            (void)omsig_blake3_final(c->b3, c->s->digest);
+        } else if (c->ctx) {
             unsigned int len = 0;
             EVP_DigestFinal_ex(c->ctx, c->s->digest, &len);
         } else {
@@ -123,6 +136,12 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
             w->spare[w->n_spare++] = c->ctx;
         else
             EVP_MD_CTX_free(c->ctx);
+    }
+    if (c->b3) {
+        if (w->n_b3_spare < 4)
+            w->b3_spare[w->n_b3_spare++] = c->b3;
+        else
+            free(c->b3);
     }
     w->reader->remove(w->rd, c->h);
     close(c->fd);
@@ -167,7 +186,9 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
             continue;
         }
         len[active] = (size_t)n;
-        if (c->ctx) {
+        if (c->b3) {
+            if (!p->q->read_only) omsig_blake3_update(c->b3, data[active], len[active]);
+        } else if (c->ctx) {
             if (!p->q->read_only) EVP_DigestUpdate(c->ctx, data[active], len[active]);
         } else {
             lanes[n_lane] = &c->lane;
@@ -215,6 +236,7 @@ static void *worker(void *arg)
     while (w.qn) finish_lane(p, &w, w.qn - 1, false);
     free(w.q);
     for (unsigned i = 0; i < w.n_spare; i++) EVP_MD_CTX_free(w.spare[i]);
+    for (unsigned i = 0; i < w.n_b3_spare; i++) free(w.b3_spare[i]);
     if (w.rd) w.reader->destroy(w.rd);
     pthread_mutex_lock(&p->mu);
     p->running--;
