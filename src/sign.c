@@ -238,6 +238,31 @@ static char *statement_json(const omsig_manifest *m, const char *name)
     return out;
 }
 
+/*
+ * model_signing records its git ignore paths for a single-file model too (they ignore nothing
+ * there): add them to a single file's manifest, so that both tools write the same statement.
+ */
+static omsig_status single_file_git_paths(const omsig_options *o, omsig_manifest *m)
+{
+    static const char *const git[] = {".git", ".gitattributes", ".github", ".gitignore"};
+    struct stat st;
+    if (!o->ignore_git_paths || m->n_res == 0 || strcmp(m->res[0].path, ".") != 0 ||
+        (o->allow_symlinks ? stat(o->model_path, &st) : lstat(o->model_path, &st)) != 0 ||
+        !S_ISREG(st.st_mode))
+        return OMSIG_OK;
+    char **v = realloc(m->ignore_paths, (m->n_ignore_paths + 4) * sizeof *v);
+    if (!v) return OMSIG_E_NOMEM;
+    m->ignore_paths = v;
+    for (size_t i = 0; i < 4; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < m->n_ignore_paths && !dup; j++) dup = strcmp(v[j], git[i]) == 0;
+        if (dup) continue;
+        if (!(v[m->n_ignore_paths] = strdup(git[i]))) return OMSIG_E_NOMEM;
+        m->n_ignore_paths++;
+    }
+    return OMSIG_OK;
+}
+
 static omsig_status sign_pae(const signer *s, const char *payload, uint8_t **sig, size_t *sig_len,
                              omsig_report *r)
 {
@@ -433,6 +458,7 @@ omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report
                         "shards manifest, or only ignored ones)", o->model_path);
         goto out;
     }
+    if (single_file_git_paths(o, &man) != OMSIG_OK) goto nomem;
     if (!(payload = statement_json(&man, name && name[0] ? name : "model"))) goto nomem;
     if ((st = sign_pae(&s, payload, &sig, &sig_len, r)) != OMSIG_OK) goto out;
     if (!(bundle = bundle_json(o, &s, payload, sig, sig_len))) goto nomem;
