@@ -89,8 +89,9 @@ static const opt_def k_opts[] = {
     {"shard-size", NULL, O_SHARD, T_VALUE, SIGN | DG | BN, "N[K|M|G]",
      "Hash fixed-size shards of N bytes (a shards manifest; model_signing's CLI cannot "
      "verify it).", NULL},
-    {"hash", NULL, O_HASH, T_VALUE, SIGN | DG | BN, "sha256|blake2b",
-     "Content hash (blake2b: model_signing's CLI cannot verify it).  [default: sha256]", NULL},
+    {"hash", NULL, O_HASH, T_VALUE, SIGN | DG | BN, "sha256|blake2b|blake3",
+     "Content hash (blake2b, blake3: model_signing's CLI cannot sign or verify with it; its "
+     "library verifies blake3).  [default: sha256]", NULL},
     {"hasher", NULL, O_HASHER, T_VALUE, HASHING, "auto|cpu|gpu|hybrid",
      "Hashing engine.  [default: auto]", NULL},
     {"io", NULL, O_IO, T_VALUE, HASHING, "auto|uring|pread", "How files are read.  [default: auto]", NULL},
@@ -293,6 +294,12 @@ static void print_group_help(FILE *out, bool sign)
                 "certificate, --public_key key, --identity/--identity_provider or none of "
                 "these sigstore (the default, as in model_signing).",
          w);
+    if (!sign)
+        para(out,
+             "For a custom Sigstore PKI, pass its trust configuration with `--trust_config`. "
+             "Without it, omsig verifies offline with the trust root sigstore-python cached on "
+             "this machine, else its built-in copy of Sigstore's.",
+             w);
     para(out, "Use each subcommand's `--help` option for details on each mode.", w);
     fputs("Options:\n", out);
     const row help_row = {"-h, --help", "Show this message and exit."};
@@ -686,7 +693,8 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_HASH:
         if (strcmp(val, "sha256") == 0) o->hash = OMSIG_HASH_SHA256;
         else if (strcmp(val, "blake2b") == 0) o->hash = OMSIG_HASH_BLAKE2B;
-        else return usage_error(a, "Invalid value for '--hash': '%s' is not 'sha256' or 'blake2b'.", val);
+        else if (strcmp(val, "blake3") == 0) o->hash = OMSIG_HASH_BLAKE3;
+        else return usage_error(a, "Invalid value for '--hash': '%s' is not one of 'sha256', 'blake2b', 'blake3'.", val);
         break;
     case O_HASHER:
         if (strcmp(val, "auto") == 0) o->hasher = OMSIG_HASHER_AUTO;

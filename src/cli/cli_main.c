@@ -51,7 +51,12 @@ int omsigcli_main(int argc, char **argv)
     /* model_signing's CLI hashes whole files with sha256: it cannot verify what these make */
     if (a.command == CMD_SIGN && st == OMSIG_OK &&
         (a.opt.serialization == OMSIG_SERIAL_SHARDS || a.opt.hash != OMSIG_HASH_SHA256))
-        a.note = a.opt.serialization == OMSIG_SERIAL_SHARDS && a.opt.hash != OMSIG_HASH_SHA256
+        a.note = a.opt.hash == OMSIG_HASH_BLAKE3
+                     ? "Note: model_signing's CLI cannot verify this signature (blake3 digests, "
+                       "--hash blake3): it hashes with sha256; its library verifies it "
+                       "(hashing_algorithm=\"blake3\"), as omsig does. With blake3 a model is "
+                       "signed file by file, as model_signing signs it, --shard-size or not."
+                 : a.opt.serialization == OMSIG_SERIAL_SHARDS && a.opt.hash != OMSIG_HASH_SHA256
                      ? "Note: model_signing's CLI cannot verify this signature (a shards "
                        "manifest, --shard-size, of blake2b digests, --hash blake2b): it hashes "
                        "whole files with sha256. omsig verifies it; sign without both flags "

@@ -101,7 +101,10 @@ static omsig_status start_lane(pool *p, worker_state *w, claimed *c)
     if (c->s->hash == OMSIG_HASH_BLAKE3) {
         c->b3 = w->n_b3_spare ? w->b3_spare[--w->n_b3_spare] : malloc(sizeof *c->b3);
         if (!c->b3) return omsig_queue_fail(p->q, OMSIG_E_NOMEM, "out of memory");
-        omsig_blake3_init(c->b3);
+        if (c->s->b3_piece) /* a subtree of a larger file (blake3_split.c) */
+            omsig_blake3_init_at(c->b3, c->s->offset / OMSIG_BLAKE3_CHUNK_LEN);
+        else
+            omsig_blake3_init(c->b3);
         return OMSIG_OK;
     }
     if (use_lanes(p, c)) {
@@ -122,7 +125,10 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
     omsig_status st = OMSIG_OK;
     if (ok) {
         if (c->b3) {
-            (void)omsig_blake3_final(c->b3, c->s->digest);
+            if (c->s->b3_piece)
+                omsig_blake3_final_cv(c->b3, c->s->digest);
+            else
+                (void)omsig_blake3_final(c->b3, c->s->digest);
         } else if (c->ctx) {
             unsigned int len = 0;
             EVP_DigestFinal_ex(c->ctx, c->s->digest, &len);

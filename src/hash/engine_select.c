@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * The auto rule's cost model.  An engine hashing n streams of bytes in all runs at its total
@@ -183,8 +184,19 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         snprintf(r->engine_reason, sizeof r->engine_reason, "%s: asked for with --hasher",
                  k_pick_name[pick]);
     r->engine = k_pick_name[pick];
+    /* BLAKE3: large files are cut into subtrees, so that every core works on them */
+    omsig_plan pieces = {0}, *work = plan;
+    if (!sha256 && plan->n_streams && plan->streams[0].hash == OMSIG_HASH_BLAKE3) {
+        const long cores = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+        OMSIG_FORWARD_IF_ERROR(
+            omsig_plan_split_blake3(plan, cores > 0 ? (unsigned)cores : 1, &pieces, r));
+        if (pieces.n_streams) work = &pieces;
+    }
     omsig_queue q;
-    OMSIG_FORWARD_IF_ERROR(omsig_queue_init(&q, plan, m, o, r));
+    if (omsig_queue_init(&q, work, m, o, r) != OMSIG_OK) {
+        omsig_plan_free(&pieces);
+        return r->status;
+    }
     const double t0 = omsig_now();
     omsig_status st;
     if (pick == OMSIG_PICK_CPU) {
@@ -200,6 +212,8 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     if (st == OMSIG_OK && o->progress)
         o->progress(o->progress_user, plan->total_bytes, plan->total_bytes);
     omsig_queue_destroy(&q);
+    if (st == OMSIG_OK && work != plan) omsig_plan_join_blake3(plan, &pieces);
+    omsig_plan_free(&pieces);
     r->files = plan->n_streams;
     r->bytes = plan->total_bytes;
     return st;

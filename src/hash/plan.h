@@ -15,7 +15,9 @@ typedef struct omsig_stream {
     uint64_t offset;
     uint64_t length;
     omsig_hash hash;
-    size_t res;                             /* verify: the manifest resource it is compared with */
+    size_t res;                             /* verify: the manifest resource it is compared with;
+                                             * in a BLAKE3 piece plan, the stream it is part of */
+    bool b3_piece;                          /* a BLAKE3 subtree: digest gets its chaining value */
     uint8_t digest[OMSIG_MAX_DIGEST_BYTES]; /* out */
 } omsig_stream;
 
@@ -62,6 +64,13 @@ OMSIG_PRIVATE omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m,
 OMSIG_PRIVATE omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d,
                                                const omsig_model *m, const omsig_manifest *man,
                                                omsig_report *r);
+/* BLAKE3 hashes a tree of 1 KiB chunks, so one file can be hashed by every core: each stream
+ * long enough is cut into pieces of 2^k chunks at multiples of their size (blake3_split.c),
+ * which the engines hash as streams of their own; join then combines each file's pieces'
+ * chaining values, in order, into its digest.  *out is empty when nothing was worth cutting. */
+OMSIG_PRIVATE omsig_status omsig_plan_split_blake3(const omsig_plan *in, unsigned workers,
+                                                   omsig_plan *out, omsig_report *r);
+OMSIG_PRIVATE void omsig_plan_join_blake3(omsig_plan *in, const omsig_plan *pieces);
 OMSIG_PRIVATE void omsig_plan_free(omsig_plan *p);
 OMSIG_PRIVATE void omsig_plan_diff_free(omsig_plan_diff *d);
 
