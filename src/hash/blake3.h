@@ -57,4 +57,27 @@ int omsig_blake3_push_cv(omsig_blake3_hasher *h, const uint8_t cv[OMSIG_BLAKE3_O
 /* One shot. */
 void omsig_blake3(const void *data, size_t len, uint8_t out[OMSIG_BLAKE3_OUT_LEN]);
 
+/* ---- wide backends (one file each; blake3_portable.c is the one dispatch point) ----------
+ * omsig_blake3_many_<isa> hashes W inputs at once (8 for avx2, 16 for avx512), each `blocks`
+ * 64-byte blocks long, input i at in + i * stride, from the IV key: the flags of every block,
+ * plus flags_start on the first and flags_end on the last; input i's counter is counter + i
+ * when counter_step is set, else counter.  Input i's chaining value goes to out + 32 * i.
+ * Whole chunks are (stride 1024, 16 blocks, CHUNK_START, CHUNK_END, stepping counter); parent
+ * nodes are (stride 64, 1 block, flags PARENT, counter 0).  Never the root: no ROOT flag. */
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define OMSIG_BLAKE3_X86 1
+#else
+#define OMSIG_BLAKE3_X86 0
+#endif
+#if OMSIG_BLAKE3_X86
+void omsig_blake3_many_avx2(const uint8_t *in, size_t stride, size_t blocks, uint64_t counter,
+                            int counter_step, uint32_t flags, uint32_t flags_start,
+                            uint32_t flags_end, uint8_t *out);
+void omsig_blake3_many_avx512(const uint8_t *in, size_t stride, size_t blocks, uint64_t counter,
+                              int counter_step, uint32_t flags, uint32_t flags_start,
+                              uint32_t flags_end, uint8_t *out);
+#endif
+/* The backend in use: "portable", "avx2" or "avx512" (chosen once per process). */
+const char *omsig_blake3_backend(void);
+
 #endif

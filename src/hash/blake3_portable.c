@@ -2,10 +2,14 @@
 /*
  * blake3_portable.c - BLAKE3 in portable C: the compression function (7 rounds of G over a
  * 4x4 state, the message words permuted between rounds), chunks of 16 blocks, parent nodes,
- * and the stack of subtree chaining values (blake3.h says how pieces combine).
+ * and the stack of subtree chaining values (blake3.h says how pieces combine).  It is also the
+ * one dispatch point for the wide backends (blake3_avx2.c, blake3_avx512.c), which the
+ * hasher hands whole aligned subtrees of chunks to.
  */
 #include "blake3.h"
+#include "hooks.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 enum {
@@ -155,6 +159,97 @@ static void chunk_node(const omsig_blake3_hasher *h, node *n)
     n->flags = chunk_flags(h) | CHUNK_END;
 }
 
+/* ---- wide backends --------------------------------------------------------------------- */
+
+enum { BACKEND_PORTABLE = 0, BACKEND_AVX2 = 1, BACKEND_AVX512 = 2 };
+
+static const char *const k_backend_names[] = {"portable", "avx2", "avx512"};
+
+static int detect_backend(void)
+{
+    int have = BACKEND_PORTABLE; /* the widest this CPU runs */
+#if OMSIG_BLAKE3_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2")) have = BACKEND_AVX2;
+    if (__builtin_cpu_supports("avx512f")) have = BACKEND_AVX512;
+#endif
+    /* AVX-512 is taken only when a test build asks for it, until its tests (run_blake3.sh
+     * forces every backend the CPU has) have passed on an AVX-512 machine */
+    int pick = have < BACKEND_AVX2 ? have : BACKEND_AVX2;
+    const char *force = omsig_hook("OMSIG_BLAKE3");
+    if (force != NULL) {
+        for (int b = BACKEND_PORTABLE; b <= have; b++)
+            if (strcmp(force, k_backend_names[b]) == 0) pick = b;
+    }
+    return pick;
+}
+
+static int backend(void)
+{
+    /* chosen once: CPUID is costly in a VM, and every update asks */
+    static atomic_int cached = -1;
+    int v = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (v < 0) {
+        v = detect_backend();
+        atomic_store_explicit(&cached, v, memory_order_relaxed);
+    }
+    return v;
+}
+
+const char *omsig_blake3_backend(void) { return k_backend_names[backend()]; }
+
+/* Inputs one call of the backend hashes at once (1: no wide backend). */
+static size_t backend_width(int b)
+{
+    return b == BACKEND_AVX512 ? 16 : b == BACKEND_AVX2 ? 8 : 1;
+}
+
+static void many(int b, const uint8_t *in, size_t stride, size_t blocks, uint64_t counter,
+                 int counter_step, uint32_t flags, uint32_t flags_start, uint32_t flags_end,
+                 uint8_t *out)
+{
+#if OMSIG_BLAKE3_X86
+    if (b == BACKEND_AVX512)
+        omsig_blake3_many_avx512(in, stride, blocks, counter, counter_step, flags, flags_start,
+                                 flags_end, out);
+    else
+        omsig_blake3_many_avx2(in, stride, blocks, counter, counter_step, flags, flags_start,
+                               flags_end, out);
+#else
+    (void)b, (void)in, (void)stride, (void)blocks, (void)counter, (void)counter_step;
+    (void)flags, (void)flags_start, (void)flags_end, (void)out;
+#endif
+}
+
+/* The largest subtree handed to a wide backend at once: 256 chunks keep the few parents below
+ * the backend's width (done one at a time) near 2% of the work, and its CVs (8 KiB) on the
+ * stack. */
+#define WIDE_MAX_CHUNKS 256u
+
+/* The CV of the n whole chunks at p (a power of two, at least the width, an aligned subtree
+ * that is not the root), the first being chunk `counter` of the input: chunks `width` at a
+ * time, then each level of parents `width` at a time while there are that many. */
+static void wide_subtree(int b, size_t width, const uint8_t *p, size_t n, uint64_t counter,
+                         uint8_t cv[OMSIG_BLAKE3_OUT_LEN])
+{
+    uint8_t cvs[WIDE_MAX_CHUNKS * OMSIG_BLAKE3_OUT_LEN];
+    for (size_t g = 0; g < n; g += width)
+        many(b, p + g * OMSIG_BLAKE3_CHUNK_LEN, OMSIG_BLAKE3_CHUNK_LEN,
+             OMSIG_BLAKE3_CHUNK_LEN / OMSIG_BLAKE3_BLOCK_LEN, counter + g, 1, 0, CHUNK_START,
+             CHUNK_END, cvs + g * OMSIG_BLAKE3_OUT_LEN);
+    /* a level's parent i reads CVs 2i, 2i+1 and writes CV i: each call loads its inputs
+     * before it stores, and later calls read only what earlier ones did not overwrite */
+    for (; n / 2 >= width; n /= 2)
+        for (size_t g = 0; g < n / 2; g += width)
+            many(b, cvs + 2 * g * OMSIG_BLAKE3_OUT_LEN, OMSIG_BLAKE3_BLOCK_LEN, 1, 0, 0, PARENT,
+                 0, 0, cvs + g * OMSIG_BLAKE3_OUT_LEN);
+    for (; n > 2; n /= 2)
+        for (size_t i = 0; i < n / 2; i++)
+            parent_cv(cvs + 2 * i * OMSIG_BLAKE3_OUT_LEN, cvs + (2 * i + 1) * OMSIG_BLAKE3_OUT_LEN,
+                      cvs + i * OMSIG_BLAKE3_OUT_LEN);
+    parent_cv(cvs, cvs + OMSIG_BLAKE3_OUT_LEN, cv);
+}
+
 /* Once input is known to follow local chunk `done` (a CV is pushed, or bytes start a chunk),
  * the stack is merged down to one entry per set bit of `done`: the subtrees completed so far.
  * Merging only then (not as soon as a pair completes) keeps the last pair for the final, which
@@ -191,6 +286,7 @@ void omsig_blake3_init(omsig_blake3_hasher *h) { omsig_blake3_init_at(h, 0); }
 void omsig_blake3_update(omsig_blake3_hasher *h, const void *data, size_t len)
 {
     const uint8_t *p = data;
+    const size_t width = backend_width(backend());
     while (len > 0) {
         /* a full chunk is closed only once more input shows it is not the last */
         if (chunk_len(h) == OMSIG_BLAKE3_CHUNK_LEN) {
@@ -199,6 +295,23 @@ void omsig_blake3_update(omsig_blake3_hasher *h, const void *data, size_t len)
             chunk_node(h, &n);
             node_cv(&n, cv);
             push(h, cv, 1);
+        }
+        /* at a chunk boundary, whole aligned subtrees with input after them (so none holds
+         * the last chunk, which may be the root) go to the wide backend */
+        if (width > 1 && chunk_len(h) == 0) {
+            const int b = backend();
+            while (len > width * OMSIG_BLAKE3_CHUNK_LEN) {
+                const uint64_t done = h->chunk - h->base;
+                const size_t avail = (len - 1) / OMSIG_BLAKE3_CHUNK_LEN;
+                size_t n = WIDE_MAX_CHUNKS;
+                while (n > avail || (done & (n - 1)) != 0) n >>= 1;
+                if (n < width) break;
+                uint8_t cv[OMSIG_BLAKE3_OUT_LEN];
+                wide_subtree(b, width, p, n, h->chunk, cv);
+                push(h, cv, n);
+                p += n * OMSIG_BLAKE3_CHUNK_LEN;
+                len -= n * OMSIG_BLAKE3_CHUNK_LEN;
+            }
         }
         /* input follows the subtrees on the stack: pairs there are no longer the root's */
         if (chunk_len(h) == 0) merge_to(h, h->chunk - h->base);

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # BLAKE3 against the PyPI `blake3` package in tests/.venv: digests written by
 # blake3_expected.py, recomputed by test_blake3 one shot, in random pieces and as random
-# aligned subtrees.  Usage: run_blake3.sh TEST_BLAKE3_BINARY.  77 without the venv or package.
+# aligned subtrees, on every BLAKE3 backend this CPU has (forced with OMSIG_BLAKE3, a test-build
+# hook; a build without hooks checks its own choice only).  Usage: run_blake3.sh
+# TEST_BLAKE3_BINARY.  77 without the venv or package.
 set -u
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,4 +16,19 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$py" "$here/blake3_expected.py" "$tmp/expected.txt" || exit 1
-"$bin" "$tmp/expected.txt"
+. "$here/backends.sh"
+rc=0
+for b in $(blake3_backends); do
+    echo "== backend $b"
+    OMSIG_BLAKE3=$b "$bin" "$tmp/expected.txt" >"$tmp/out" 2>&1
+    r=$?
+    cat "$tmp/out"
+    used=$(sed -n 's/^blake3 backend: //p' "$tmp/out")
+    if [ "$r" != 0 ]; then
+        echo "FAIL: backend $b"
+        rc=1
+    elif [ "$used" != "$b" ]; then
+        echo "NOTE: asked for $b, the library chose $used (a build without test hooks)"
+    fi
+done
+exit $rc
