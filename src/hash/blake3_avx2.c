@@ -132,6 +132,10 @@ void AVX2 omsig_blake3_many_avx2(const uint8_t *in, size_t stride, size_t blocks
         uint32_t f = flags;
         if (b == 0) f |= flags_start;
         if (b + 1 == blocks) f |= flags_end;
+        /* eight streams 1 KiB apart are too many for the hardware prefetcher to follow */
+        for (unsigned i = 0; i < 8; i++)
+            _mm_prefetch((const char *)(in + i * stride + (b + 4) * OMSIG_BLAKE3_BLOCK_LEN),
+                         _MM_HINT_T0);
         __m256i m[16];
         load_msg(in, stride, b * OMSIG_BLAKE3_BLOCK_LEN, m);
         __m256i v[16] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
