@@ -267,6 +267,15 @@ omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b
     memset(b, 0, sizeof *b);
     const char *why = NULL;
     cJSON *j = omsig_json_parse((const char *)data, len, &why);
+    /* The reference reads the bundle with Python's json.loads: where that stops, say so in its
+     * words ("Expecting ',' delimiter: line 3 column 5 (char 18)"), also for what cJSON takes
+     * and Python does not (a raw control character in a string, 01, 1., a byte-order mark). */
+    char where[160];
+    if ((j || strcmp(why, "is empty") != 0) &&
+        omsig_json_python_error((const char *)data, len, where, sizeof where)) {
+        cJSON_Delete(j);
+        return bad(r, "Invalid signature bundle: the file is not valid JSON: %s%s", where, "");
+    }
     if (!j) return bad(r, "Invalid signature bundle: the file %s%s", why, "");
     b->json = j;
     OMSIG_FORWARD_IF_ERROR(need_object(j, "the bundle", k_top_keys, r));

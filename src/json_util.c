@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 static bool has_escaped_nul(const char *s, size_t n)
@@ -188,4 +189,220 @@ const char *omsig_json_type_name(const cJSON *v)
     if (cJSON_IsBool(v)) return "a boolean";
     if (cJSON_IsNull(v)) return "null";
     return "invalid";
+}
+
+/* ---- where Python's json.loads stops -------------------------------------------------------- */
+
+/*
+ * model_signing reads a bundle with Python's json.loads, whose error names the first place the
+ * text stops being JSON: "Expecting ',' delimiter: line 3 column 5 (char 18)".  This walks the
+ * text as CPython's decoder (its C scanner, strict) walks it, to say the same thing where cJSON
+ * only fails.  Positions are counted in bytes and turned into characters at the end (the text
+ * is valid UTF-8; every position the decoder reports is at an ASCII character or at the end).
+ */
+typedef struct pyjson {
+    const unsigned char *s;
+    size_t n;
+    const char *what;
+    size_t at;
+} pyjson;
+
+enum { PYJSON_MAX_DEPTH = 900 }; /* about Python's recursion limit; deeper: not judged */
+
+static bool pyj_fail(pyjson *p, const char *what, size_t at)
+{
+    p->what = what;
+    p->at = at;
+    return false;
+}
+
+static size_t pyj_skip(const pyjson *p, size_t i)
+{
+    while (i < p->n && (p->s[i] == ' ' || p->s[i] == '\t' || p->s[i] == '\n' || p->s[i] == '\r'))
+        i++;
+    return i;
+}
+
+static int pyj_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Four hex digits at i; -1 if one is not. */
+static long pyj_u16(const pyjson *p, size_t i)
+{
+    long v = 0;
+    for (size_t k = 0; k < 4; k++) {
+        const int h = pyj_hex(p->s[i + k]);
+        if (h < 0) return -1;
+        v = v << 4 | h;
+    }
+    return v;
+}
+
+/* A string whose opening quote is at i - 1; *end is just past the closing quote. */
+static bool pyj_string(pyjson *p, size_t i, size_t *end)
+{
+    const size_t begin = i - 1;
+    size_t e = i;
+    for (;;) {
+        size_t next = e;
+        unsigned char c = 0;
+        for (; next < p->n; next++) {
+            c = p->s[next];
+            if (c == '"' || c == '\\') break;
+            if (c <= 0x1f) return pyj_fail(p, "Invalid control character at", next);
+        }
+        if (next >= p->n) return pyj_fail(p, "Unterminated string starting at", begin);
+        next++;
+        if (c == '"') {
+            *end = next;
+            return true;
+        }
+        if (next >= p->n) return pyj_fail(p, "Unterminated string starting at", begin);
+        c = p->s[next];
+        if (c != 'u') {
+            e = next + 1;
+            if (!c || !strchr("\"\\/bfnrt", c)) return pyj_fail(p, "Invalid \\escape", e - 2);
+            continue;
+        }
+        next++;
+        e = next + 4;
+        if (e >= p->n) return pyj_fail(p, "Invalid \\uXXXX escape", next - 1);
+        const long hi = pyj_u16(p, next);
+        if (hi < 0) return pyj_fail(p, "Invalid \\uXXXX escape", e - 5);
+        /* a high surrogate takes a following \uXXXX along, when the text is long enough */
+        if (hi >= 0xd800 && hi <= 0xdbff && e + 6 < p->n && p->s[e] == '\\' && p->s[e + 1] == 'u') {
+            const long lo = pyj_u16(p, e + 2);
+            if (lo < 0) return pyj_fail(p, "Invalid \\uXXXX escape", e + 1);
+            if (lo >= 0xdc00 && lo <= 0xdfff) e += 6;
+        }
+    }
+}
+
+/* A number at i, as the decoder matches it; false (not a value) when there is none. */
+static bool pyj_number(const pyjson *p, size_t i, size_t *end)
+{
+    const size_t n = p->n;
+    if (i < n && p->s[i] == '-') i++;
+    if (i >= n) return false;
+    if (p->s[i] >= '1' && p->s[i] <= '9') {
+        while (i < n && p->s[i] >= '0' && p->s[i] <= '9') i++;
+    } else if (p->s[i] == '0') {
+        i++;
+    } else {
+        return false;
+    }
+    if (i + 1 < n && p->s[i] == '.' && p->s[i + 1] >= '0' && p->s[i + 1] <= '9') {
+        i += 2;
+        while (i < n && p->s[i] >= '0' && p->s[i] <= '9') i++;
+    }
+    if (i + 1 < n && (p->s[i] == 'e' || p->s[i] == 'E')) {
+        const size_t e = i++;
+        if (i + 1 < n && (p->s[i] == '-' || p->s[i] == '+')) i++;
+        while (i < n && p->s[i] >= '0' && p->s[i] <= '9') i++;
+        if (!(p->s[i - 1] >= '0' && p->s[i - 1] <= '9')) i = e;
+    }
+    *end = i;
+    return true;
+}
+
+static bool pyj_literal(const pyjson *p, size_t i, const char *word, size_t *end)
+{
+    const size_t k = strlen(word);
+    if (i + k > p->n || memcmp(p->s + i, word, k) != 0) return false;
+    *end = i + k;
+    return true;
+}
+
+static bool pyj_value(pyjson *p, size_t i, size_t *end, unsigned depth);
+
+static bool pyj_object(pyjson *p, size_t i, size_t *end, unsigned depth)
+{
+    i = pyj_skip(p, i);
+    if (i < p->n && p->s[i] == '}') {
+        *end = i + 1;
+        return true;
+    }
+    for (;;) {
+        if (i >= p->n || p->s[i] != '"')
+            return pyj_fail(p, "Expecting property name enclosed in double quotes", i);
+        if (!pyj_string(p, i + 1, &i)) return false;
+        i = pyj_skip(p, i);
+        if (i >= p->n || p->s[i] != ':') return pyj_fail(p, "Expecting ':' delimiter", i);
+        i = pyj_skip(p, i + 1);
+        if (!pyj_value(p, i, &i, depth + 1)) return false;
+        i = pyj_skip(p, i);
+        if (i < p->n && p->s[i] == '}') break;
+        if (i >= p->n || p->s[i] != ',') return pyj_fail(p, "Expecting ',' delimiter", i);
+        i = pyj_skip(p, i + 1);
+    }
+    *end = i + 1;
+    return true;
+}
+
+static bool pyj_array(pyjson *p, size_t i, size_t *end, unsigned depth)
+{
+    i = pyj_skip(p, i);
+    if (i < p->n && p->s[i] == ']') {
+        *end = i + 1;
+        return true;
+    }
+    for (;;) {
+        if (!pyj_value(p, i, &i, depth + 1)) return false;
+        i = pyj_skip(p, i);
+        if (i < p->n && p->s[i] == ']') break;
+        if (i >= p->n || p->s[i] != ',') return pyj_fail(p, "Expecting ',' delimiter", i);
+        i = pyj_skip(p, i + 1);
+    }
+    *end = i + 1;
+    return true;
+}
+
+/* A value at i (no whitespace before it); "Expecting value" where none starts. */
+static bool pyj_value(pyjson *p, size_t i, size_t *end, unsigned depth)
+{
+    if (depth > PYJSON_MAX_DEPTH) return pyj_fail(p, NULL, 0);
+    if (i >= p->n) return pyj_fail(p, "Expecting value", i);
+    switch (p->s[i]) {
+    case '"': return pyj_string(p, i + 1, end);
+    case '{': return pyj_object(p, i + 1, end, depth);
+    case '[': return pyj_array(p, i + 1, end, depth);
+    default: break;
+    }
+    /* the named constants (Python also takes NaN and the infinities), then a number */
+    if (pyj_literal(p, i, "null", end) || pyj_literal(p, i, "true", end) ||
+        pyj_literal(p, i, "false", end) || pyj_literal(p, i, "NaN", end) ||
+        pyj_literal(p, i, "Infinity", end) || pyj_literal(p, i, "-Infinity", end) ||
+        pyj_number(p, i, end))
+        return true;
+    return pyj_fail(p, "Expecting value", i);
+}
+
+bool omsig_json_python_error(const char *text, size_t len, char *out, size_t cap)
+{
+    pyjson p = {.s = (const unsigned char *)text, .n = len};
+    if (cap == 0 || !omsig_utf8_valid(text, len)) return false;
+    size_t end = 0;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+        pyj_fail(&p, "Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
+    else if (pyj_value(&p, pyj_skip(&p, 0), &end, 0) && (end = pyj_skip(&p, end)) != len)
+        pyj_fail(&p, "Extra data", end);
+    if (!p.what) return false;
+    /* Python's positions are characters: count the bytes that start one */
+    size_t chars = 0, line = 1, col_start = 0;
+    for (size_t i = 0; i < p.at && i < len; i++) {
+        if (((unsigned char)text[i] & 0xc0) == 0x80) continue;
+        if (text[i] == '\n') {
+            line++;
+            col_start = chars + 1;
+        }
+        chars++;
+    }
+    snprintf(out, cap, "%s: line %zu column %zu (char %zu)", p.what, line, chars - col_start + 1,
+             chars);
+    return true;
 }

@@ -25,6 +25,10 @@ OMSIG_PRIVATE cJSON *omsig_json_parse(const char *text, size_t len, const char *
  * "holds too many JSON values for its size"); then *cost is the price when it stopped. */
 OMSIG_PRIVATE const char *omsig_json_prescan(const char *text, size_t len, uint64_t *cost);
 OMSIG_PRIVATE uint64_t omsig_json_tree_budget(size_t len);
+/* Where Python's json.loads would refuse text (valid UTF-8), in its words:
+ * "Expecting ',' delimiter: line 3 column 5 (char 18)".  false when it would accept it (NaN,
+ * duplicate keys: what only omsig refuses) or the text is not valid UTF-8. */
+OMSIG_PRIVATE bool omsig_json_python_error(const char *text, size_t len, char *out, size_t cap);
 /* Fails unless every key of obj is in the NULL-terminated list; *bad gets the first other. */
 OMSIG_PRIVATE bool omsig_json_only_keys(const cJSON *obj, const char *const *allowed,
                                         const char **bad);
