@@ -227,7 +227,7 @@ side diff "item 8: --shard-size is omsig's (with a note that model_signing's CLI
     -- sign key m --signature shards.sig --private_key p256.key.pem --shard-size 1M
 side diff "item 8: the reference's CLI cannot verify a shards manifest (it hashes whole files); omsig can" \
     -- verify key m --signature shards.sig --public_key p256.pub.pem
-side code "item 9: a malformed bundle: the reference gives Python's JSON error and position, omsig its own words" \
+side code "item 9: a malformed bundle: both give Python's JSON error and position; omsig says first that the signature file is not valid JSON" \
     -- verify key m --signature broken.sig --public_key p256.pub.pem
 side same "" -- sign key single/w.bin --signature single.sig --private_key p256.key.pem
 side same "" -- verify key single/w.bin --signature single.sig --public_key p256.pub.pem
