@@ -221,6 +221,22 @@ static void many(int b, const uint8_t *in, size_t stride, size_t blocks, uint64_
 #endif
 }
 
+/* The CVs of n <= width whole chunks at p (not necessarily a subtree), the first being chunk
+ * `counter`: fewer than `width` are copied out and padded, so the backend reads only what
+ * belongs to the input. */
+static void wide_chunks(int b, size_t width, const uint8_t *p, size_t n, uint64_t counter,
+                        uint8_t *cvs)
+{
+    uint8_t pad[16 * OMSIG_BLAKE3_CHUNK_LEN];
+    if (n < width) {
+        memcpy(pad, p, n * OMSIG_BLAKE3_CHUNK_LEN);
+        memset(pad + n * OMSIG_BLAKE3_CHUNK_LEN, 0, (width - n) * OMSIG_BLAKE3_CHUNK_LEN);
+        p = pad;
+    }
+    many(b, p, OMSIG_BLAKE3_CHUNK_LEN, OMSIG_BLAKE3_CHUNK_LEN / OMSIG_BLAKE3_BLOCK_LEN, counter,
+         1, 0, CHUNK_START, CHUNK_END, cvs);
+}
+
 /* The largest subtree handed to a wide backend at once: 256 chunks keep the few parents below
  * the backend's width (done one at a time) near 2% of the work, and its CVs (8 KiB) on the
  * stack. */
@@ -300,15 +316,26 @@ void omsig_blake3_update(omsig_blake3_hasher *h, const void *data, size_t len)
          * the last chunk, which may be the root) go to the wide backend */
         if (width > 1 && chunk_len(h) == 0) {
             const int b = backend();
-            while (len > width * OMSIG_BLAKE3_CHUNK_LEN) {
+            while (len > OMSIG_BLAKE3_CHUNK_LEN) {
                 const uint64_t done = h->chunk - h->base;
-                const size_t avail = (len - 1) / OMSIG_BLAKE3_CHUNK_LEN;
+                const size_t avail = (len - 1) / OMSIG_BLAKE3_CHUNK_LEN; /* at least 1 */
                 size_t n = WIDE_MAX_CHUNKS;
                 while (n > avail || (done & (n - 1)) != 0) n >>= 1;
-                if (n < width) break;
-                uint8_t cv[OMSIG_BLAKE3_OUT_LEN];
-                wide_subtree(b, width, p, n, h->chunk, cv);
-                push(h, cv, n);
+                if (n >= width) {
+                    uint8_t cv[OMSIG_BLAKE3_OUT_LEN];
+                    wide_subtree(b, width, p, n, h->chunk, cv);
+                    push(h, cv, n);
+                } else {
+                    /* short of an aligned group of `width` (a piece of input that starts
+                     * off a boundary, or the chunks before the last one held back): still
+                     * the chunks together, up to the next boundary, each CV pushed alone */
+                    n = width - (size_t)(done % width);
+                    if (n > avail) n = avail;
+                    if (n < 2) break;
+                    uint8_t cvs[16 * OMSIG_BLAKE3_OUT_LEN];
+                    wide_chunks(b, width, p, n, h->chunk, cvs);
+                    for (size_t i = 0; i < n; i++) push(h, cvs + i * OMSIG_BLAKE3_OUT_LEN, 1);
+                }
                 p += n * OMSIG_BLAKE3_CHUNK_LEN;
                 len -= n * OMSIG_BLAKE3_CHUNK_LEN;
             }
