@@ -252,6 +252,7 @@ typedef struct omsig_model {
     char *root_real;          /* the resolved directory of root_fd, for symlink warnings */
     bool allow_symlinks;
     char **ignore;            /* relative ignore paths, matched as component prefixes */
+    bool ignore_all;          /* an ignore path named the model's root */
     size_t n_ignore;
     omsig_file *files;
     size_t n_files;

@@ -96,8 +96,21 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
         return omsig_fail(r, OMSIG_E_LIMIT, "model path is longer than 4096 bytes");
     if (!(m->name = model_name(o->model_path))) return nomem(r);
 
+    /* "link/" names the link's target to lstat(); the reference refuses it as a symlink */
+    char *bare = omsig_strdup(o->model_path);
+    if (!bare) return nomem(r);
+    for (size_t n = strlen(bare); n > 1 && bare[n - 1] == '/';) bare[--n] = '\0';
     struct stat st;
-    if (lstat(o->model_path, &st) != 0) return fail_special(m, r, NULL);
+    const int lrc = lstat(bare, &st);
+    if (lrc == 0 && S_ISLNK(st.st_mode) && !m->allow_symlinks) {
+        m->display_path = bare; /* named as pathlib names it: no trailing slash */
+        fail_symlink(m, r, NULL);
+        m->display_path = o->model_path;
+        free(bare);
+        return OMSIG_E_MODEL_PATH;
+    }
+    free(bare);
+    if (lrc != 0) return fail_special(m, r, NULL);
     if (S_ISLNK(st.st_mode)) {
         if (!m->allow_symlinks) return fail_symlink(m, r, NULL);
         if (stat(o->model_path, &st) != 0) return fail_special(m, r, NULL);
@@ -268,6 +281,8 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
             st = nomem(r);
             break;
         }
+        /* naming the model's root ignores all of it, as the reference's prefix match does */
+        if (strcmp(abs, root) == 0) m->ignore_all = true;
         const bool inside = strncmp(abs, root, rl) == 0 &&
                             (rl == 1 ? abs[1] != '\0' : abs[rl] == '/' && abs[rl + 1] != '\0');
         if (inside && omsig_model_add_ignore(m, abs + (rl == 1 ? 1 : rl + 1)) != OMSIG_OK)
@@ -280,6 +295,7 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
 
 static bool ignored(const omsig_model *m, const char *rel)
 {
+    if (m->ignore_all) return true;
     for (size_t i = 0; i < m->n_ignore; i++) {
         const size_t n = strlen(m->ignore[i]);
         if (strncmp(rel, m->ignore[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/')) return true;

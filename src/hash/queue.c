@@ -191,6 +191,16 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
 {
     *inject = 0;
     int fd = omsig_model_open_file(q->model, s->file);
+    if (fd < 0 && (fd == -EACCES || fd == -EPERM)) {
+        /* a file that cannot be opened: in the words of the reference's open() */
+        char *d = omsig_model_display(q->model, s->file->path);
+        pthread_mutex_lock(&q->mu);
+        omsig_fail_open(q->rep, -fd, d ? d : s->file->path);
+        pthread_mutex_unlock(&q->mu);
+        atomic_store(&q->stop, 1);
+        free(d);
+        return -1;
+    }
     if (fd < 0) {
         omsig_queue_fail_read(q, s->file, -fd);
         return -1;

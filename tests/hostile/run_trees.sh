@@ -76,7 +76,7 @@ if mknod "$tmp/m/null" c 1 3 2>/dev/null; then
 fi
 if [ "$(id -u)" != 0 ]; then
     chmod 000 "$tmp/m/top.bin"
-    row "unreadable file" 1 "Cannot read '.*top.bin': Permission denied" "$OMSIG" "${V[@]}"
+    row "unreadable file" 1 "\[Errno 13\] Permission denied: '.*top.bin'" "$OMSIG" "${V[@]}"
     chmod 644 "$tmp/m/top.bin"
 else
     row "unreadable file (EACCES injected, as root)" 1 "Cannot read '.*top.bin': Permission denied" env OMSIG_FAULT_READ=13:top.bin "$OMSIG" "${V[@]}"
