@@ -35,7 +35,7 @@ static bool no_duplicate_keys(const cJSON *v, unsigned depth)
                 for (const cJSON *b = a->next; b; b = b->next)
                     if (strcmp(a->string, b->string) == 0) return false;
         } else if (n > 8) {
-            const char **names = malloc(n * sizeof *names);
+            const char **names = omsig_reallocarray(NULL, n, sizeof *names);
             if (!names) return false;
             size_t i = 0;
             for (const cJSON *c = v->child; c; c = c->next) names[i++] = c->string;

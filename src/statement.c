@@ -227,7 +227,7 @@ static int cmp_res_name(const void *a, const void *b)
 static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
 {
     if (m->n_res < 2) return OMSIG_OK;
-    omsig_resource **v = malloc(m->n_res * sizeof *v);
+    omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
     if (!v) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
     qsort(v, m->n_res, sizeof *v, cmp_res_name);

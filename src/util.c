@@ -167,7 +167,9 @@ bad:
 
 char *omsig_base64_encode(const uint8_t *in, size_t n)
 {
-    char *o = malloc(4 * ((n + 2) / 3) + 1);
+    size_t bytes;
+    if (n > (SIZE_MAX - 1) / 4 * 3 - 2 || !omsig_add_ok(4 * ((n + 2) / 3), 1, &bytes)) return NULL;
+    char *o = malloc(bytes);
     if (!o) return NULL;
     const int len = EVP_EncodeBlock((unsigned char *)o, in, (int)n);
     o[len] = '\0';
@@ -317,7 +319,7 @@ int omsig_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
                 rc = -EFBIG;
                 goto out;
             }
-            uint8_t *nb = realloc(buf, cap * 2);
+            uint8_t *nb = omsig_reallocarray(buf, cap, 2);
             if (!nb) {
                 rc = -ENOMEM;
                 goto out;

@@ -320,7 +320,7 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
 {
     if (m->n_files == *cap) {
         const size_t nc = *cap ? *cap * 2 : 64;
-        omsig_file *f = realloc(m->files, nc * sizeof *f);
+        omsig_file *f = omsig_reallocarray(m->files, nc, sizeof *f);
         if (!f) return nomem(r);
         m->files = f;
         *cap = nc;
