@@ -399,6 +399,10 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
     omsig_status st = OMSIG_OK;
     const size_t base = rel->len;
     struct dirent *e;
+    /* every entry of this directory is checked before any subdirectory is entered, as the
+     * reference's recursive glob lists them: the first problem named is the one it names */
+    char **subs = NULL;
+    size_t n_subs = 0, cap_subs = 0;
     while (st == OMSIG_OK) {
         if (m->abandon && atomic_load_explicit(m->abandon, memory_order_relaxed)) {
             st = omsig_fail(r, OMSIG_E_GENERIC, "the walk was abandoned");
@@ -426,15 +430,33 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
         if (kind == ENTRY_FILE) {
             st = add_file(m, rel->data, &sb, cap, r);
         } else if (kind == ENTRY_DIR) {
-            const int sub = openat(dirfd(d), e->d_name,
-                                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) {
-                st = fail_special(m, r, rel->data);
+            if (n_subs == cap_subs) {
+                cap_subs = cap_subs ? 2 * cap_subs : 8;
+                char **g = omsig_reallocarray(subs, cap_subs, sizeof *g);
+                if (!g) {
+                    st = nomem(r);
+                    break;
+                }
+                subs = g;
+            }
+            if (!(subs[n_subs] = omsig_strdup(e->d_name))) {
+                st = nomem(r);
                 break;
             }
-            st = walk_dir(m, sub, rel, depth + 1, cap, r);
+            n_subs++;
         }
     }
+    for (size_t i = 0; i < n_subs && st == OMSIG_OK; i++) {
+        rel->len = base;
+        if ((base && omsig_buf_puts(rel, "/")) || omsig_buf_puts(rel, subs[i])) {
+            st = nomem(r);
+            break;
+        }
+        const int sub = openat(dirfd(d), subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        st = sub < 0 ? fail_special(m, r, rel->data) : walk_dir(m, sub, rel, depth + 1, cap, r);
+    }
+    for (size_t i = 0; i < n_subs; i++) free(subs[i]);
+    free(subs);
     rel->len = base;
     if (rel->data) rel->data[base] = '\0';
     closedir(d);

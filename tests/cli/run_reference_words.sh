@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Cases worded as model_signing words them: --ignore-paths naming the model's root ignores all
 # of it (verify: every file missing; sign: no files), a model path that is a symlink given with
-# a trailing slash is refused as a symlink (named without the slash), and a file that cannot
+# a trailing slash is refused as a symlink (named without the slash), of two symlinks the one
+# the reference meets first is named (a directory's entries before its subdirectories), and a
+# file that cannot
 # be opened is reported as Python's open() reports it ("[Errno 13] Permission denied: 'path'";
 # run as an unprivileged user where setpriv is at hand, since root opens anything).
 set -u
@@ -24,6 +26,10 @@ run "symlinked model with a trailing slash" 1 "Cannot use 'lnk' because it is a 
     "$OMSIG" verify key lnk/ --signature s.sig --public_key "$P/p256.pub.pem"
 run "symlinked model with a trailing slash, --allow_symlinks" 0 "Verification succeeded" \
     "$OMSIG" verify key lnk/ --signature s.sig --public_key "$P/p256.pub.pem" --allow_symlinks
+# a directory's entries are all checked before its subdirectories: the top-level link is named
+mkdir -p s/a/b && echo x >s/a/b/f && ln -s /etc/hostname s/a/b/deep && ln -s /etc/hostname s/top
+run "first symlink named as the reference names it" 1 "Cannot use 's/top' because it is a symlink" \
+    "$OMSIG" digest s
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     chmod 755 "$tmp" m m/d && chmod 644 s.sig m/d/b && chmod 000 m/a
     run "unreadable file" 1 "\[Errno 13\] Permission denied: 'm/a'" \
