@@ -516,6 +516,7 @@ static uint64_t choose_chunk(const omsig_engine *e)
 static omsig_status gpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t why_len)
 {
     feeder f = {.e = e, .q = q};
+    omsig_queue_note_reader(q, e->rops->name);
     f.cfg = (omsig_gpu_batch_cfg){.chunk = choose_chunk(e), .data_bytes = e->data_bytes,
                                   .max_jobs = MAX_JOBS};
     const char *fault = omsig_hook("OMSIG_FAULT_CUDA");

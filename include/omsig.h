@@ -192,6 +192,9 @@ OMSIG_API double omsig_report_seconds(const omsig_report *rep);
 OMSIG_API const char *omsig_report_engine(const omsig_report *rep);
 /** Why that engine: the auto rule's estimates, or "asked for with --hasher"; "" before hashing. */
 OMSIG_API const char *omsig_report_engine_reason(const omsig_report *rep);
+/** The reader that brought the bytes: "io_uring", "pread" (io_uring cannot be set up here, or
+ *  --io pread), "io_uring and pread" (some threads fell back), or "" before hashing. */
+OMSIG_API const char *omsig_report_reader(const omsig_report *rep);
 /** The sigstore method's trust root: "trust_config" (the file given), "sigstore-python-cache"
  *  (the trusted_root.json sigstore-python fetched over TUF and keeps in its cache) or
  *  "built-in" (omsig's copy of Sigstore's); "" for the other methods or before it is loaded. */

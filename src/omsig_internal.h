@@ -46,6 +46,7 @@ struct omsig_report {
     double seconds;
     const char *engine;
     char engine_reason[256];  /* why that engine: the auto rule's estimate, or the flag */
+    const char *reader;       /* "io_uring", "pread", "io_uring and pread", or "" */
     char root_digest[2 * 32 + 1];
     const char *trust_root_source; /* sigstore: "trust_config", "sigstore-python-cache", "built-in" */
     char *trust_root;              /* sigstore: which file or copy, and its date */

@@ -109,6 +109,7 @@ double omsig_report_hash_seconds(const omsig_report *r) { return r ? r->hash_sec
 double omsig_report_seconds(const omsig_report *r) { return r ? r->seconds : 0; }
 const char *omsig_report_engine(const omsig_report *r) { return r ? r->engine : ""; }
 const char *omsig_report_engine_reason(const omsig_report *r) { return r ? r->engine_reason : ""; }
+const char *omsig_report_reader(const omsig_report *r) { return r && r->reader ? r->reader : ""; }
 const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
 const char *omsig_report_trust_root_source(const omsig_report *r)
 {

@@ -152,8 +152,8 @@ void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep)
         fprintf(stderr, "debug: engine: %s (%s)\n", omsig_report_engine(rep),
                 omsig_report_engine_reason(rep));
         const char *io = a->opt.io == OMSIG_IO_URING ? "uring" : a->opt.io == OMSIG_IO_PREAD ? "pread" : "auto";
-        fprintf(stderr, "debug: reader: --io %s (io_uring usable here: %s)\n", io,
-                omsig_io_uring_available() ? "yes" : "no");
+        fprintf(stderr, "debug: reader: %s (--io %s)\n",
+                omsig_report_reader(rep)[0] ? omsig_report_reader(rep) : "none", io);
     }
     fprintf(stderr, "debug: files: %llu, bytes: %llu, hashing: %.3f s, total: %.3f s\n",
             (unsigned long long)omsig_report_files(rep), (unsigned long long)omsig_report_bytes(rep),

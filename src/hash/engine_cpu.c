@@ -220,6 +220,7 @@ static void *worker(void *arg)
     worker_state w = {0};
     char why[256];
     w.rd = omsig_reader_open(p->e->cfg.io, &p->cfg, &w.reader, why, sizeof why);
+    if (w.rd) omsig_queue_note_reader(p->q, w.reader->name);
     w.q = calloc(p->max_claim + 1, sizeof *w.q);
     if (!w.rd)
         omsig_queue_fail(p->q, p->e->cfg.io == OMSIG_IO_URING ? OMSIG_E_USAGE : OMSIG_E_NOMEM,

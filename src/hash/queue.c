@@ -227,6 +227,17 @@ omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, 
                      "differs)");
 }
 
+void omsig_queue_note_reader(omsig_queue *q, const char *name)
+{
+    pthread_mutex_lock(&q->mu);
+    const char *had = q->rep->reader;
+    if (!had || !had[0])
+        q->rep->reader = name;
+    else if (strcmp(had, name) != 0)
+        q->rep->reader = "io_uring and pread";
+    pthread_mutex_unlock(&q->mu);
+}
+
 void omsig_queue_tick(omsig_queue *q)
 {
     if (!q->progress) return;

@@ -70,6 +70,9 @@ OMSIG_PRIVATE omsig_status omsig_queue_fail(omsig_queue *q, omsig_status st, con
 OMSIG_PRIVATE void omsig_queue_warn(omsig_queue *q, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Records which reader an engine's thread uses (for the report); any thread. */
+OMSIG_PRIVATE void omsig_queue_note_reader(omsig_queue *q, const char *name);
+
 /* Counts hashed bytes; any thread. */
 static inline void omsig_queue_hashed(omsig_queue *q, uint64_t bytes)
 {

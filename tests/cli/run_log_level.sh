@@ -18,7 +18,7 @@ C=(verify certificate "$N" --signature $I/bundles/cert-p384.sig --certificate_ch
 
 run "--log-level DEBUG" 0 '^debug: engine: (cpu|gpu|hybrid) \(' "$OMSIG" --log-level DEBUG "${K[@]}"
 grep -qx 'Verification succeeded' "$tmp/out" && ok "DEBUG: the verdict on stdout" || bad "DEBUG: stdout: $(cat "$tmp/out")"
-for w in '^debug: omsig [0-9.]+, features: ' '^debug: reader: --io auto \(io_uring usable here: (yes|no)\)$' \
+for w in '^debug: omsig [0-9.]+, features: ' '^debug: reader: (io_uring|pread|io_uring and pread) \(--io auto\)$' \
     '^debug: files: [0-9]+, bytes: [0-9]+, hashing: [0-9.]+ s, total: [0-9.]+ s$'; do
     grep -qE "$w" "$tmp/err" && ok "DEBUG: $w" || bad "DEBUG: no $w in: $(cat "$tmp/err")"
 done
