@@ -15,11 +15,16 @@ mkdir -p "$out"
 srcs=$(ls src/*.c src/hash/*.c | tr '\n' ' ') # the hashing core with the GPU stub
 flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/hash -Icuda -DOMSIG_HAVE_URING=1"
 libs="-lcrypto -lcjson -luring -lpthread -lm"
+# the library once, every core at it; each target then only compiles itself and links
+rm -rf "$out/obj" && mkdir -p "$out/obj"
+for src in $srcs src/cli/cli_output.c; do echo "$src"; done |
+    xargs -P "$(nproc)" -I{} sh -c 'exec clang $3 -Isrc/cli -c "$2" -o "$1/obj/$(echo "$2" | tr / _).o"' _ "$out" {} "$flags"
+lib_objs=$(ls "$out"/obj/src_*.o | grep -v src_cli_ | tr '\n' ' ')
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     extra=
-    [ "$t" = escape ] && extra="-Isrc/cli src/cli/cli_output.c" # the CLI's output boundary
-    clang $flags $extra -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $srcs $libs
+    [ "$t" = escape ] && extra="-Isrc/cli $out/obj/src_cli_cli_output.c.o" # the CLI's output boundary
+    clang $flags $extra -o "$out/fuzz_$t" tests/fuzz/fuzz_$t.c $lib_objs $libs
     corpus=$out/corpus-$t
     mkdir -p "$corpus" "tests/fuzz/crashers/$t"
     case $t in
