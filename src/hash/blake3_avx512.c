@@ -6,6 +6,7 @@
  * the CPU.
  */
 #include "blake3.h"
+#include "blake3_tables.h"
 
 #if OMSIG_BLAKE3_X86
 
@@ -13,19 +14,8 @@
 
 #define AVX512 __attribute__((target("avx512f")))
 
-/* The message words each round reads (see blake3_portable.c). */
-static const uint8_t k_sched[7][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8},
-    {3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1},
-    {10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6},
-    {12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4},
-    {9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7},
-    {11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13},
-};
-
-static const uint32_t k_iv16[8] = {0x6A09E667u, 0xBB67AE85u, 0x3C6EF372u, 0xA54FF53Au,
-                                   0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u};
+/* the round macros' short name for the shared schedule (blake3_tables.h) */
+static const uint8_t (*const k_sched)[16] = omsig_blake3_schedule;
 
 #define VADD(a, b) _mm512_add_epi32((a), (b))
 #define VXOR(a, b) _mm512_xor_si512((a), (b))
@@ -87,7 +77,7 @@ void AVX512 omsig_blake3_many_avx512(const uint8_t *in, size_t stride, size_t bl
                                      uint32_t flags_start, uint32_t flags_end, uint8_t *out)
 {
     __m512i h[16];
-    for (unsigned i = 0; i < 8; i++) h[i] = _mm512_set1_epi32((int)k_iv16[i]);
+    for (unsigned i = 0; i < 8; i++) h[i] = _mm512_set1_epi32((int)omsig_blake3_iv[i]);
     uint32_t lo[16], hi[16];
     for (unsigned i = 0; i < 16; i++) {
         const uint64_t c = counter + (uint64_t)(counter_step ? i : 0);
@@ -106,8 +96,10 @@ void AVX512 omsig_blake3_many_avx512(const uint8_t *in, size_t stride, size_t bl
             m[i] = _mm512_loadu_si512(in + i * stride + b * OMSIG_BLAKE3_BLOCK_LEN);
         transpose16(m);
         __m512i v[16] = {h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7],
-                         _mm512_set1_epi32((int)k_iv16[0]), _mm512_set1_epi32((int)k_iv16[1]),
-                         _mm512_set1_epi32((int)k_iv16[2]), _mm512_set1_epi32((int)k_iv16[3]),
+                         _mm512_set1_epi32((int)omsig_blake3_iv[0]),
+                         _mm512_set1_epi32((int)omsig_blake3_iv[1]),
+                         _mm512_set1_epi32((int)omsig_blake3_iv[2]),
+                         _mm512_set1_epi32((int)omsig_blake3_iv[3]),
                          ctr_lo, ctr_hi, blen, _mm512_set1_epi32((int)f)};
         ROUND(0);
         ROUND(1);

@@ -7,6 +7,7 @@
  * hasher hands whole aligned subtrees of chunks to.
  */
 #include "blake3.h"
+#include "blake3_tables.h"
 #include "hooks.h"
 
 #include <stdatomic.h>
@@ -17,22 +18,6 @@ enum {
     CHUNK_END = 1u << 1,
     PARENT = 1u << 2,
     ROOT = 1u << 3,
-};
-
-/* SHA-256's initial hash value, the BLAKE3 IV. */
-static const uint32_t k_iv[8] = {0x6A09E667u, 0xBB67AE85u, 0x3C6EF372u, 0xA54FF53Au,
-                                 0x510E527Fu, 0x9B05688Cu, 0x1F83D9ABu, 0x5BE0CD19u};
-
-/* The message words each round reads: row r is the permutation
- * {2,6,3,10,7,0,4,13,1,11,12,5,9,14,15,8} applied r times to 0..15. */
-static const uint8_t k_schedule[7][16] = {
-    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
-    {2, 6, 3, 10, 7, 0, 4, 13, 1, 11, 12, 5, 9, 14, 15, 8},
-    {3, 4, 10, 12, 13, 2, 7, 14, 6, 5, 9, 0, 11, 15, 8, 1},
-    {10, 7, 12, 9, 14, 3, 13, 15, 4, 0, 11, 2, 5, 8, 1, 6},
-    {12, 13, 9, 11, 15, 10, 14, 8, 7, 2, 5, 3, 0, 1, 6, 4},
-    {9, 14, 11, 5, 8, 12, 15, 1, 13, 3, 0, 10, 2, 6, 4, 7},
-    {11, 15, 5, 0, 1, 9, 8, 6, 14, 10, 2, 12, 3, 4, 7, 13},
 };
 
 static inline uint32_t rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
@@ -71,10 +56,11 @@ static void compress(const uint32_t cv[8], const uint8_t block[OMSIG_BLAKE3_BLOC
     for (unsigned i = 0; i < 16; i++) m[i] = load32(block + 4 * i);
     uint32_t v[16] = {cv[0],    cv[1],    cv[2],    cv[3],
                       cv[4],    cv[5],    cv[6],    cv[7],
-                      k_iv[0],  k_iv[1],  k_iv[2],  k_iv[3],
+                      omsig_blake3_iv[0], omsig_blake3_iv[1], omsig_blake3_iv[2],
+                      omsig_blake3_iv[3],
                       (uint32_t)counter, (uint32_t)(counter >> 32), block_len, flags};
     for (unsigned r = 0; r < 7; r++) {
-        const uint8_t *s = k_schedule[r];
+        const uint8_t *s = omsig_blake3_schedule[r];
         G(0, 4, 8, 12, m[s[0]], m[s[1]]);
         G(1, 5, 9, 13, m[s[2]], m[s[3]]);
         G(2, 6, 10, 14, m[s[4]], m[s[5]]);
@@ -115,7 +101,7 @@ static void node_root(const node *n, uint8_t out[OMSIG_BLAKE3_OUT_LEN])
 static void parent_node(node *n, const uint8_t left[OMSIG_BLAKE3_OUT_LEN],
                         const uint8_t right[OMSIG_BLAKE3_OUT_LEN])
 {
-    memcpy(n->cv, k_iv, sizeof n->cv);
+    memcpy(n->cv, omsig_blake3_iv, sizeof n->cv);
     memcpy(n->block, left, OMSIG_BLAKE3_OUT_LEN);
     memcpy(n->block + OMSIG_BLAKE3_OUT_LEN, right, OMSIG_BLAKE3_OUT_LEN);
     n->counter = 0;
@@ -143,7 +129,7 @@ static uint32_t chunk_flags(const omsig_blake3_hasher *h)
 
 static void chunk_reset(omsig_blake3_hasher *h)
 {
-    memcpy(h->cv, k_iv, sizeof h->cv);
+    memcpy(h->cv, omsig_blake3_iv, sizeof h->cv);
     h->buf_len = 0;
     h->blocks = 0;
 }
