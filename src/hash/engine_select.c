@@ -224,5 +224,5 @@ int omsig_gpu_probe(char *why, size_t why_len) { return omsig_engine_gpu.probe(w
 int omsig_gpu_available(void)
 {
     char why[256];
-    return omsig_engine_gpu.probe(why, sizeof why);
+    return omsig_gpu_probe(why, sizeof why);
 }
