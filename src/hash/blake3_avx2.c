@@ -122,9 +122,16 @@ void AVX2 omsig_blake3_many_avx2(const uint8_t *in, size_t stride, size_t blocks
         uint32_t f = flags;
         if (b == 0) f |= flags_start;
         if (b + 1 == blocks) f |= flags_end;
-        /* eight streams 1 KiB apart are too many for the hardware prefetcher to follow */
+        /* Eight streams 1 KiB apart are too many for the hardware prefetcher to follow, so
+         * block b of each input of the next call (the next 8 chunks, which the caller hashes
+         * next when it walks a large input) is fetched now, a whole call ahead of its use.
+         * Fetching a few blocks ahead within this call instead was 20% slower from memory
+         * (its last blocks fetched the next input's start, already in cache).  A prefetch
+         * past the end of the input is harmless: it never faults (the address is
+         * computed as an integer, so no pointer leaves its object). */
         for (unsigned i = 0; i < 8; i++)
-            _mm_prefetch((const char *)(in + i * stride + (b + 4) * OMSIG_BLAKE3_BLOCK_LEN),
+            _mm_prefetch((const char *)((uintptr_t)in + (8 + i) * stride +
+                                        b * OMSIG_BLAKE3_BLOCK_LEN),
                          _MM_HINT_T0);
         __m256i m[16];
         load_msg(in, stride, b * OMSIG_BLAKE3_BLOCK_LEN, m);

@@ -91,6 +91,11 @@ void AVX512 omsig_blake3_many_avx512(const uint8_t *in, size_t stride, size_t bl
         uint32_t f = flags;
         if (b == 0) f |= flags_start;
         if (b + 1 == blocks) f |= flags_end;
+        /* block b of each input of the next call, a call ahead (as blake3_avx2.c does) */
+        for (unsigned i = 0; i < 16; i++)
+            _mm_prefetch((const char *)((uintptr_t)in + (16 + i) * stride +
+                                        b * OMSIG_BLAKE3_BLOCK_LEN),
+                         _MM_HINT_T0);
         __m512i m[16];
         for (unsigned i = 0; i < 16; i++)
             m[i] = _mm512_loadu_si512(in + i * stride + b * OMSIG_BLAKE3_BLOCK_LEN);
