@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# BLAKE3 against SHA-256 and b3sum on one hot file, in one run, as ratios (bench/README-blake3.md).
+# Usage: bench/blake3.sh [--size GiB] [--runs N] [--dir DIR] [--omsig PATH]
+#
+# Pairs, each run in turn (A B A B ...) so that drift of a shared machine hits both alike; the
+# figure of a pair is the median wall time of each side and their ratio:
+#   1. omsig digest --hash blake3 (every core)   vs  omsig digest (SHA-256: one file, one core)
+#   2. omsig digest --hash blake3 (every core)   vs  b3sum (every core)
+#   3. omsig digest --hash blake3 --threads 1    vs  b3sum --num-threads 1
+# The file is random bytes read once into the page cache before timing.
+set -euo pipefail
+size=3 runs=5 dir= omsig=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --size) size=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --omsig) omsig=$2; shift 2 ;;
+    -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench/blake3.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+    esac
+done
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ -z "$omsig" ]; then
+    omsig=$root/build-bench/omsig
+    if [ ! -x "$omsig" ]; then
+        cmake -S "$root" -B "$root/build-bench" -DCMAKE_BUILD_TYPE=Release -DOMSIG_CUDA=OFF >/dev/null
+        cmake --build "$root/build-bench" -j"$(nproc)" >/dev/null
+    fi
+fi
+if ! command -v b3sum >/dev/null 2>&1; then
+    echo "b3sum is not installed (apt-get install b3sum): pairs 2 and 3 are left out" >&2
+fi
+own=
+if [ -z "$dir" ]; then
+    dir=$(mktemp -d)
+    own=1
+fi
+cleanup() { [ -z "$own" ] || rm -rf "$dir"; }
+trap cleanup EXIT
+mkdir -p "$dir/m"
+f=$dir/m/weights.bin
+want=$((size << 30))
+if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" != "$want" ]; then
+    head -c "$want" /dev/urandom >"$f"
+fi
+cat "$f" >/dev/null
+
+# wall seconds of one run of "$@", its output thrown away
+wall() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+}
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# pair NAME_A NAME_B -- A... -- B...: prints both medians, in GB/s, and A's speed over B's
+pair() {
+    local na=$1 nb=$2 a=() b=() ta=() tb=()
+    shift 3
+    while [ "$1" != -- ]; do a+=("$1"); shift; done
+    shift
+    b=("$@")
+    "${a[@]}" >/dev/null 2>&1 && "${b[@]}" >/dev/null 2>&1 # warm-up
+    for _ in $(seq "$runs"); do
+        ta+=("$(wall "${a[@]}")")
+        tb+=("$(wall "${b[@]}")")
+    done
+    local ma mb
+    ma=$(printf '%s\n' "${ta[@]}" | median)
+    mb=$(printf '%s\n' "${tb[@]}" | median)
+    awk -v na="$na" -v nb="$nb" -v ma="$ma" -v mb="$mb" -v bytes="$want" 'BEGIN {
+        printf "%-34s %6.3f s %6.2f GB/s\n", na, ma, bytes / ma / 1e9
+        printf "%-34s %6.3f s %6.2f GB/s\n", nb, mb, bytes / mb / 1e9
+        printf "%-34s %6.2fx\n\n", "speed ratio (first / second)", mb / ma }'
+}
+
+echo "one hot file of $size GiB, $(nproc) cores, medians of $runs runs in turn"
+echo
+pair "omsig blake3" "omsig sha256" -- "$omsig" digest "$dir/m" --hash blake3 -- "$omsig" digest "$dir/m"
+if command -v b3sum >/dev/null 2>&1; then
+    pair "omsig blake3" "b3sum" -- "$omsig" digest "$dir/m" --hash blake3 -- b3sum "$f"
+    pair "omsig blake3, 1 thread" "b3sum, 1 thread" -- "$omsig" digest "$dir/m" --hash blake3 --threads 1 \
+        -- b3sum --num-threads 1 "$f"
+fi
