@@ -406,3 +406,33 @@ bool omsig_json_python_error(const char *text, size_t len, char *out, size_t cap
              chars);
     return true;
 }
+
+bool omsig_json_is_object_of(const cJSON *o, const char *const *allowed, const char **bad)
+{
+    *bad = NULL;
+    return cJSON_IsObject(o) && omsig_json_only_keys(o, allowed, bad);
+}
+
+const cJSON *omsig_json_member(const cJSON *o, const char *k)
+{
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+}
+
+const char *omsig_json_str(const cJSON *o, const char *k)
+{
+    const cJSON *v = omsig_json_member(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+bool omsig_json_b64(const cJSON *o, const char *k, uint8_t **out, size_t *len)
+{
+    const char *s = omsig_json_str(o, k);
+    *out = NULL;
+    *len = 0;
+    return s && omsig_base64_decode(s, strlen(s), out, len) == 0;
+}
+
+bool omsig_u64_parse_str(const char *s, uint64_t *out)
+{
+    return s && omsig_u64_parse(s, strlen(s), out);
+}

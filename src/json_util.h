@@ -32,6 +32,17 @@ OMSIG_PRIVATE bool omsig_json_python_error(const char *text, size_t len, char *o
 /* Fails unless every key of obj is in the NULL-terminated list; *bad gets the first other. */
 OMSIG_PRIVATE bool omsig_json_only_keys(const cJSON *obj, const char *const *allowed,
                                         const char **bad);
+/* As omsig_json_only_keys, and false when o is not an object (then *bad is NULL). */
+OMSIG_PRIVATE bool omsig_json_is_object_of(const cJSON *o, const char *const *allowed,
+                                           const char **bad);
 OMSIG_PRIVATE const char *omsig_json_type_name(const cJSON *v);
+/* The member k of object o (case-sensitive); NULL when o is not an object or has none. */
+OMSIG_PRIVATE const cJSON *omsig_json_member(const cJSON *o, const char *k);
+/* The member k when it is a string, else NULL. */
+OMSIG_PRIVATE const char *omsig_json_str(const cJSON *o, const char *k);
+/* The member k when it is a string of standard base64, decoded (*out malloc'ed). */
+OMSIG_PRIVATE bool omsig_json_b64(const cJSON *o, const char *k, uint8_t **out, size_t *len);
+/* A protobuf JSON uint64: a decimal string (leading zeros allowed). */
+OMSIG_PRIVATE bool omsig_u64_parse_str(const char *s, uint64_t *out);
 
 #endif

@@ -66,6 +66,8 @@ OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_probl
                                                     const char *name, const char *expected,
                                                     const char *actual);
 OMSIG_PRIVATE double omsig_now(void); /* monotonic seconds */
+/* Records "out of memory" as the failure (OMSIG_E_NOMEM) and returns OMSIG_E_NOMEM. */
+OMSIG_PRIVATE omsig_status omsig_nomem(omsig_report *r);
 /* "[Errno N] text: 'path'", the way the reference reports a file it cannot open (err > 0). */
 OMSIG_PRIVATE omsig_status omsig_fail_open(omsig_report *r, int err, const char *path);
 
@@ -105,7 +107,10 @@ OMSIG_PRIVATE int omsig_py_repr_str(omsig_buf *b, const char *s);
 OMSIG_PRIVATE int omsig_py_repr_bytes(omsig_buf *b, const uint8_t *p, size_t n);
 OMSIG_PRIVATE bool omsig_utf8_valid(const char *s, size_t n);
 OMSIG_PRIVATE int omsig_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
+OMSIG_PRIVATE bool omsig_sha256(const void *p, size_t n, uint8_t out[32]);
 OMSIG_PRIVATE int omsig_sha256_hex(const void *p, size_t n, char out[65]);
+/* n decimal digits (leading zeros allowed, no sign) that fit in 64 bits; false otherwise. */
+OMSIG_PRIVATE bool omsig_u64_parse(const char *s, size_t n, uint64_t *out);
 
 /* Resource and ignore names: a relative POSIX path with no empty, "." or ".." segment, no
  * NUL, at most OMSIG_MAX_PATH_BYTES.  Returns NULL when fine, else what is wrong. */

@@ -141,3 +141,5 @@ omsig_status omsig_fail_open(omsig_report *r, int err, const char *path)
 {
     return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", err, strerror(err), path);
 }
+
+omsig_status omsig_nomem(omsig_report *r) { return omsig_fail(r, OMSIG_E_NOMEM, "out of memory"); }

@@ -50,24 +50,10 @@ static omsig_status bad(omsig_report *r, const char *fmt, ...)
     return st;
 }
 
-static const cJSON *member(const cJSON *obj, const char *key)
-{
-    return cJSON_IsObject(obj) ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
-}
-
 /* Decimal without sign or leading zeros (but "0"), fitting in 64 bits. */
 static bool parse_u64(const char *s, size_t n, uint64_t *out)
 {
-    if (n == 0 || n > 20 || (n > 1 && s[0] == '0')) return false;
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        const uint64_t d = (uint64_t)(s[i] - '0');
-        if (v > (UINT64_MAX - d) / 10) return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
+    return !(n > 1 && s[0] == '0') && omsig_u64_parse(s, n, out);
 }
 
 static omsig_status check_path(const char *what, const char *name, size_t len, omsig_report *r)
@@ -88,7 +74,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
     if (!cJSON_IsObject(s))
         return bad(r, "predicate.serialization must be an object, got %s",
                    omsig_json_type_name(s));
-    const cJSON *method = member(s, "method");
+    const cJSON *method = omsig_json_member(s, "method");
     if (!cJSON_IsString(method))
         return bad(r, "serialization.method must be a string, got %s",
                    omsig_json_type_name(method));
@@ -100,7 +86,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
         return omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Unknown serialization type %s",
                           method->valuestring);
 
-    const cJSON *ht = member(s, "hash_type");
+    const cJSON *ht = omsig_json_member(s, "hash_type");
     if (!cJSON_IsString(ht))
         return bad(r, "serialization.hash_type must be a string, got %s",
                    omsig_json_type_name(ht));
@@ -121,14 +107,14 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
                           "hashes blake3 models as files (method 'files'), so shard resources "
                           "never match");
 
-    const cJSON *sym = member(s, "allow_symlinks");
+    const cJSON *sym = omsig_json_member(s, "allow_symlinks");
     if (!cJSON_IsBool(sym))
         return bad(r, "serialization.allow_symlinks must be a boolean, got %s",
                    omsig_json_type_name(sym));
     m->allow_symlinks = cJSON_IsTrue(sym);
 
     if (m->method == OMSIG_SERIAL_SHARDS) {
-        const cJSON *ss = member(s, "shard_size");
+        const cJSON *ss = omsig_json_member(s, "shard_size");
         if (!cJSON_IsNumber(ss))
             return bad(r, "serialization.shard_size must be a number, got %s",
                        omsig_json_type_name(ss));
@@ -139,7 +125,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
         m->shard_size = (uint64_t)d;
     }
 
-    const cJSON *ign = member(s, "ignore_paths");
+    const cJSON *ign = omsig_json_member(s, "ignore_paths");
     if (ign && !cJSON_IsNull(ign)) {
         if (!cJSON_IsArray(ign))
             return bad(r, "serialization.ignore_paths must be an array, got %s",
@@ -267,11 +253,11 @@ static omsig_status parse_legacy(const cJSON *subjects, omsig_manifest *m, omsig
     if (!m->res) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     for (const cJSON *s = subjects->child; s; s = s->next) {
         omsig_resource *res = &m->res[m->n_res++];
-        const cJSON *name = member(s, "name");
+        const cJSON *name = omsig_json_member(s, "name");
         if (!cJSON_IsString(name))
             return bad(r, "subject name must be a string, got %s", omsig_json_type_name(name));
         OMSIG_FORWARD_IF_ERROR(parse_name(res, name->valuestring, m, r));
-        const cJSON *d = member(member(s, "digest"), "sha256");
+        const cJSON *d = omsig_json_member(omsig_json_member(s, "digest"), "sha256");
         if (!d) return bad(r, "subject '%.200s' has no sha256 digest", res->name);
         OMSIG_FORWARD_IF_ERROR(set_digest(res, d, OMSIG_HASH_SHA256, r));
     }
@@ -290,14 +276,14 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         st = bad(r, "the payload must be a JSON object, got %s", omsig_json_type_name(j));
         goto out;
     }
-    const cJSON *type = member(j, "_type");
+    const cJSON *type = omsig_json_member(j, "_type");
     if (!cJSON_IsString(type) || strcmp(type->valuestring, OMSIG_STATEMENT_TYPE) != 0) {
         st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected in-toto %s payload, but got %.200s",
                         OMSIG_STATEMENT_TYPE, cJSON_IsString(type) ? type->valuestring : "nothing");
         goto out;
     }
-    const cJSON *pt = member(j, "predicateType");
-    const cJSON *subjects = member(j, "subject");
+    const cJSON *pt = omsig_json_member(j, "predicateType");
+    const cJSON *subjects = omsig_json_member(j, "subject");
     if (!cJSON_IsArray(subjects)) {
         st = bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
         goto out;
@@ -319,8 +305,8 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         free(txt);
         goto out;
     }
-    const cJSON *sname = member(subjects->child, "name");
-    const cJSON *sdig = member(member(subjects->child, "digest"), "sha256");
+    const cJSON *sname = omsig_json_member(subjects->child, "name");
+    const cJSON *sdig = omsig_json_member(omsig_json_member(subjects->child, "digest"), "sha256");
     if (!cJSON_IsString(sname) || !cJSON_IsString(sdig)) {
         st = bad(r, "the subject needs a string name and a digest with a sha256 value");
         goto out;
@@ -329,13 +315,14 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
         goto out;
     }
-    const cJSON *pred = member(j, "predicate");
+    const cJSON *pred = omsig_json_member(j, "predicate");
     if (!cJSON_IsObject(pred)) {
         st = bad(r, "predicate must be an object, got %s", omsig_json_type_name(pred));
         goto out;
     }
-    if ((st = parse_serialization(member(pred, "serialization"), m, r)) != OMSIG_OK) goto out;
-    const cJSON *resources = member(pred, "resources");
+    if ((st = parse_serialization(omsig_json_member(pred, "serialization"), m, r)) != OMSIG_OK)
+        goto out;
+    const cJSON *resources = omsig_json_member(pred, "resources");
     if (!cJSON_IsArray(resources)) {
         st = bad(r, "predicate.resources must be an array, got %s",
                  omsig_json_type_name(resources));
@@ -357,14 +344,14 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
             goto out;
         }
         omsig_resource *res = &m->res[m->n_res++];
-        const cJSON *name = member(e, "name");
+        const cJSON *name = omsig_json_member(e, "name");
         if (!cJSON_IsString(name)) {
             st = bad(r, "resource name must be a string, got %s", omsig_json_type_name(name));
             goto out;
         }
         if ((st = parse_name(res, name->valuestring, m, r)) != OMSIG_OK ||
-            (st = check_algorithm(res, member(e, "algorithm"), m, r)) != OMSIG_OK ||
-            (st = set_digest(res, member(e, "digest"), m->hash, r)) != OMSIG_OK)
+            (st = check_algorithm(res, omsig_json_member(e, "algorithm"), m, r)) != OMSIG_OK ||
+            (st = set_digest(res, omsig_json_member(e, "digest"), m->hash, r)) != OMSIG_OK)
             goto out;
     }
     if ((st = check_unique(m, r)) != OMSIG_OK) goto out;

@@ -350,13 +350,32 @@ out:
     return rc;
 }
 
+bool omsig_sha256(const void *p, size_t n, uint8_t out[32])
+{
+    unsigned int len = 0;
+    return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+}
+
 int omsig_sha256_hex(const void *p, size_t n, char out[65])
 {
     uint8_t md[32];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL)) return -1;
+    if (!omsig_sha256(p, n, md)) return -1;
     omsig_hex(md, 32, out);
     return 0;
+}
+
+bool omsig_u64_parse(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 20) return false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        const uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10) return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
 }
 
 const char *omsig_relpath_problem(const char *name, size_t len)
