@@ -75,7 +75,9 @@ OMSIG_API const char *omsig_strerror(omsig_status st);
 typedef enum {
     OMSIG_METHOD_KEY = 1,         /* ECDSA public key (verify) or private key (sign) */
     OMSIG_METHOD_CERTIFICATE = 2, /* X.509 certificate chain */
-    OMSIG_METHOD_SIGSTORE = 3     /* keyless: Fulcio certificate and Rekor entry */
+    OMSIG_METHOD_SIGSTORE = 3,    /* keyless: Fulcio certificate and Rekor entry */
+    OMSIG_METHOD_PKCS11_KEY = 4,  /* sign: as KEY, the private key in a PKCS #11 token */
+    OMSIG_METHOD_PKCS11_CERTIFICATE = 5 /* sign: as CERTIFICATE, the key in a PKCS #11 token */
 } omsig_method;
 
 typedef enum {
@@ -126,10 +128,18 @@ typedef struct omsig_options {
     /* certificate method */
     const char *const *certificate_chain_paths; /* verify: trusted roots; sign: chain to embed */
     size_t n_certificate_chain_paths;
-    const char *signing_certificate_path;       /* sign: the leaf */
+    const char *signing_certificate_path;       /* sign: the leaf (also pkcs11-certificate) */
     int verify_time_now;             /* verify: validate the chain now, not at leaf notBefore */
     int log_fingerprints;            /* verify: report SHA-256 fingerprints as warnings */
     uint64_t max_bundle_size;        /* verify: larger bundles are refused unread; 0: 64 MiB */
+
+    /* pkcs11-key and pkcs11-certificate methods (sign; a build with "pkcs11" in
+     * omsig_build_features(), else they fail with OMSIG_E_UNSUPPORTED) */
+    const char *pkcs11_uri;          /* RFC 7512 URI of the private key: token= or slot-id=,
+                                      * object= and/or id=; in the query module-path= or
+                                      * module-name=, pin-value= or pin-source= */
+    const char *pkcs11_pin;          /* the token's PIN when the URI has none, or NULL (a
+                                      * token that needs one then fails with a message) */
 
     /* sigstore method */
     const char *identity;
@@ -269,8 +279,9 @@ OMSIG_API int omsig_gpu_available(void);
 OMSIG_API double omsig_cpu_sha256_rate(size_t bytes);
 
 /** What this build holds, as words each followed by a space: "cuda " (the GPU engine),
- *  "io_uring " (the io_uring reader), "test-hooks " (fault injection for the test suite:
- *  never in a release).  "" for a build with none. */
+ *  "io_uring " (the io_uring reader), "pkcs11 " (signing with a key in a PKCS #11 token,
+ *  through libp11), "test-hooks " (fault injection for the test suite: never in a
+ *  release).  "" for a build with none. */
 OMSIG_API const char *omsig_build_features(void);
 
 /** 1 if io_uring can be set up on this kernel and build, else 0. */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * sign.c - signs a model with the key or certificate method and writes a bundle that
+ * sign.c - signs a model with the key or certificate method, the private key in a PEM file or
+ * in a PKCS #11 token (pkcs11-key, pkcs11-certificate), and writes a bundle that
  * model_signing verifies: the statement, the DSSE envelope over the standard PAE, the
  * verification material, written to a temporary file and renamed into place.
  */
 #define _GNU_SOURCE
 #include "json_util.h"
+#include "pki_pkcs11.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +30,20 @@ typedef struct signer {
     EVP_PKEY *key;
     const EVP_MD *md;
     STACK_OF(X509) *chain; /* certificate method: leaf first */
+    omsig_pkcs11 *p11;     /* pkcs11 methods: the token; key is its private key */
+    EVP_PKEY *pub;         /* pkcs11 methods: the token's public key (borrowed from p11) */
 } signer;
+
+static bool is_pkcs11(omsig_method m)
+{
+    return m == OMSIG_METHOD_PKCS11_KEY || m == OMSIG_METHOD_PKCS11_CERTIFICATE;
+}
+
+/* The public key of the signing key: a PEM private key holds it; a token has an object. */
+static EVP_PKEY *public_of(const signer *s)
+{
+    return s->pub ? s->pub : s->key;
+}
 
 static int password_cb(char *buf, int size, int rwflag, void *u)
 {
@@ -78,6 +93,20 @@ static omsig_status load_private_key(const omsig_options *o, signer *s, omsig_re
                           o->private_key_path, o->password ? " (or the password is wrong)" : "");
     }
     s->md = omsig_ec_key_md(s->key, r);
+    return s->md ? OMSIG_OK : r->status;
+}
+
+/* The key in a PKCS #11 token: only its signing operation is used, in the token. */
+static omsig_status load_token_key(const omsig_options *o, signer *s, omsig_report *r)
+{
+    OMSIG_FORWARD_IF_ERROR(omsig_pkcs11_open(o->pkcs11_uri, o->pkcs11_pin, &s->p11, r));
+    s->pub = omsig_pkcs11_public_key(s->p11);
+    s->key = omsig_pkcs11_private_key(s->p11);
+    if (EVP_PKEY_up_ref(s->key) != 1) {
+        s->key = NULL;
+        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    }
+    s->md = omsig_ec_key_md(s->pub, r);
     return s->md ? OMSIG_OK : r->status;
 }
 
@@ -136,16 +165,20 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
     }
     int leaf = -1;
     for (int i = 0; i < (int)n && leaf < 0; i++)
-        if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(file, i)), s->key) == 1) leaf = i;
+        if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(file, i)), public_of(s)) == 1) leaf = i;
     if (leaf < 0) {
+        /* the URI is not repeated: it may hold the PIN */
+        char key_name[PATH_MAX + 16];
+        if (s->p11) snprintf(key_name, sizeof key_name, "in the PKCS #11 token (--pkcs11_uri)");
+        else snprintf(key_name, sizeof key_name, "'%s'", o->private_key_path);
         st = n == 1 ? omsig_fail(r, OMSIG_E_CERTIFICATE,
                                  "The signing certificate '%s' does not belong to the private key "
-                                 "'%s' (their public keys differ)",
-                                 o->signing_certificate_path, o->private_key_path)
+                                 "%s (their public keys differ)",
+                                 o->signing_certificate_path, key_name)
                     : omsig_fail(r, OMSIG_E_CERTIFICATE,
                                  "None of the %zu certificates in '%s' belongs to the private key "
-                                 "'%s' (their public keys differ)",
-                                 n, o->signing_certificate_path, o->private_key_path);
+                                 "%s (their public keys differ)",
+                                 n, o->signing_certificate_path, key_name);
         goto out;
     }
     /* the stack takes the certificates over from file, leaf first */
@@ -270,12 +303,27 @@ static omsig_status sign_pae(const signer *s, const char *payload, uint8_t **sig
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     omsig_status st = OMSIG_OK;
     *sig = NULL;
+    ERR_clear_error();
     if (!ctx || omsig_pae((const uint8_t *)payload, strlen(payload), &pae) != 0 ||
         EVP_DigestSignInit(ctx, NULL, s->md, NULL, s->key) != 1 ||
         EVP_DigestSign(ctx, NULL, sig_len, (const uint8_t *)pae.data, pae.len) != 1 ||
         !(*sig = malloc(*sig_len)) ||
         EVP_DigestSign(ctx, *sig, sig_len, (const uint8_t *)pae.data, pae.len) != 1)
-        st = omsig_fail(r, OMSIG_E_KEY, "ECDSA signing failed");
+        st = s->p11 && ctx && pae.data ? omsig_pkcs11_sign_failed(s->p11, r)
+                                       : omsig_fail(r, OMSIG_E_KEY, "ECDSA signing failed");
+    /* a token's signature is checked with its public key: a public key object that is not
+     * the private key's pair would give a bundle that verifies nowhere */
+    if (st == OMSIG_OK && s->p11) {
+        EVP_MD_CTX_free(ctx);
+        ctx = EVP_MD_CTX_new();
+        if (!ctx || EVP_DigestVerifyInit(ctx, NULL, s->md, NULL, s->pub) != 1 ||
+            EVP_DigestVerify(ctx, *sig, *sig_len, (const uint8_t *)pae.data, pae.len) != 1)
+            st = omsig_fail(r, OMSIG_E_KEY,
+                            "The PKCS #11 token's signature does not verify with its public key "
+                            "object (the private and public key objects of the URI are not a "
+                            "pair)");
+        ERR_clear_error();
+    }
     EVP_MD_CTX_free(ctx);
     omsig_buf_free(&pae);
     return st;
@@ -288,9 +336,9 @@ static char *bundle_json(const omsig_options *o, const signer *s, const char *pa
     cJSON_AddStringToObject(b, "mediaType", OMSIG_BUNDLE_MEDIA_TYPE);
     cJSON *vm = cJSON_AddObjectToObject(b, "verificationMaterial");
     char *tmp;
-    if (o->method == OMSIG_METHOD_KEY) {
+    if (o->method == OMSIG_METHOD_KEY || o->method == OMSIG_METHOD_PKCS11_KEY) {
         char hint[65];
-        omsig_pki_key_hint(s->key, hint);
+        omsig_pki_key_hint(public_of(s), hint);
         cJSON_AddStringToObject(cJSON_AddObjectToObject(vm, "publicKey"), "hint", hint);
     } else {
         cJSON *certs = cJSON_AddArrayToObject(cJSON_AddObjectToObject(vm, "x509CertificateChain"),
@@ -435,22 +483,28 @@ omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report
     uint8_t *sig = NULL;
     size_t sig_len = 0;
     omsig_status st;
-    if (!o || !o->model_path || !o->signature_path || !o->private_key_path) {
-        st = omsig_fail(r, OMSIG_E_USAGE, "a model, a signature path and a private key are required");
+    if (!o || !o->model_path || !o->signature_path ||
+        !(is_pkcs11(o->method) ? o->pkcs11_uri : o->private_key_path)) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "a model, a signature path and a private key (a PEM "
+                                          "file or a PKCS #11 URI) are required");
         goto out;
     }
-    if (o->method != OMSIG_METHOD_KEY && o->method != OMSIG_METHOD_CERTIFICATE) {
-        st = omsig_fail(r, OMSIG_E_USAGE, "omsig signs with the key and certificate methods only");
+    if (o->method != OMSIG_METHOD_KEY && o->method != OMSIG_METHOD_CERTIFICATE &&
+        !is_pkcs11(o->method)) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "omsig signs with the key and certificate methods only "
+                                          "(the private key in a PEM file or a PKCS #11 token)");
         goto out;
     }
-    if (o->method == OMSIG_METHOD_CERTIFICATE && !o->signing_certificate_path) {
+    const bool with_cert = o->method == OMSIG_METHOD_CERTIFICATE ||
+                           o->method == OMSIG_METHOD_PKCS11_CERTIFICATE;
+    if (with_cert && !o->signing_certificate_path) {
         st = omsig_fail(r, OMSIG_E_USAGE, "the certificate method needs a signing certificate");
         goto out;
     }
-    /* keys first: a wrong password costs nothing, not a 100 GB read */
-    if ((st = load_private_key(o, &s, r)) != OMSIG_OK) goto out;
-    if (o->method == OMSIG_METHOD_CERTIFICATE && (st = load_certificates(o, &s, r)) != OMSIG_OK)
-        goto out;
+    /* keys first: a wrong password or PIN costs nothing, not a 100 GB read */
+    st = is_pkcs11(o->method) ? load_token_key(o, &s, r) : load_private_key(o, &s, r);
+    if (st != OMSIG_OK) goto out;
+    if (with_cert && (st = load_certificates(o, &s, r)) != OMSIG_OK) goto out;
     if ((st = omsig_hash_model(ctx, o, &man, &name, r)) != OMSIG_OK) goto out;
     if (man.n_res == 0) {
         st = omsig_fail(r, OMSIG_E_MODEL_PATH,
@@ -473,6 +527,7 @@ out:
     free(sig);
     omsig_manifest_free(&man);
     EVP_PKEY_free(s.key);
+    omsig_pkcs11_close(s.p11); /* after the key that refers to it */
     sk_X509_pop_free(s.chain, X509_free);
     r->seconds = omsig_now() - t0;
     if (!out) omsig_report_free(r);

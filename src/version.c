@@ -12,6 +12,11 @@
 #else
 #define FEATURE_URING ""
 #endif
+#ifdef OMSIG_HAVE_PKCS11
+#define FEATURE_PKCS11 "pkcs11 "
+#else
+#define FEATURE_PKCS11 ""
+#endif
 #ifdef OMSIG_TEST_HOOKS
 #define FEATURE_HOOKS "test-hooks "
 #else
@@ -21,5 +26,5 @@
 const char *omsig_build_features(void)
 {
     /* words separated by spaces, each followed by one; "" for a build with none */
-    return FEATURE_CUDA FEATURE_URING FEATURE_HOOKS;
+    return FEATURE_CUDA FEATURE_URING FEATURE_PKCS11 FEATURE_HOOKS;
 }

@@ -24,7 +24,8 @@ typedef enum { CMD_NONE, CMD_VERIFY, CMD_SIGN, CMD_DIGEST, CMD_BENCH } omsigcli_
 
 typedef struct omsigcli_args {
     omsigcli_command command;
-    const char *method_word;  /* "key", "certificate", "sigstore" (named or implied) */
+    const char *method_word;  /* "key", "certificate", "sigstore", "pkcs11-key",
+                               * "pkcs11-certificate" (named or implied) */
     const char *prog;         /* "omsig verify key", for usage lines */
     const char *synopsis;     /* what follows prog in a usage line */
     omsig_options opt;
@@ -78,6 +79,13 @@ void omsigcli_progress(void *user, uint64_t done, uint64_t total);
  * signal's default action; end clears it and restores them. */
 void omsigcli_progress_begin(void);
 void omsigcli_progress_end(void);
+
+/* PKCS #11 (cli_pin.c): whether the URI's query gives the PIN (pin-value= or pin-source=);
+ * the PIN typed on the terminal without echo, malloc'd (NULL: no terminal on stdin, or the
+ * input ended), freed and wiped with omsigcli_free_pin (accepts NULL). */
+bool omsigcli_uri_has_pin(const char *uri);
+char *omsigcli_ask_pin(const char *prompt);
+void omsigcli_free_pin(char *pin);
 
 int omsigcli_main(int argc, char **argv);
 int omsigcli_bench(const omsigcli_args *a);

@@ -17,7 +17,9 @@
 
 enum {
     VK = 1 << 0, VC = 1 << 1, VS = 1 << 2, SK = 1 << 3, SC = 1 << 4, DG = 1 << 5, BN = 1 << 6,
-    VERIFY = VK | VC | VS, SIGN = SK | SC, WALK = VERIFY | SIGN | DG | BN, HASHING = WALK
+    PK = 1 << 7, PC = 1 << 8, /* sign pkcs11-key, sign pkcs11-certificate */
+    VERIFY = VK | VC | VS, PEM_KEY = SK | SC, SIGN = SK | SC | PK | PC,
+    WALK = VERIFY | SIGN | DG | BN, HASHING = WALK
 };
 
 typedef enum { T_FLAG, T_VALUE, T_MULTI } opt_type;
@@ -26,7 +28,7 @@ typedef enum {
     O_SIGNATURE, O_PUBLIC_KEY, O_PRIVATE_KEY, O_PASSWORD, O_CHAIN, O_SIGNING_CERT,
     O_LOG_FP, O_VERIFY_TIME, O_IDENTITY, O_PROVIDER, O_TRUST, O_STAGING, O_IGNORE,
     O_GIT, O_NO_GIT, O_SYMLINKS, O_UNSIGNED, O_NO_UNSIGNED, O_SHARD, O_HASH, O_HASHER,
-    O_IO, O_THREADS, O_BUFFER, O_JSON, O_QUIET, O_LOG_LEVEL, O_MAX_BUNDLE
+    O_IO, O_THREADS, O_BUFFER, O_JSON, O_QUIET, O_LOG_LEVEL, O_MAX_BUNDLE, O_PKCS11_URI
 } opt_id;
 
 typedef struct opt_def {
@@ -47,14 +49,19 @@ static const opt_def k_opts[] = {
      "its target).  [default: model.sig]"},
     {"public-key", "--public_key", O_PUBLIC_KEY, T_VALUE, VK, "PUBLIC_KEY",
      "Path to the public key (PEM) used for verification.  [required]", NULL},
-    {"private-key", "--private_key", O_PRIVATE_KEY, T_VALUE, SIGN, "PRIVATE_KEY",
+    {"private-key", "--private_key", O_PRIVATE_KEY, T_VALUE, PEM_KEY, "PRIVATE_KEY",
      "Path to the EC private key, as a PEM-encoded file.  [required]", NULL},
-    {"password", "--password", O_PASSWORD, T_VALUE, SIGN, "PASSWORD",
+    {"password", "--password", O_PASSWORD, T_VALUE, PEM_KEY, "PASSWORD",
      "Password for the key encryption, if any.", NULL},
-    {"signing-certificate", "--signing_certificate", O_SIGNING_CERT, T_VALUE, SC,
+    {"pkcs11-uri", "--pkcs11_uri", O_PKCS11_URI, T_VALUE, PK | PC, "PKCS11_URI",
+     "PKCS #11 URI of the private key (RFC 7512), e.g. 'pkcs11:token=T;object=K?module-path="
+     "/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin': token= or slot-id=, object= "
+     "and/or id=; module-path= or module-name=, and pin-value= or pin-source= (else the PIN is "
+     "asked on the terminal).  [required]", NULL},
+    {"signing-certificate", "--signing_certificate", O_SIGNING_CERT, T_VALUE, SC | PC,
      "CERTIFICATE_PATH",
      "Path to the signing certificate, as a PEM-encoded file (the leaf, optionally followed by its intermediates: all are embedded).  [required]", NULL},
-    {"certificate-chain", "--certificate_chain", O_CHAIN, T_MULTI, VC | SC, "CERTIFICATE_PATH",
+    {"certificate-chain", "--certificate_chain", O_CHAIN, T_MULTI, VC | SC | PC, "CERTIFICATE_PATH",
      "Path to certificate chain of trust: every certificate in it is a trust anchor. "
      "Repeatable.",
      "Path to certificate chain of trust, embedded after the leaf. Repeatable."},
@@ -212,6 +219,11 @@ static void def_list(FILE *out, const row *rows, size_t n, int width)
     }
 }
 
+static bool has_pkcs11(void)
+{
+    return strstr(omsig_build_features(), "pkcs11 ") != NULL;
+}
+
 static void print_top_help(FILE *out)
 {
     const int w = help_width();
@@ -251,15 +263,20 @@ static void print_top_help(FILE *out)
         {"sign key", "Sign using a private key (paired with a public one)."},
         {"sign certificate", "Sign using a certificate."},
         {"sign sigstore", "Not offered: keyless signing needs an identity provider online."},
-        {"sign pkcs11-key", "Not offered: omsig does not use PKCS #11 tokens."},
-        {"sign pkcs11-certificate", "Not offered: omsig does not use PKCS #11 tokens."},
+        {"sign pkcs11-key", has_pkcs11() ? "Sign using a private key in a PKCS #11 token."
+                                         : "Not in this build: no PKCS#11 support (libp11)."},
+        {"sign pkcs11-certificate", has_pkcs11() ? "Sign using a certificate, the private key in "
+                                                   "a PKCS #11 token."
+                                                 : "Not in this build: no PKCS#11 support "
+                                                   "(libp11)."},
     };
     def_list(out, methods, sizeof methods / sizeof methods[0], w);
     fputc('\n', out);
     para(out,
          "Without a method word the method follows from the flags: --certificate_chain "
          "certificate, --public_key key, --identity/--identity_provider or none of these "
-         "sigstore (verify); --signing_certificate certificate, --private_key key (sign).",
+         "sigstore (verify); --signing_certificate certificate, --private_key key, "
+         "--pkcs11_uri pkcs11-key (with --signing_certificate pkcs11-certificate) (sign).",
          w);
     fputs("  ", out);
     put_wrapped(out, "Exit status: 0 success, 1 verification or signing failed, 2 usage error.",
@@ -288,7 +305,8 @@ static void print_group_help(FILE *out, bool sign)
     }
     para(out,
          sign ? "Without a method word the method follows from the flags: "
-                "--signing_certificate certificate, --private_key key, none of these sigstore "
+                "--signing_certificate certificate, --private_key key, --pkcs11_uri pkcs11-key "
+                "(with --signing_certificate pkcs11-certificate), none of these sigstore "
                 "(not offered)."
               : "Without a method word the method follows from the flags: --certificate_chain "
                 "certificate, --public_key key, --identity/--identity_provider or none of "
@@ -309,8 +327,12 @@ static void print_group_help(FILE *out, bool sign)
         const row m[] = {
             {"certificate", "Sign using a certificate."},
             {"key", "Sign using a private key (paired with a public one)."},
-            {"pkcs11-certificate", "Not offered: omsig does not use PKCS #11 tokens."},
-            {"pkcs11-key", "Not offered: omsig does not use PKCS #11 tokens."},
+            {"pkcs11-certificate", has_pkcs11() ? "Sign using a certificate, the private key in "
+                                                  "a PKCS #11 token."
+                                                : "Not in this build: no PKCS#11 support "
+                                                  "(libp11)."},
+            {"pkcs11-key", has_pkcs11() ? "Sign using a private key in a PKCS #11 token."
+                                        : "Not in this build: no PKCS#11 support (libp11)."},
             {"sigstore", "Not offered: keyless signing needs an identity provider online."},
         };
         def_list(out, m, sizeof m / sizeof m[0], w);
@@ -330,6 +352,8 @@ static unsigned cmd_bit(omsigcli_command c, const char *m)
     if (c == CMD_BENCH) return BN;
     const bool k = strcmp(m, "key") == 0, ce = strcmp(m, "certificate") == 0;
     if (c == CMD_VERIFY) return k ? VK : ce ? VC : VS;
+    if (strcmp(m, "pkcs11-key") == 0) return PK;
+    if (strcmp(m, "pkcs11-certificate") == 0) return PC;
     return k ? SK : SC;
 }
 
@@ -356,6 +380,24 @@ static const char *cmd_summary(unsigned bit)
     case SK: return "Sign using a private key (paired with a public one).\n\nSigns the model "
                     "at MODEL_PATH and writes the signature to --signature (model.sig by "
                     "default) atomically.";
+    case PK: return "Sign using a private key in a PKCS #11 token.\n\nSigns the model at "
+                    "MODEL_PATH and writes the signature to --signature (model.sig by default) "
+                    "atomically. omsig computes the digest; the token signs it with the EC key "
+                    "(P-256, P-384 or P-521) that --pkcs11_uri names, which never leaves it. "
+                    "The bundle is the key method's: 'verify key' with the token's public key "
+                    "checks it.\n\nWithout a PIN in the URI omsig asks for it on the terminal "
+                    "(no echo); without a terminal, put pin-value=PIN or "
+                    "pin-source=file:/path in the URI's query.\n\nA build without libp11 "
+                    "answers 'this build has no PKCS#11 support' and exit status 1.";
+    case PC: return "Sign using a certificate, the private key in a PKCS #11 token.\n\nSigns "
+                    "the model at MODEL_PATH with the EC key in the token that --pkcs11_uri "
+                    "names (the token signs the digest omsig computes) and embeds the signing "
+                    "certificate (--signing_certificate, which must be the token key's) and the "
+                    "chain (--certificate_chain). The bundle is the certificate method's.\n\n"
+                    "Without a PIN in the URI omsig asks for it on the terminal (no echo); "
+                    "without a terminal, put pin-value=PIN or pin-source=file:/path in the "
+                    "URI's query.\n\nA build without libp11 answers 'this build has no "
+                    "PKCS#11 support' and exit status 1.";
     default: return "Sign using a certificate.\n\nSigns the model at MODEL_PATH with the "
                     "private key given with --private_key and embeds the signing certificate "
                     "(--signing_certificate) and the chain (--certificate_chain).";
@@ -666,6 +708,7 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_PUBLIC_KEY: o->public_key_path = val; break;
     case O_PRIVATE_KEY: o->private_key_path = val; break;
     case O_PASSWORD: o->password = val; break;
+    case O_PKCS11_URI: o->pkcs11_uri = val; break;
     case O_SIGNING_CERT: o->signing_certificate_path = val; break;
     case O_CHAIN: if (push(&a->chain, &a->n_chain, val)) return -1; break;
     case O_LOG_FP: o->log_fingerprints = 1; break;
@@ -750,6 +793,7 @@ static int infer_method(omsigcli_args *a, int argc, char **argv, int start, bool
                         const char **method)
 {
     char seen[3][64] = {{0}}; /* per method: the first flag that named it, as typed */
+    char pem_flag[64] = "", uri_flag[64] = ""; /* sign: --private_key or --password; --pkcs11_uri */
     bool sign_key = false;
     for (int i = start; i < argc; i++) {
         const char *arg = argv[i];
@@ -762,8 +806,14 @@ static int infer_method(omsigcli_args *a, int argc, char **argv, int start, bool
         if (!d) continue;
         if (d->type != T_FLAG && !eq) i++;
         const unsigned m = d->cmds & (sign ? SIGN : VERIFY);
-        const int which = sign ? (m == SC ? 1 : -1) : m == VK ? 0 : m == VC ? 1 : m == VS ? 2 : -1;
-        if (sign && m == SIGN && (d->id == O_PRIVATE_KEY || d->id == O_PASSWORD)) sign_key = true;
+        const int which = sign ? ((m & SC) && !(m & SK) ? 1 : -1)
+                               : m == VK ? 0 : m == VC ? 1 : m == VS ? 2 : -1;
+        if (sign && (d->id == O_PRIVATE_KEY || d->id == O_PASSWORD)) {
+            sign_key = true;
+            if (!pem_flag[0]) snprintf(pem_flag, sizeof pem_flag, "%.*s", (int)strcspn(arg, "="), arg);
+        }
+        if (sign && d->id == O_PKCS11_URI && !uri_flag[0])
+            snprintf(uri_flag, sizeof uri_flag, "%.*s", (int)strcspn(arg, "="), arg);
         if (which >= 0 && !seen[which][0])
             snprintf(seen[which], sizeof seen[which], "%.*s", (int)strcspn(arg, "="), arg);
     }
@@ -784,7 +834,17 @@ static int infer_method(omsigcli_args *a, int argc, char **argv, int start, bool
                  k_method_names[second]);
         return usage_error(a, "%s", msg);
     }
-    *method = first >= 0 ? k_method_names[first] : sign && sign_key ? "key" : "sigstore";
+    if (sign && uri_flag[0] && pem_flag[0]) {
+        char msg[512];
+        snprintf(msg, sizeof msg,
+                 "Conflicting options: '%s' is for the pkcs11-key and pkcs11-certificate methods "
+                 "and '%s' for the key and certificate methods. Name the method to use: 'omsig "
+                 "sign pkcs11-key MODEL_PATH ...' or 'omsig sign key MODEL_PATH ...'.",
+                 uri_flag, pem_flag);
+        return usage_error(a, "%s", msg);
+    }
+    if (sign && uri_flag[0]) *method = first == 1 ? "pkcs11-certificate" : "pkcs11-key";
+    else *method = first >= 0 ? k_method_names[first] : sign && sign_key ? "key" : "sigstore";
     return -1;
 }
 
@@ -881,17 +941,17 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         }
         snprintf(g_prog, sizeof g_prog, "omsig %s %s", cmd, a->method_word);
         a->synopsis = "[OPTIONS] MODEL_PATH";
-        a->opt.method = a->method_word[0] == 'k' ? OMSIG_METHOD_KEY
-                        : a->method_word[0] == 'c' ? OMSIG_METHOD_CERTIFICATE
-                                                   : OMSIG_METHOD_SIGSTORE;
-        if (sign && (a->method_word[0] == 's' || a->method_word[0] == 'p')) {
-            const bool p11 = a->method_word[0] == 'p';
+        a->opt.method = strcmp(a->method_word, "key") == 0 ? OMSIG_METHOD_KEY
+                        : strcmp(a->method_word, "certificate") == 0 ? OMSIG_METHOD_CERTIFICATE
+                        : strcmp(a->method_word, "pkcs11-key") == 0 ? OMSIG_METHOD_PKCS11_KEY
+                        : strcmp(a->method_word, "pkcs11-certificate") == 0
+                            ? OMSIG_METHOD_PKCS11_CERTIFICATE
+                            : OMSIG_METHOD_SIGSTORE;
+        if (sign && a->opt.method == OMSIG_METHOD_SIGSTORE) {
             const char *why =
-                p11 ? "omsig signs with the 'key' and 'certificate' methods; PKCS #11 tokens are "
-                      "not offered: sign with a PEM private key ('omsig sign key' or 'omsig sign "
-                      "certificate')."
-                    : "omsig signs with the 'key' and 'certificate' methods; keyless Sigstore "
-                      "signing needs an identity provider online and is not offered.";
+                "omsig signs with the 'key' and 'certificate' methods (and 'pkcs11-key', "
+                "'pkcs11-certificate'); keyless Sigstore signing needs an identity provider "
+                "online and is not offered.";
             for (int k = i; k < argc && strcmp(argv[k], "--") != 0; k++) {
                 if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
                     char *text = NULL;
@@ -978,8 +1038,9 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         return usage_error(a, "%s", "Missing option '--signature'.");
     if (a->command == CMD_SIGN && !a->opt.signature_path) a->opt.signature_path = "model.sig";
     if ((bit & VK) && !a->opt.public_key_path) return usage_error(a, "%s", "Missing option '--public_key'.");
-    if ((bit & SIGN) && !a->opt.private_key_path) return usage_error(a, "%s", "Missing option '--private_key'.");
-    if ((bit & SC) && !a->opt.signing_certificate_path)
+    if ((bit & PEM_KEY) && !a->opt.private_key_path) return usage_error(a, "%s", "Missing option '--private_key'.");
+    if ((bit & (PK | PC)) && !a->opt.pkcs11_uri) return usage_error(a, "%s", "Missing option '--pkcs11_uri'.");
+    if ((bit & (SC | PC)) && !a->opt.signing_certificate_path)
         return usage_error(a, "%s", "Missing option '--signing_certificate'.");
     if ((bit & VS) && !a->opt.identity) return usage_error(a, "%s", "Missing option '--identity'.");
     if ((bit & VS) && !a->opt.identity_provider)

@@ -19,6 +19,13 @@ int omsigcli_main(int argc, char **argv)
         omsigcli_args_free(&a);
         return brc;
     }
+    /* a token's PIN that the URI does not give is asked here, on the terminal: the library
+     * never prompts */
+    char *pin = NULL;
+    if (a.command == CMD_SIGN &&
+        (a.opt.method == OMSIG_METHOD_PKCS11_KEY || a.opt.method == OMSIG_METHOD_PKCS11_CERTIFICATE) &&
+        strstr(omsig_build_features(), "pkcs11 ") && !omsigcli_uri_has_pin(a.opt.pkcs11_uri))
+        a.opt.pkcs11_pin = pin = omsigcli_ask_pin("PIN of the PKCS #11 token: ");
     if (!a.quiet && !a.json && isatty(STDERR_FILENO)) {
         a.opt.progress = omsigcli_progress;
         omsigcli_progress_begin();
@@ -85,6 +92,7 @@ int omsigcli_main(int argc, char **argv)
     }
     if (st != OMSIG_OK) omsigcli_print_line(stderr, fail_prefix, omsig_report_message(rep));
     omsig_report_free(rep);
+    omsigcli_free_pin(pin);
     omsigcli_args_free(&a);
     fflush(stdout);
     return exit_code;

@@ -44,9 +44,12 @@ flags_of() {
     "verify sigstore") echo --signature --ignore-paths --ignore-git-paths --no-ignore-git-paths --allow_symlinks --use_staging --trust_config --identity --identity_provider --ignore_unsigned_files --no-ignore_unsigned_files ;;
     "sign key") echo --ignore-paths --ignore-git-paths --no-ignore-git-paths --allow_symlinks --signature --private_key --password ;;
     "sign certificate") echo --ignore-paths --ignore-git-paths --no-ignore-git-paths --allow_symlinks --signature --private_key --signing_certificate --certificate_chain ;;
+    "sign pkcs11-key") echo --ignore-paths --ignore-git-paths --no-ignore-git-paths --allow_symlinks --signature --pkcs11_uri ;;
+    "sign pkcs11-certificate") echo --ignore-paths --ignore-git-paths --no-ignore-git-paths --allow_symlinks --signature --pkcs11_uri --signing_certificate --certificate_chain ;;
     esac
 }
-for m in "verify key" "verify certificate" "verify sigstore" "sign key" "sign certificate"; do
+for m in "verify key" "verify certificate" "verify sigstore" "sign key" "sign certificate" \
+    "sign pkcs11-key" "sign pkcs11-certificate"; do
     # shellcheck disable=SC2086
     run "$m --help" 0 "^Usage: omsig $m \\[OPTIONS\\] MODEL_PATH$" "$OMSIG" $m --help
     # shellcheck disable=SC2046
@@ -59,7 +62,11 @@ for m in "verify key" "verify certificate" "verify sigstore" "sign key" "sign ce
     done
 done
 run "sign sigstore --help: not offered" 0 'not offered' "$OMSIG" sign sigstore --help
-run "sign pkcs11-key --help: not offered" 0 'PKCS #11 tokens are' "$OMSIG" sign pkcs11-key --help
-run "sign pkcs11-key: usage error" 2 'PKCS #11 tokens are not offered' "$OMSIG" sign pkcs11-key m --pkcs11_uri pkcs11:x
-run "sign pkcs11-certificate: usage error" 2 'PKCS #11 tokens are not offered' "$OMSIG" sign pkcs11-certificate m
+# PKCS #11 (tests/pkcs11 signs with a token): a build without libp11 says so, exit 1
+if has_feature pkcs11; then
+    run "sign pkcs11-key: a bad URI fails, exit 1" 1 "missing 'pkcs11:' prefix" "$OMSIG" sign pkcs11-key m --pkcs11_uri x
+else
+    run "sign pkcs11-key: no PKCS#11 support, exit 1" 1 'this build has no PKCS#11 support' "$OMSIG" sign pkcs11-key m --pkcs11_uri pkcs11:x
+fi
+run "sign pkcs11-certificate without its flags: usage error" 2 "Missing option '--pkcs11_uri'" "$OMSIG" sign pkcs11-certificate m
 summary

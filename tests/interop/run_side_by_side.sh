@@ -172,7 +172,7 @@ side diff "the reference's --password is broken (it passes a str where bytes are
     -- sign key m --signature enc.sig --private_key p256-enc.key.pem --password omsig-test
 side diff "omsig does not sign keyless (a usage error: no identity provider offline); the reference tries its OAuth flow, which fails offline (exit 1)" \
     -- sign sigstore m --signature s.sig --identity_token x
-side diff "omsig does not use PKCS #11 (usage error); the reference lacks its pkcs11 extra here (exit 1)" \
+side code "both fail (exit 1): the reference lacks its pkcs11 extra (PyKCS11) here; omsig says the URI names no token (tests/pkcs11 signs with a real token)" \
     -- sign pkcs11-key m --signature p.sig --pkcs11_uri pkcs11:object=x
 
 # ---- NVIDIA's commands ---------------------------------------------------------------------
