@@ -338,8 +338,7 @@ void omsig_bundle_free(omsig_bundle *b)
     cJSON_Delete(b->json);
     free(b->media_type);
     free(b->key_hint);
-    for (size_t i = 0; i < b->n_certs; i++) free(b->certs[i].data);
-    free(b->certs);
+    omsig_der_free(b->certs, b->n_certs);
     free(b->payload);
     free(b->payload_type);
     free(b->sig);

@@ -12,11 +12,6 @@
 
 #define MAX_NAMES_IN_MESSAGE 200 /* the report keeps them all; the message line stays short */
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Mismatches (indices into the plan's streams) ordered by resource name. */
 static int cmp_mism(const void *a, const void *b, void *ctx)
 {
@@ -39,7 +34,7 @@ static void digest_repr(omsig_buf *b, const char *alg, const uint8_t *d, size_t 
 static int names_item(omsig_buf *items, const char *what, const char *model, char **names,
                       size_t n)
 {
-    qsort(names, n, sizeof *names, cmp_str);
+    qsort(names, n, sizeof *names, omsig_str_cmp);
     omsig_buf s = {0};
     omsig_buf_printf(&s, "%s files %s model '%s': ", what,
                      strcmp(what, "Extra") == 0 ? "found in" : "in", model);
@@ -111,7 +106,7 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
     if (!paths) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     size_t n = 0;
     for (size_t i = 0; i < man->n_res; i++) paths[n++] = man->res[i].path;
-    qsort(paths, n, sizeof *paths, cmp_str);
+    qsort(paths, n, sizeof *paths, omsig_str_cmp);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (k == 0 || strcmp(paths[k - 1], paths[i]) != 0) paths[k++] = paths[i];

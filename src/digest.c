@@ -91,16 +91,12 @@ out:
 
 omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
-    omsig_report *r = omsig_report_new();
-    if (out) *out = r;
+    omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
-    const double t0 = omsig_now();
     omsig_manifest man;
     const omsig_status st = o && o->model_path
                                 ? omsig_hash_model(ctx, o, &man, NULL, r)
                                 : omsig_fail(r, OMSIG_E_USAGE, "a model path is required");
     if (o && o->model_path) omsig_manifest_free(&man);
-    r->seconds = omsig_now() - t0;
-    if (!out) omsig_report_free(r);
-    return st;
+    return omsig_report_end(r, out, st);
 }

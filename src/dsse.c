@@ -3,7 +3,7 @@
  * dsse.c - the bytes a DSSE signature covers (PAE) and ECDSA verification over them,
  * including the legacy v0.2.0 encoding that early production bundles were signed with.
  */
-#include "omsig_internal.h"
+#include "pki.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -12,11 +12,21 @@
 
 #define PAYLOAD_TYPE OMSIG_IN_TOTO_PAYLOAD_TYPE
 
+/* The type's length is what the reference's len() of a Python str gives: the count of code
+ * points (for the ASCII in-toto type, its bytes). */
+int omsig_pae_typed(const char *type, const uint8_t *body, size_t n, omsig_buf *out)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)type; *p; p++)
+        chars += (*p & 0xC0) != 0x80;
+    out->len = 0;
+    const int rc = omsig_buf_printf(out, "DSSEv1 %zu %s %zu ", chars, type, n);
+    return rc ? rc : omsig_buf_append(out, body, n);
+}
+
 int omsig_pae(const uint8_t *body, size_t n, omsig_buf *out)
 {
-    out->len = 0;
-    int rc = omsig_buf_printf(out, "DSSEv1 %zu %s %zu ", strlen(PAYLOAD_TYPE), PAYLOAD_TYPE, n);
-    return rc ? rc : omsig_buf_append(out, body, n);
+    return omsig_pae_typed(PAYLOAD_TYPE, body, n, out);
 }
 
 /* v0.2.0 signed "DSSEV1 28 <type> <len> " followed by Python's repr() of the payload bytes
@@ -31,11 +41,7 @@ int omsig_pae_compat(const uint8_t *body, size_t n, omsig_buf *out)
 static bool ecdsa_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig, size_t sig_len,
                          const omsig_buf *msg)
 {
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
-              EVP_DigestVerify(ctx, sig, sig_len, (const unsigned char *)msg->data, msg->len) == 1;
-    EVP_MD_CTX_free(ctx);
-    return ok;
+    return omsig_pkey_verify(key, md, sig, sig_len, msg->data, msg->len);
 }
 
 omsig_status omsig_dsse_verify(void *key, const void *md, const void *compat_md,

@@ -44,6 +44,7 @@ struct omsig_report {
     uint64_t bytes;
     double hash_seconds;
     double seconds;
+    double started;           /* omsig_now() at omsig_report_begin() */
     const char *engine;
     char engine_reason[256];  /* why that engine: the auto rule's estimate, or the flag */
     const char *reader;       /* "io_uring", "pread", "io_uring and pread", or "" */
@@ -55,6 +56,13 @@ struct omsig_report {
 };
 
 OMSIG_PRIVATE omsig_report *omsig_report_new(void);
+/* The report of a public operation: a new one in *out (when out is not NULL), its clock
+ * started.  NULL when memory ran out (then the operation returns OMSIG_E_NOMEM). */
+OMSIG_PRIVATE omsig_report *omsig_report_begin(omsig_report **out);
+/* Ends what omsig_report_begin() began: records the seconds, frees r when the caller did not
+ * ask for it (out NULL), and returns st. */
+OMSIG_PRIVATE omsig_status omsig_report_end(omsig_report *r, omsig_report **out,
+                                            omsig_status st);
 /* Records the first failure of an operation (later ones are ignored) and returns st. */
 OMSIG_PRIVATE omsig_status omsig_fail(omsig_report *r, omsig_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -125,6 +133,10 @@ static inline bool omsig_add_ok(size_t a, size_t b, size_t *out)
 }
 /* calloc/realloc of n items of size, failing (NULL) when n * size overflows. */
 OMSIG_PRIVATE void *omsig_reallocarray(void *p, size_t n, size_t size);
+/* Frees n strings and the array holding them.  NULL is fine. */
+OMSIG_PRIVATE void omsig_strv_free(char **v, size_t n);
+/* qsort comparator of char * (or const char *) items, bytewise. */
+OMSIG_PRIVATE int omsig_str_cmp(const void *a, const void *b);
 /* qsort with a context argument (no file-level state anywhere in the library). */
 OMSIG_PRIVATE void omsig_sort(void *base, size_t n, size_t size,
                               int (*cmp)(const void *, const void *, void *), void *ctx);
@@ -162,6 +174,9 @@ typedef struct omsig_bundle {
     size_t n_signatures;
 } omsig_bundle;
 
+/* Frees the n buffers and the array holding them.  NULL is fine. */
+OMSIG_PRIVATE void omsig_der_free(omsig_der *d, size_t n);
+
 OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                               omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes,
@@ -180,6 +195,9 @@ OMSIG_PRIVATE omsig_status omsig_bundle_check_media_type(const omsig_bundle *b,
 /* ---- DSSE (dsse.c) ----------------------------------------------------------------------- */
 /* Standard DSSEv1 PAE with the in-toto type, or the legacy v0.2.0 form. */
 OMSIG_PRIVATE int omsig_pae(const uint8_t *body, size_t n, omsig_buf *out);
+/* PAE with another payload type (the envelope's, for the sigstore method). */
+OMSIG_PRIVATE int omsig_pae_typed(const char *type, const uint8_t *body, size_t n,
+                                  omsig_buf *out);
 OMSIG_PRIVATE int omsig_pae_compat(const uint8_t *body, size_t n, omsig_buf *out);
 /* Verifies sig over the standard PAE with md, then over the compat PAE with compat_md.
  * key is an EVP_PKEY*, md/compat_md are EVP_MD*.  OMSIG_OK or OMSIG_E_SIGNATURE_INVALID. */

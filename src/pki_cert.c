@@ -4,7 +4,7 @@
  * trust anchor; the bundle's chain must reach a self-signed one (no partial chains), at the
  * leaf's notBefore as the reference checks it, or now with --verify-time now.
  */
-#include "omsig_internal.h"
+#include "pki.h"
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -44,24 +44,22 @@ omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r)
     }
     size_t total = 0;
     for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
-        const char *path = o->certificate_chain_paths[i];
-        uint8_t *data = NULL;
-        size_t len = 0;
-        const int rc = omsig_read_file(path, 16u << 20, &data, &len);
-        if (rc < 0) {
-            omsig_fail_open(r, -rc, path);
+        BIO *bio = NULL;
+        if (omsig_pem_open(o->certificate_chain_paths[i], 16u << 20, &bio, r) != OMSIG_OK)
+            goto fail;
+        STACK_OF(X509) *certs = sk_X509_new_null();
+        bool oom = !certs;
+        if (certs) total += omsig_pem_read_certs(bio, certs, &oom);
+        BIO_free(bio);
+        for (int k = 0; k < sk_X509_num(certs); k++) {
+            if (o->log_fingerprints) log_fingerprint(r, "  init  ", sk_X509_value(certs, k));
+            X509_STORE_add_cert(store, sk_X509_value(certs, k)); /* duplicates are fine */
+        }
+        sk_X509_pop_free(certs, X509_free);
+        if (oom) {
+            omsig_nomem(r);
             goto fail;
         }
-        BIO *bio = BIO_new_mem_buf(data, (int)len);
-        X509 *c;
-        while (bio && (c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-            if (o->log_fingerprints) log_fingerprint(r, "  init  ", c);
-            X509_STORE_add_cert(store, c); /* duplicates are fine */
-            X509_free(c);
-            total++;
-        }
-        BIO_free(bio);
-        free(data);
     }
     if (total == 0) {
         omsig_fail(r, OMSIG_E_CERTIFICATE,
@@ -75,17 +73,6 @@ fail:
     X509_STORE_free(store);
     free(p);
     return NULL;
-}
-
-static X509 *der_cert(const omsig_der *d)
-{
-    const unsigned char *q = d->data;
-    X509 *c = d2i_X509(NULL, &q, (long)d->len);
-    if (c && q != d->data + d->len) {
-        X509_free(c);
-        return NULL;
-    }
-    return c;
 }
 
 static time_t asn1_to_time(const ASN1_TIME *t, bool *ok)
@@ -133,7 +120,7 @@ omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o, const om
         goto out;
     }
     for (size_t i = 0; i < b->n_certs; i++) {
-        X509 *c = der_cert(&b->certs[i]);
+        X509 *c = omsig_x509_from_der(b->certs[i].data, b->certs[i].len);
         if (!c) {
             st = omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
                             "Invalid signature bundle: certificate %zu of the chain is not a "

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pki_key.c - the key method: an ECDSA public key given by the user, matched by its hint. */
-#include "omsig_internal.h"
+#include "pki.h"
 
 #include <errno.h>
 #include <openssl/bio.h>
@@ -13,18 +13,10 @@
 
 void *omsig_pki_load_public_key(const char *path, omsig_report *r)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
-    const int rc = omsig_read_file(path, 1u << 20, &data, &len);
-    if (rc < 0) {
-        omsig_fail_open(r, -rc, path);
-        return NULL;
-    }
-    /* The PEM reader skips text before the block (certtool writes a preamble). */
-    BIO *bio = BIO_new_mem_buf(data, (int)len);
-    EVP_PKEY *key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIO *bio = NULL;
+    if (omsig_pem_open(path, 1u << 20, &bio, r) != OMSIG_OK) return NULL;
+    EVP_PKEY *key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
     BIO_free(bio);
-    free(data);
     if (!key)
         omsig_fail(r, OMSIG_E_KEY,
                    "Cannot load public key from '%s': no PEM PUBLIC KEY block could be read",

@@ -14,15 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* PAE with the envelope's payloadType.  sigstore-python writes len(type) of a Python str, i.e.
- * the count of code points; for the ASCII types in use that is the byte length. */
+/* PAE with the envelope's payloadType, as sigstore-python builds it. */
 static int pae_typed(const omsig_bundle *b, omsig_buf *out)
 {
-    size_t chars = 0;
-    for (const unsigned char *p = (const unsigned char *)b->payload_type; *p; p++)
-        chars += (*p & 0xC0) != 0x80;
-    return omsig_buf_printf(out, "DSSEv1 %zu %s %zu ", chars, b->payload_type, b->payload_len) ||
-           omsig_buf_append(out, b->payload, b->payload_len);
+    return omsig_pae_typed(b->payload_type, b->payload, b->payload_len, out);
 }
 
 omsig_status omsig_sgs_verify_dsse(X509 *leaf, const omsig_bundle *b, omsig_report *r)
@@ -39,11 +34,7 @@ omsig_status omsig_sgs_verify_dsse(X509 *leaf, const omsig_bundle *b, omsig_repo
         omsig_buf_free(&pae);
         return omsig_nomem(r);
     }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    const bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
-                    EVP_DigestVerify(ctx, b->sig, b->sig_len, (const uint8_t *)pae.data,
-                                     pae.len) == 1;
-    EVP_MD_CTX_free(ctx);
+    const bool ok = omsig_pkey_verify(key, EVP_sha256(), b->sig, b->sig_len, pae.data, pae.len);
     omsig_buf_free(&pae);
     ERR_clear_error();
     return ok ? OMSIG_OK : omsig_fail(r, OMSIG_E_SIGNATURE_INVALID, "DSSE: invalid signature");
@@ -177,8 +168,8 @@ static omsig_status body_hashedrekord_v002(const cJSON *j, const char *kind, con
 }
 
 omsig_status omsig_sgs_check_body(const char *kind, const char *version, const uint8_t *body,
-                               size_t body_len, X509 *leaf, const omsig_bundle *b,
-                               omsig_report *r)
+                                  size_t body_len, X509 *leaf, const omsig_bundle *b,
+                                  omsig_report *r)
 {
     const bool dsse1 = !strcmp(kind, "dsse") && !strcmp(version, "0.0.1");
     const bool hr2 = !strcmp(kind, "hashedrekord") && !strcmp(version, "0.0.2");

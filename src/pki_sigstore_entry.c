@@ -25,8 +25,7 @@ static void entry_free(sgs_entry *e)
     free(e->log_id);
     free(e->set);
     free(e->root);
-    for (size_t i = 0; i < e->n_hashes; i++) free(e->hashes[i].data);
-    free(e->hashes);
+    omsig_der_free(e->hashes, e->n_hashes);
     free(e->body);
     memset(e, 0, sizeof *e);
 }
@@ -47,7 +46,6 @@ void omsig_sgs_ctx_free(sgs_ctx *c)
     X509_free(c->leaf);
     sk_X509_pop_free(c->chain, X509_free);
 }
-
 
 static const char *const k_entry_keys[] = {"logIndex",       "logId",          "kindVersion",
                                            "integratedTime", "inclusionPromise", "inclusionProof",
@@ -92,7 +90,7 @@ static omsig_status parse_entry(const cJSON *j, sgs_entry *e, omsig_report *r)
         return SGS_LOAD_FAIL(r, "inclusionProof.logIndex and treeSize must be uint64 strings");
     if (e->tree_size <= e->proof_index)
         return SGS_LOAD_FAIL(r, "logIndex %llu must be less than treeSize %llu",
-                         (unsigned long long)e->proof_index, (unsigned long long)e->tree_size);
+                             (unsigned long long)e->proof_index, (unsigned long long)e->tree_size);
     if (!omsig_json_b64(proof, "rootHash", &e->root, &e->root_len))
         return SGS_LOAD_FAIL(r, "inclusionProof.rootHash must be base64");
     const cJSON *hashes = omsig_json_member(proof, "hashes");
@@ -137,7 +135,7 @@ static omsig_status parse_timestamps(const cJSON *vm, sgs_ctx *c)
         sgs_tsr *x = &c->tsr[c->n_tsr];
         if (!omsig_json_b64(t, "signedTimestamp", &x->der, &x->len))
             return SGS_LOAD_FAIL(c->r, "rfc3161Timestamps[%zu].signedTimestamp must be base64",
-                             c->n_tsr);
+                                 c->n_tsr);
         c->n_tsr++;
     }
     return OMSIG_OK;

@@ -13,8 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-omsig_status omsig_sgs_chain_at(const sgs_state *s, X509 *leaf, int64_t t, STACK_OF(X509) **chain,
-                             omsig_report *r)
+omsig_status omsig_sgs_chain_at(const sgs_state *s, X509 *leaf, int64_t t,
+                                STACK_OF(X509) **chain, omsig_report *r)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!ctx || X509_STORE_CTX_init(ctx, s->fulcio, leaf, NULL) != 1) {
@@ -77,7 +77,7 @@ static int precert_tbs(X509 *leaf, unsigned char **out)
 }
 
 omsig_status omsig_sgs_verify_sct(const sgs_state *s, X509 *leaf, STACK_OF(X509) *chain,
-                               omsig_report *r)
+                                  omsig_report *r)
 {
     if (s->ct.n == 0)
         return omsig_fail(r, OMSIG_E_CERTIFICATE, "CTFE keys not found in trusted root");

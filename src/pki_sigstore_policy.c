@@ -112,10 +112,9 @@ omsig_status omsig_sgs_check_policy(sgs_ctx *c)
     omsig_status st = OMSIG_OK;
     if (oom) st = omsig_nomem(r);
     else if (!match)
-        st = omsig_fail(r, OMSIG_E_CERTIFICATE,
-                        "Certificate's SANs do not match %s; actual SANs: %s%.*s%s", id,
-                        n_all ? "{" : "set()", (int)all.len, all.data ? all.data : "",
-                        n_all ? "}" : "");
+        st = omsig_fail(
+            r, OMSIG_E_CERTIFICATE, "Certificate's SANs do not match %s; actual SANs: %s%.*s%s", id,
+            n_all ? "{" : "set()", (int)all.len, all.data ? all.data : "", n_all ? "}" : "");
     omsig_buf_free(&all);
     return st;
 }

@@ -39,7 +39,7 @@ omsig_status omsig_sgs_verify_merkle(const sgs_entry *e, omsig_report *r)
     const int border = __builtin_popcountll(inner >= 64 ? 0 : e->proof_index >> inner);
     if (e->n_hashes != (size_t)(inner + border))
         return SGS_ENTRY_FAIL(r, "inclusion proof has wrong size: expected %d, got %zu",
-                          inner + border, e->n_hashes);
+                              inner + border, e->n_hashes);
     uint8_t seed[32];
     omsig_buf leaf = {0};
     const uint8_t zero = 0;
@@ -60,9 +60,10 @@ omsig_status omsig_sgs_verify_merkle(const sgs_entry *e, omsig_report *r)
         char got[65], want[2 * 64 + 1] = "";
         omsig_hex(seed, 32, got);
         omsig_hex(e->root, e->root_len > 64 ? 64 : e->root_len, want);
-        return SGS_ENTRY_FAIL(r, "inclusion proof contains invalid root hash: expected %s, "
-                             "calculated %s",
-                          want, got);
+        return SGS_ENTRY_FAIL(r,
+                              "inclusion proof contains invalid root hash: expected %s, "
+                              "calculated %s",
+                              want, got);
     }
     return OMSIG_OK;
 }
@@ -102,7 +103,7 @@ omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
     for (const char *q = text; (q = strstr(q, "\n\n")) != NULL; q += 2) count++;
     if (count != 1)
         return SGS_ENTRY_FAIL(r, "note must contain one blank line, delineating the text from the "
-                             "signature block");
+                                 "signature block");
     const size_t note_len = (size_t)(sep - text) + 1;
     const char *data = sep + 2;
     const size_t data_len = strlen(data);
@@ -167,7 +168,7 @@ omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
         } else if (e->log_id_len >= 4 && memcmp(raw, e->log_id, 4) == 0) {
             found = true;
             if (!omsig_sgs_keyring_verify(&s->rekor, e->log_id, e->log_id_len, raw + 4, raw_len - 4,
-                                (const uint8_t *)text, note_len))
+                                          (const uint8_t *)text, note_len))
                 st = SGS_ENTRY_FAIL(r, "checkpoint: invalid signature: keyring: invalid signature");
         }
         free(raw);
@@ -181,9 +182,8 @@ omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
         char a[2 * 64 + 1], b[2 * 64 + 1];
         omsig_hex(cp_root, cp_root_len > 64 ? 64 : cp_root_len, a);
         omsig_hex(e->root, e->root_len > 64 ? 64 : e->root_len, b);
-        st = SGS_ENTRY_FAIL(r,
-                        "Inclusion proof contains invalid root hash signature: expected %s got %s",
-                        a, b);
+        st = SGS_ENTRY_FAIL(
+            r, "Inclusion proof contains invalid root hash signature: expected %s got %s", a, b);
     }
     free(cp_root);
     ERR_clear_error();
@@ -211,7 +211,7 @@ omsig_status omsig_sgs_verify_set(const sgs_state *s, const sgs_entry *e, omsig_
         goto out;
     }
     if (!omsig_sgs_keyring_verify(&s->rekor, e->log_id, e->log_id_len, e->set, e->set_len,
-                        (const uint8_t *)doc.data, doc.len))
+                                  (const uint8_t *)doc.data, doc.len))
         st = SGS_ENTRY_FAIL(r, "SET: invalid inclusion promise: keyring: invalid signature");
 out:
     ERR_clear_error();

@@ -49,7 +49,7 @@ static EVP_PKEY *parse_public_key(const uint8_t *der, size_t len, bool rsa_ok)
 /* Verifies with the key whose ID is key_id, or with every key when none has that ID (the ID
  * is an unauthenticated hint, as in sigstore-python's Keyring.verify). */
 bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t *key_id, size_t key_id_len,
-                           const uint8_t *sig, size_t sig_len, const uint8_t *data, size_t n)
+                              const uint8_t *sig, size_t sig_len, const uint8_t *data, size_t n)
 {
     const sgs_key *only = NULL;
     for (size_t i = 0; key_id_len == 32 && i < kr->n; i++)
@@ -60,10 +60,7 @@ bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t *key_id, size
     bool ok = false;
     for (size_t i = 0; !ok && i < (only ? 1 : kr->n); i++) {
         const sgs_key *k = only ? only : &kr->keys[i];
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-        ok = ctx && EVP_DigestVerifyInit(ctx, NULL, k->md, NULL, k->pkey) == 1 &&
-             EVP_DigestVerify(ctx, sig, sig_len, data, n) == 1;
-        EVP_MD_CTX_free(ctx);
+        ok = omsig_pkey_verify(k->pkey, k->md, sig, sig_len, data, n);
     }
     return ok;
 }
@@ -495,8 +492,7 @@ void omsig_sgs_rotation_hint(const sgs_state *s, const omsig_options *o, X509 *l
                              omsig_report *r)
 {
     int64_t signed_at = 0;
-    if (!omsig_sgs_asn1_time_us(X509_get0_notBefore(leaf), &signed_at) ||
-        signed_at <= s->newest)
+    if (!omsig_sgs_asn1_time_us(X509_get0_notBefore(leaf), &signed_at) || signed_at <= s->newest)
         return;
     char when[16], root[16];
     omsig_sgs_format_date(signed_at, when);

@@ -13,13 +13,27 @@ omsig_report *omsig_report_new(void)
     return r;
 }
 
+omsig_report *omsig_report_begin(omsig_report **out)
+{
+    omsig_report *r = omsig_report_new();
+    if (out) *out = r;
+    if (r) r->started = omsig_now();
+    return r;
+}
+
+omsig_status omsig_report_end(omsig_report *r, omsig_report **out, omsig_status st)
+{
+    r->seconds = omsig_now() - r->started;
+    if (!out) omsig_report_free(r);
+    return st;
+}
+
 void omsig_report_free(omsig_report *r)
 {
     if (!r) return;
     free(r->message);
     free(r->trust_root);
-    for (size_t i = 0; i < r->n_warnings; i++) free(r->warnings[i]);
-    free(r->warnings);
+    omsig_strv_free(r->warnings, r->n_warnings);
     for (size_t i = 0; i < r->n_problems; i++) {
         free(r->problems[i].name);
         free(r->problems[i].expected);

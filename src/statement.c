@@ -69,15 +69,23 @@ static omsig_status check_path(const char *what, const char *name, size_t len, o
     return st;
 }
 
+/* serialization.<key> when is() holds for it, else the failure naming the type it must be. */
+static omsig_status serialization_member(const cJSON *s, const char *key,
+                                         cJSON_bool (*is)(const cJSON *), const char *type,
+                                         const cJSON **out, omsig_report *r)
+{
+    *out = omsig_json_member(s, key);
+    if (is(*out)) return OMSIG_OK;
+    return bad(r, "serialization.%s must be %s, got %s", key, type, omsig_json_type_name(*out));
+}
+
 static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig_report *r)
 {
     if (!cJSON_IsObject(s))
-        return bad(r, "predicate.serialization must be an object, got %s",
-                   omsig_json_type_name(s));
-    const cJSON *method = omsig_json_member(s, "method");
-    if (!cJSON_IsString(method))
-        return bad(r, "serialization.method must be a string, got %s",
-                   omsig_json_type_name(method));
+        return bad(r, "predicate.serialization must be an object, got %s", omsig_json_type_name(s));
+    const cJSON *method, *ht, *sym, *ss;
+    OMSIG_FORWARD_IF_ERROR(
+        serialization_member(s, "method", cJSON_IsString, "a string", &method, r));
     if (strcmp(method->valuestring, "files") == 0)
         m->method = OMSIG_SERIAL_FILES;
     else if (strcmp(method->valuestring, "shards") == 0)
@@ -86,16 +94,14 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
         return omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Unknown serialization type %s",
                           method->valuestring);
 
-    const cJSON *ht = omsig_json_member(s, "hash_type");
-    if (!cJSON_IsString(ht))
-        return bad(r, "serialization.hash_type must be a string, got %s",
-                   omsig_json_type_name(ht));
-    if (strcmp(ht->valuestring, "sha256") == 0)
-        m->hash = OMSIG_HASH_SHA256;
-    else if (strcmp(ht->valuestring, "blake2b") == 0)
-        m->hash = OMSIG_HASH_BLAKE2B;
-    else if (strcmp(ht->valuestring, "blake3") == 0)
-        m->hash = OMSIG_HASH_BLAKE3;
+    OMSIG_FORWARD_IF_ERROR(
+        serialization_member(s, "hash_type", cJSON_IsString, "a string", &ht, r));
+    static const omsig_hash k_hashes[] = {OMSIG_HASH_SHA256, OMSIG_HASH_BLAKE2B,
+                                          OMSIG_HASH_BLAKE3};
+    size_t h = 0;
+    while (h < 3 && strcmp(ht->valuestring, omsig_hash_name(k_hashes[h])) != 0) h++;
+    if (h < 3)
+        m->hash = k_hashes[h];
     else
         return bad(r, "unknown serialization.hash_type '%s'", ht->valuestring);
 
@@ -107,17 +113,13 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
                           "hashes blake3 models as files (method 'files'), so shard resources "
                           "never match");
 
-    const cJSON *sym = omsig_json_member(s, "allow_symlinks");
-    if (!cJSON_IsBool(sym))
-        return bad(r, "serialization.allow_symlinks must be a boolean, got %s",
-                   omsig_json_type_name(sym));
+    OMSIG_FORWARD_IF_ERROR(
+        serialization_member(s, "allow_symlinks", cJSON_IsBool, "a boolean", &sym, r));
     m->allow_symlinks = cJSON_IsTrue(sym);
 
     if (m->method == OMSIG_SERIAL_SHARDS) {
-        const cJSON *ss = omsig_json_member(s, "shard_size");
-        if (!cJSON_IsNumber(ss))
-            return bad(r, "serialization.shard_size must be a number, got %s",
-                       omsig_json_type_name(ss));
+        OMSIG_FORWARD_IF_ERROR(
+            serialization_member(s, "shard_size", cJSON_IsNumber, "a number", &ss, r));
         const double d = ss->valuedouble;
         if (!isfinite(d) || d < 1 || d > 9007199254740992.0 || floor(d) != d)
             return bad(r, "serialization.shard_size must be a whole number of bytes between 1 "
@@ -138,8 +140,8 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
             if (!cJSON_IsString(e))
                 return bad(r, "serialization.ignore_paths items must be strings, got %s",
                            omsig_json_type_name(e));
-            OMSIG_FORWARD_IF_ERROR(check_path("ignore path", e->valuestring,
-                                              strlen(e->valuestring), r));
+            OMSIG_FORWARD_IF_ERROR(
+                check_path("ignore path", e->valuestring, strlen(e->valuestring), r));
             if (strcmp(e->valuestring, ".") == 0)
                 return bad(r, "ignore path '.' would ignore the whole model");
             if (!(m->ignore_paths[m->n_ignore_paths] = omsig_strdup(e->valuestring)))
@@ -154,8 +156,7 @@ static omsig_status set_digest(omsig_resource *res, const cJSON *d, omsig_hash h
                                omsig_report *r)
 {
     if (!cJSON_IsString(d))
-        return bad(r, "the digest of a resource must be a string, got %s",
-                   omsig_json_type_name(d));
+        return bad(r, "the digest of a resource must be a string, got %s", omsig_json_type_name(d));
     res->digest_len = omsig_hash_size(h);
     if (omsig_unhex(d->valuestring, strlen(d->valuestring), res->digest, res->digest_len) != 0)
         return bad(r, "the digest of '%.200s' is not %zu bytes of hex", res->name,
@@ -324,8 +325,8 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
         goto out;
     const cJSON *resources = omsig_json_member(pred, "resources");
     if (!cJSON_IsArray(resources)) {
-        st = bad(r, "predicate.resources must be an array, got %s",
-                 omsig_json_type_name(resources));
+        st =
+            bad(r, "predicate.resources must be an array, got %s", omsig_json_type_name(resources));
         goto out;
     }
     const size_t n = (size_t)cJSON_GetArraySize(resources);
@@ -371,8 +372,7 @@ void omsig_manifest_free(omsig_manifest *m)
 {
     if (!m) return;
     free(m->subject_name);
-    for (size_t i = 0; i < m->n_ignore_paths; i++) free(m->ignore_paths[i]);
-    free(m->ignore_paths);
+    omsig_strv_free(m->ignore_paths, m->n_ignore_paths);
     for (size_t i = 0; i < m->n_res; i++) {
         free(m->res[i].name);
         free(m->res[i].path);

@@ -350,6 +350,23 @@ out:
     return rc;
 }
 
+void omsig_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++) free(v[i]);
+    free(v);
+}
+
+void omsig_der_free(omsig_der *d, size_t n)
+{
+    for (size_t i = 0; d && i < n; i++) free(d[i].data);
+    free(d);
+}
+
+int omsig_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 bool omsig_sha256(const void *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;

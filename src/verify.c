@@ -127,10 +127,8 @@ static omsig_model *early_walk_finish(early_walk *w, bool wanted)
 
 omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
-    omsig_report *r = omsig_report_new();
-    if (out) *out = r;
+    omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
-    const double t0 = omsig_now();
     omsig_manifest man;
     memset(&man, 0, sizeof man);
     omsig_status st;
@@ -149,7 +147,5 @@ omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_repo
         }
     }
     omsig_manifest_free(&man);
-    r->seconds = omsig_now() - t0;
-    if (!out) omsig_report_free(r);
-    return st;
+    return omsig_report_end(r, out, st);
 }

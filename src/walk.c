@@ -455,8 +455,7 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
         const int sub = openat(dirfd(d), subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         st = sub < 0 ? fail_special(m, r, rel->data) : walk_dir(m, sub, rel, depth + 1, cap, r);
     }
-    for (size_t i = 0; i < n_subs; i++) free(subs[i]);
-    free(subs);
+    omsig_strv_free(subs, n_subs);
     rel->len = base;
     if (rel->data) rel->data[base] = '\0';
     closedir(d);
@@ -587,8 +586,7 @@ void omsig_model_close(omsig_model *m)
 {
     if (!m) return;
     if (m->root_fd >= 0) close(m->root_fd);
-    for (size_t i = 0; i < m->n_ignore; i++) free(m->ignore[i]);
-    free(m->ignore);
+    omsig_strv_free(m->ignore, m->n_ignore);
     for (size_t i = 0; i < m->n_files; i++) free(m->files[i].path);
     free(m->files);
     free(m->name);
