@@ -7,28 +7,7 @@
 
 #include <stdint.h>
 
-#ifdef __CUDACC__
-#define OMSIG_HD static __host__ __device__ __forceinline__
-#else
-#define OMSIG_HD static inline
-#endif
-
-/* Loops over a constant count are unrolled in full (register-resident arrays on the device);
- * OMSIG_NO_UNROLL keeps one copy of a large body. nvcc's device pass takes CUDA's pragma; its
- * host pass knows neither pragma and gets none; gcc and clang get GCC's. */
-#if defined(__CUDA_ARCH__)
-#define OMSIG_UNROLL _Pragma("unroll")
-#define OMSIG_NO_UNROLL _Pragma("unroll 1")
-#elif defined(__CUDACC__)
-#define OMSIG_UNROLL
-#define OMSIG_NO_UNROLL
-#elif defined(__GNUC__)
-#define OMSIG_UNROLL _Pragma("GCC unroll 16")
-#define OMSIG_NO_UNROLL _Pragma("GCC unroll 1")
-#else
-#define OMSIG_UNROLL
-#define OMSIG_NO_UNROLL
-#endif
+#include "gpu_hd.h"
 
 /* ---- the round functions ------------------------------------------------------------------ */
 
