@@ -265,6 +265,87 @@ static omsig_status parse_legacy(const cJSON *subjects, omsig_manifest *m, omsig
     return check_unique(m, r);
 }
 
+/* The resources, each an object with a name, an algorithm and a digest. */
+static omsig_status parse_resources(const cJSON *resources, omsig_manifest *m, omsig_report *r)
+{
+    if (!cJSON_IsArray(resources))
+        return bad(r, "predicate.resources must be an array, got %s",
+                   omsig_json_type_name(resources));
+    const size_t n = (size_t)cJSON_GetArraySize(resources);
+    if (n > OMSIG_MAX_RESOURCES)
+        return omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)",
+                          OMSIG_MAX_RESOURCES);
+    m->res = calloc(n ? n : 1, sizeof *m->res);
+    if (!m->res) return omsig_nomem(r);
+    for (const cJSON *e = resources->child; e; e = e->next) {
+        if (!cJSON_IsObject(e))
+            return bad(r, "each resource must be an object, got %s", omsig_json_type_name(e));
+        omsig_resource *res = &m->res[m->n_res++];
+        const cJSON *name = omsig_json_member(e, "name");
+        if (!cJSON_IsString(name))
+            return bad(r, "resource name must be a string, got %s", omsig_json_type_name(name));
+        OMSIG_FORWARD_IF_ERROR(parse_name(res, name->valuestring, m, r));
+        OMSIG_FORWARD_IF_ERROR(check_algorithm(res, omsig_json_member(e, "algorithm"), m, r));
+        OMSIG_FORWARD_IF_ERROR(set_digest(res, omsig_json_member(e, "digest"), m->hash, r));
+    }
+    return check_unique(m, r);
+}
+
+/* A model_signing v1.0 statement: its one subject (the model, with the root digest), then
+ * the predicate's serialization and resources, which must hash to that root digest. */
+static omsig_status parse_v1(const cJSON *j, const cJSON *subjects, omsig_manifest *m,
+                             omsig_report *r)
+{
+    if (cJSON_GetArraySize(subjects) != 1) {
+        char *txt = cJSON_PrintUnformatted(subjects);
+        const omsig_status st = omsig_fail(
+            r, OMSIG_E_MANIFEST_PARSE, "Expected only one subject, got %.300s", txt ? txt : "?");
+        free(txt);
+        return st;
+    }
+    const cJSON *sname = omsig_json_member(subjects->child, "name");
+    const cJSON *sdig = omsig_json_member(omsig_json_member(subjects->child, "digest"), "sha256");
+    if (!cJSON_IsString(sname) || !cJSON_IsString(sdig))
+        return bad(r, "the subject needs a string name and a digest with a sha256 value");
+    if (!(m->subject_name = omsig_strdup(sname->valuestring))) return omsig_nomem(r);
+    const cJSON *pred = omsig_json_member(j, "predicate");
+    if (!cJSON_IsObject(pred))
+        return bad(r, "predicate must be an object, got %s", omsig_json_type_name(pred));
+    OMSIG_FORWARD_IF_ERROR(parse_serialization(omsig_json_member(pred, "serialization"), m, r));
+    OMSIG_FORWARD_IF_ERROR(parse_resources(omsig_json_member(pred, "resources"), m, r));
+    omsig_root_digest(m->res, m->n_res, m->root_hex);
+    if (strcmp(m->root_hex, sdig->valuestring) != 0)
+        return omsig_fail(r, OMSIG_E_MANIFEST_INCONSISTENT,
+                          "Manifest is inconsistent. Root digest is %.200s, but the included "
+                          "resources hash to %s",
+                          sdig->valuestring, m->root_hex);
+    return OMSIG_OK;
+}
+
+/* The statement's envelope: an in-toto Statement v1 with a subject list, then the
+ * predicate by its type (v1.0, or the legacy Digests/v0.1). */
+static omsig_status parse_statement(const cJSON *j, omsig_manifest *m, omsig_report *r)
+{
+    if (!cJSON_IsObject(j))
+        return bad(r, "the payload must be a JSON object, got %s", omsig_json_type_name(j));
+    const cJSON *type = omsig_json_member(j, "_type");
+    if (!cJSON_IsString(type) || strcmp(type->valuestring, OMSIG_STATEMENT_TYPE) != 0)
+        return omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected in-toto %s payload, but got %.200s",
+                          OMSIG_STATEMENT_TYPE,
+                          cJSON_IsString(type) ? type->valuestring : "nothing");
+    const cJSON *pt = omsig_json_member(j, "predicateType");
+    const cJSON *subjects = omsig_json_member(j, "subject");
+    if (!cJSON_IsArray(subjects))
+        return bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
+    if (cJSON_IsString(pt) && strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE_COMPAT) == 0)
+        return parse_legacy(subjects, m, r);
+    if (!cJSON_IsString(pt) || strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE) != 0)
+        return omsig_fail(r, OMSIG_E_MANIFEST_PARSE,
+                          "Predicate type mismatch, expected %s, got %.200s",
+                          OMSIG_PREDICATE_TYPE, cJSON_IsString(pt) ? pt->valuestring : "nothing");
+    return parse_v1(j, subjects, m, r);
+}
+
 omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_manifest *m,
                                    omsig_report *r)
 {
@@ -272,98 +353,7 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
     const char *why = NULL;
     cJSON *j = omsig_json_parse((const char *)payload, len, &why);
     if (!j) return bad(r, "the payload %s", why);
-    omsig_status st = OMSIG_OK;
-    if (!cJSON_IsObject(j)) {
-        st = bad(r, "the payload must be a JSON object, got %s", omsig_json_type_name(j));
-        goto out;
-    }
-    const cJSON *type = omsig_json_member(j, "_type");
-    if (!cJSON_IsString(type) || strcmp(type->valuestring, OMSIG_STATEMENT_TYPE) != 0) {
-        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected in-toto %s payload, but got %.200s",
-                        OMSIG_STATEMENT_TYPE, cJSON_IsString(type) ? type->valuestring : "nothing");
-        goto out;
-    }
-    const cJSON *pt = omsig_json_member(j, "predicateType");
-    const cJSON *subjects = omsig_json_member(j, "subject");
-    if (!cJSON_IsArray(subjects)) {
-        st = bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
-        goto out;
-    }
-    if (cJSON_IsString(pt) && strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE_COMPAT) == 0) {
-        st = parse_legacy(subjects, m, r);
-        goto out;
-    }
-    if (!cJSON_IsString(pt) || strcmp(pt->valuestring, OMSIG_PREDICATE_TYPE) != 0) {
-        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE,
-                        "Predicate type mismatch, expected %s, got %.200s", OMSIG_PREDICATE_TYPE,
-                        cJSON_IsString(pt) ? pt->valuestring : "nothing");
-        goto out;
-    }
-    if (cJSON_GetArraySize(subjects) != 1) {
-        char *txt = cJSON_PrintUnformatted(subjects);
-        st = omsig_fail(r, OMSIG_E_MANIFEST_PARSE, "Expected only one subject, got %.300s",
-                        txt ? txt : "?");
-        free(txt);
-        goto out;
-    }
-    const cJSON *sname = omsig_json_member(subjects->child, "name");
-    const cJSON *sdig = omsig_json_member(omsig_json_member(subjects->child, "digest"), "sha256");
-    if (!cJSON_IsString(sname) || !cJSON_IsString(sdig)) {
-        st = bad(r, "the subject needs a string name and a digest with a sha256 value");
-        goto out;
-    }
-    if (!(m->subject_name = omsig_strdup(sname->valuestring))) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-        goto out;
-    }
-    const cJSON *pred = omsig_json_member(j, "predicate");
-    if (!cJSON_IsObject(pred)) {
-        st = bad(r, "predicate must be an object, got %s", omsig_json_type_name(pred));
-        goto out;
-    }
-    if ((st = parse_serialization(omsig_json_member(pred, "serialization"), m, r)) != OMSIG_OK)
-        goto out;
-    const cJSON *resources = omsig_json_member(pred, "resources");
-    if (!cJSON_IsArray(resources)) {
-        st =
-            bad(r, "predicate.resources must be an array, got %s", omsig_json_type_name(resources));
-        goto out;
-    }
-    const size_t n = (size_t)cJSON_GetArraySize(resources);
-    if (n > OMSIG_MAX_RESOURCES) {
-        st = omsig_fail(r, OMSIG_E_LIMIT, "Too many resources (more than %u)", OMSIG_MAX_RESOURCES);
-        goto out;
-    }
-    m->res = calloc(n ? n : 1, sizeof *m->res);
-    if (!m->res) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-        goto out;
-    }
-    for (const cJSON *e = resources->child; e; e = e->next) {
-        if (!cJSON_IsObject(e)) {
-            st = bad(r, "each resource must be an object, got %s", omsig_json_type_name(e));
-            goto out;
-        }
-        omsig_resource *res = &m->res[m->n_res++];
-        const cJSON *name = omsig_json_member(e, "name");
-        if (!cJSON_IsString(name)) {
-            st = bad(r, "resource name must be a string, got %s", omsig_json_type_name(name));
-            goto out;
-        }
-        if ((st = parse_name(res, name->valuestring, m, r)) != OMSIG_OK ||
-            (st = check_algorithm(res, omsig_json_member(e, "algorithm"), m, r)) != OMSIG_OK ||
-            (st = set_digest(res, omsig_json_member(e, "digest"), m->hash, r)) != OMSIG_OK)
-            goto out;
-    }
-    if ((st = check_unique(m, r)) != OMSIG_OK) goto out;
-    omsig_root_digest(m->res, m->n_res, m->root_hex);
-    if (strcmp(m->root_hex, sdig->valuestring) != 0) {
-        st = omsig_fail(r, OMSIG_E_MANIFEST_INCONSISTENT,
-                        "Manifest is inconsistent. Root digest is %.200s, but the included "
-                        "resources hash to %s", sdig->valuestring, m->root_hex);
-        goto out;
-    }
-out:
+    const omsig_status st = parse_statement(j, m, r);
     cJSON_Delete(j);
     return st;
 }
