@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <libp11.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,8 +522,8 @@ static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pi
         }
         p->logged_in = true;
     }
-    PKCS11_KEY *keys = NULL, *pubs = NULL;
-    unsigned n_keys = 0, n_pubs = 0;
+    PKCS11_KEY *keys = NULL;
+    unsigned n_keys = 0;
     if (PKCS11_enumerate_keys(tok, &keys, &n_keys) != 0) {
         last_ckr(&rv, why, sizeof why);
         st = omsig_fail(r, OMSIG_E_KEY, "Cannot list the private keys of the PKCS #11 token '%s'%s%s",
@@ -545,18 +546,21 @@ static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pi
                         type == EVP_PKEY_RSA ? "RSA" : OBJ_nid2sn(type) ? OBJ_nid2sn(type) : "unknown");
         goto out;
     }
-    /* the public key object with the same label and id, as model_signing reads it; else what
-     * libp11 derives from the private key's own attributes or its certificate */
-    if (PKCS11_enumerate_public_keys(tok, &pubs, &n_pubs) == 0) {
-        PKCS11_KEY *pk = pick_key(pubs, n_pubs, u);
-        if (!pk && key->id_len) {
-            for (unsigned i = 0; i < n_pubs && !pk; i++)
-                if (pubs[i].id_len == key->id_len && memcmp(pubs[i].id, key->id, key->id_len) == 0)
-                    pk = &pubs[i];
-        }
-        if (pk) p->pub = PKCS11_get_public_key(pk);
+    if (!(p->key = PKCS11_get_private_key(key))) {
+        last_ckr(&rv, why, sizeof why);
+        st = omsig_fail(r, OMSIG_E_KEY, "Cannot use the private key with %s in the PKCS #11 token '%s'%s%s",
+                        p->key_desc, tok->label, rv ? ": " : "", why);
+        goto out;
     }
-    if (!p->pub) p->pub = PKCS11_get_public_key(key);
+    /* the public key: libp11 fills the private key's point in from the public key object of
+     * the same id (or the certificate); a copy of it, as a plain public key */
+    unsigned char *der = NULL;
+    const int der_len = i2d_PUBKEY(p->key, &der);
+    if (der_len > 0) {
+        const unsigned char *q = der;
+        p->pub = d2i_PUBKEY(NULL, &q, der_len);
+    }
+    OPENSSL_free(der);
     ERR_clear_error();
     if (!p->pub) {
         st = omsig_fail(r, OMSIG_E_KEY,
@@ -567,12 +571,6 @@ static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pi
     }
     if (!omsig_ec_key_md(p->pub, r)) {
         st = r->status;
-        goto out;
-    }
-    if (!(p->key = PKCS11_get_private_key(key))) {
-        last_ckr(&rv, why, sizeof why);
-        st = omsig_fail(r, OMSIG_E_KEY, "Cannot use the private key with %s in the PKCS #11 token '%s'%s%s",
-                        p->key_desc, tok->label, rv ? ": " : "", why);
         goto out;
     }
     pause_hook();
