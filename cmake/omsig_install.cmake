@@ -69,6 +69,9 @@ _omsig_pc_dep(libcjson cjson)
 if(OMSIG_HAVE_URING)
   _omsig_pc_dep(liburing uring)
 endif()
+if(OMSIG_HAVE_PKCS11)
+  _omsig_pc_dep(libp11 p11)
+endif()
 if(OMSIG_HAVE_CUDA)
   # the CUDA runtime, static (it loads the driver at run time): a path, which pkg-config's
   # sysroot handling leaves alone, and its own needs

@@ -43,7 +43,8 @@ set(CPACK_COMPONENT_CLI_DESCRIPTION
     "verify and sign machine-learning models in the OpenSSF Model Signing format
 omsig checks and writes OpenSSF Model Signing (OMS) bundles with the commands, flags,
 messages and exit codes of model_signing: key, certificate and Sigstore methods, io_uring
-reads and, in a CUDA build, a GPU hashing engine.")
+reads and, in a CUDA build, a GPU hashing engine; with libp11, signing with a key that
+stays in a PKCS #11 token (HSM, smart card).")
 
 set(CPACK_DEBIAN_LIB_PACKAGE_NAME libomsig${OMSIG_ABI_VERSION})
 set(CPACK_DEBIAN_LIB_PACKAGE_SECTION libs)
@@ -62,6 +63,9 @@ endif()
 set(_omsig_dev_depends "libssl-dev (>= 3.0), libcjson-dev")
 if(OMSIG_HAVE_URING)
   string(APPEND _omsig_dev_depends ", liburing-dev")
+endif()
+if(OMSIG_HAVE_PKCS11)
+  string(APPEND _omsig_dev_depends ", libp11-dev")
 endif()
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS "${_omsig_dev_depends}")
 set(CPACK_COMPONENT_DEV_DESCRIPTION

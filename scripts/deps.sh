@@ -15,6 +15,10 @@ for p in "$@"; do
     dpkg-dev) command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev) ;;
     # groff-base has the groff command but not the PostScript device the man page test uses
     groff) groff -Tps -z </dev/null >/dev/null 2>&1 || need+=(groff) ;;
+    # PKCS #11 signing (libp11), and the SoftHSM2 token and pkcs11-tool its test uses
+    libp11-dev) [ -f /usr/include/libp11.h ] || need+=(libp11-dev) ;;
+    softhsm2) command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2) ;;
+    opensc) command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc) ;;
     *) command -v "$p" >/dev/null 2>&1 || need+=("$p") ;;
     esac
 done
