@@ -140,6 +140,8 @@ typedef struct omsig_options {
                                       * module-name=, pin-value= or pin-source= */
     const char *pkcs11_pin;          /* the token's PIN when the URI has none, or NULL (a
                                       * token that needs one then fails with a message) */
+    /* A PKCS #11 module is process-wide: calls that sign with a token in one process run one
+     * after the other (each waits for the one before to unload its module). */
 
     /* sigstore method */
     const char *identity;

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <libp11.h>
+#include <pthread.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -64,6 +65,15 @@ static const struct {
     {0x190, "CKR_CRYPTOKI_NOT_INITIALIZED", "the module is not initialized"},
 };
 
+/*
+ * The one lock of the library.  A PKCS #11 module is initialised once per process
+ * (C_Initialize) and C_Finalize ends every session of it, whoever opened them; libp11 loads and
+ * unloads the module with each context.  So the calls that sign with a token run one at a
+ * time, from loading the module to unloading it: a second pkcs11 signing in the same process
+ * waits for the first.  No other method takes it.
+ */
+static pthread_mutex_t g_module_lock = PTHREAD_MUTEX_INITIALIZER;
+
 typedef struct p11_uri {
     char *token, *object, *slot_id, *module_path, *module_name, *pin_value, *pin_source;
     uint8_t *id;
@@ -72,6 +82,7 @@ typedef struct p11_uri {
 } p11_uri;
 
 struct omsig_pkcs11 {
+    bool locked;       /* holds g_module_lock */
     PKCS11_CTX *ctx;
     bool loaded;
     PKCS11_SLOT *slots;
@@ -594,6 +605,8 @@ omsig_status omsig_pkcs11_open(const char *uri, const char *pin, omsig_pkcs11 **
         st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
         goto out;
     }
+    pthread_mutex_lock(&g_module_lock);
+    p->locked = true;
     if ((st = open_token(p, &u, pin, r)) != OMSIG_OK) goto out;
     *out = p;
     p = NULL;
@@ -627,6 +640,7 @@ void omsig_pkcs11_close(omsig_pkcs11 *p)
     if (p->loaded) PKCS11_CTX_unload(p->ctx);
     if (p->ctx) PKCS11_CTX_free(p->ctx);
     ERR_clear_error();
+    if (p->locked) pthread_mutex_unlock(&g_module_lock);
     free(p->token_label);
     free(p->key_desc);
     free(p);

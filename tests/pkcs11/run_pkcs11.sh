@@ -6,10 +6,12 @@
 # `sign pkcs11-key` and `sign pkcs11-certificate` on each curve and verifies; with INTEROP=1
 # model_signing 1.1.1 (tests/.venv) verifies the bundles too.  Every bad input fails with its
 # message and exit 1, writes no bundle and leaves an old one as it was.
-# Usage: run_pkcs11.sh OMSIG.  Exit 77 when softhsm2/opensc are missing (and cannot be
+# Usage: run_pkcs11.sh OMSIG [PKCS11_THREADS] (tests/pkcs11/pkcs11_threads.c: signs from
+# several threads of one process at once).  Exit 77 when softhsm2/opensc are missing (and cannot be
 # installed: not root), this omsig has no pkcs11 feature, or (INTEROP=1) no reference.
 set -u
 OMSIG=$(realpath "$1")
+THREADS_TOOL=${2:+$(realpath "$2")}
 cd "$(dirname "$0")/../.." || exit 1
 REF=$PWD/tests/.venv/bin/model_signing
 if [ "${INTEROP:-0}" = 1 ] && [ ! -x "$REF" ]; then
@@ -146,6 +148,15 @@ echo tampered >>"$M/weights.bin"
 run "pkcs11-key p384: a changed model fails" 1 'weights.bin' \
     "$OMSIG" verify key "$M" --signature "$tmp/key-p384.sig" --public_key "$tmp/p384.pub.pem"
 printf 'weights\n' >"$M/weights.bin"
+
+# several threads of one process, each loading the module, signing and unloading it
+if [ -n "$THREADS_TOOL" ]; then
+    mkdir -p "$tmp/threads"
+    run "library: 4 threads sign at once with the token" 0 '40 signatures from 4 threads, 0 failed' \
+        "$THREADS_TOOL" "$(uri p384)" "$M" "$tmp/threads"
+    run "  ... and a bundle of theirs verifies" 0 'succeeded' \
+        "$OMSIG" verify key "$M" --signature "$tmp/threads/thread2.sig" --public_key "$tmp/p384.pub.pem"
+fi
 
 # ---- the URI forms -------------------------------------------------------------------------------
 run "URI: id= instead of object=" 0 '^Signing succeeded$' \
