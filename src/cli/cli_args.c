@@ -54,10 +54,9 @@ static const opt_def k_opts[] = {
     {"password", "--password", O_PASSWORD, T_VALUE, PEM_KEY, "PASSWORD",
      "Password for the key encryption, if any.", NULL},
     {"pkcs11-uri", "--pkcs11_uri", O_PKCS11_URI, T_VALUE, PK | PC, "PKCS11_URI",
-     "PKCS #11 URI of the private key (RFC 7512), e.g. 'pkcs11:token=T;object=K?module-path="
-     "/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin': token= or slot-id=, object= "
-     "and/or id=; module-path= or module-name=, and pin-value= or pin-source= (else the PIN is "
-     "asked on the terminal).  [required]", NULL},
+     "PKCS #11 URI of the private key (RFC 7512): token= or slot-id=, and object= and/or id= "
+     "in its path; module-path= or module-name=, and pin-value= or pin-source= (else the PIN "
+     "is asked on the terminal) in its query.  [required]", NULL},
     {"signing-certificate", "--signing_certificate", O_SIGNING_CERT, T_VALUE, SC | PC,
      "CERTIFICATE_PATH",
      "Path to the signing certificate, as a PEM-encoded file (the leaf, optionally followed by its intermediates: all are embedded).  [required]", NULL},
