@@ -191,7 +191,7 @@ static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
                        "publicKey.hint", omsig_json_type_name(hint));
         if (cJSON_IsString(hint) && hint->valuestring[0]) {
             b->key_hint = omsig_strdup(hint->valuestring);
-            if (!b->key_hint) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            if (!b->key_hint) return omsig_nomem(r);
         }
         return OMSIG_OK;
     }
@@ -215,7 +215,7 @@ static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
     if (count > 64)
         return omsig_fail(r, OMSIG_E_LIMIT, "Invalid signature bundle: more than 64 certificates");
     b->certs = calloc(count, sizeof *b->certs);
-    if (!b->certs) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!b->certs) return omsig_nomem(r);
     const cJSON *item = list ? list->child : cert;
     for (size_t i = 0; i < count; i++, item = item->next) {
         OMSIG_FORWARD_IF_ERROR(need_object(item, "a certificate", k_cert_keys, r));
@@ -234,7 +234,7 @@ static omsig_status parse_envelope(const cJSON *env, omsig_bundle *b, omsig_repo
     const char *pt = NULL;
     OMSIG_FORWARD_IF_ERROR(get_string(env, "payloadType", "dsseEnvelope.payloadType", &pt, r));
     b->payload_type = omsig_strdup(pt);
-    if (!b->payload_type) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!b->payload_type) return omsig_nomem(r);
 
     const cJSON *sigs = cJSON_GetObjectItemCaseSensitive(env, "signatures");
     if (!cJSON_IsArray(sigs))
@@ -283,7 +283,7 @@ omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b
     const char *mt = NULL;
     OMSIG_FORWARD_IF_ERROR(get_string(j, "mediaType", "mediaType", &mt, r));
     b->media_type = omsig_strdup(mt);
-    if (!b->media_type) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!b->media_type) return omsig_nomem(r);
 
     const cJSON *vm = cJSON_GetObjectItemCaseSensitive(j, "verificationMaterial");
     if (!vm) return bad(r, "Invalid signature bundle: %s%s", "verificationMaterial is missing", "");
@@ -315,7 +315,7 @@ omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes, omsig_bundl
                           "Signature file '%s' is larger than the %llu MiB limit for bundles "
                           "(raise it with --max-bundle-size)",
                           path, (unsigned long long)(max_bytes >> 20));
-    if (rc == -ENOMEM) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (rc == -ENOMEM) return omsig_nomem(r);
     if (rc < 0)
         return omsig_fail_open(r, -rc, path);
     const omsig_status st = omsig_bundle_parse(data, len, b, r);

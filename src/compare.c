@@ -56,7 +56,7 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
     const void *ctx[2] = {plan, man};
     omsig_sort(mism, n_mism, sizeof *mism, cmp_mism, ctx);
     char **missing = omsig_reallocarray(NULL, d->n_missing, sizeof *missing);
-    if (!missing) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!missing) return omsig_nomem(r);
     for (size_t i = 0; i < d->n_missing; i++) missing[i] = man->res[d->missing[i]].name;
     char alg[OMSIG_ALGORITHM_MAX];
     omsig_resource_algorithm(man, alg);
@@ -64,18 +64,19 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
     omsig_buf_puts(&msg, "Signature mismatch: [");
     if (d->n_extra) names_item(&msg, "Extra", model->name, d->extra, d->n_extra);
     if (d->n_missing) names_item(&msg, "Missing", model->name, missing, d->n_missing);
-    for (size_t i = 0; i < d->n_extra; i++)
-        omsig_report_add_problem(r, OMSIG_PROBLEM_EXTRA, d->extra[i], "", "");
-    for (size_t i = 0; i < d->n_missing; i++)
-        omsig_report_add_problem(r, OMSIG_PROBLEM_MISSING, missing[i], "", "");
-    for (size_t k = 0; k < n_mism; k++) {
+    omsig_status st = OMSIG_OK;
+    for (size_t i = 0; i < d->n_extra && st == OMSIG_OK; i++)
+        st = omsig_report_add_problem(r, OMSIG_PROBLEM_EXTRA, d->extra[i], "", "");
+    for (size_t i = 0; i < d->n_missing && st == OMSIG_OK; i++)
+        st = omsig_report_add_problem(r, OMSIG_PROBLEM_MISSING, missing[i], "", "");
+    for (size_t k = 0; k < n_mism && st == OMSIG_OK; k++) {
         const omsig_stream *s = &plan->streams[mism[k]];
         const omsig_resource *x = &man->res[s->res];
         char eh[2 * OMSIG_MAX_DIGEST_BYTES + 1], ah[2 * OMSIG_MAX_DIGEST_BYTES + 1];
         omsig_hex(x->digest, x->digest_len, eh);
         omsig_hex(s->digest, x->digest_len, ah);
-        omsig_report_add_problem(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah);
-        if (k >= MAX_NAMES_IN_MESSAGE) continue;
+        st = omsig_report_add_problem(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah);
+        if (st != OMSIG_OK || k >= MAX_NAMES_IN_MESSAGE) continue;
         omsig_buf item = {0};
         omsig_buf_printf(&item, "Hash mismatch for '%s': Expected '", x->name);
         digest_repr(&item, alg, x->digest, x->digest_len);
@@ -90,8 +91,9 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
         omsig_buf_printf(&msg, ", '... (%zu more mismatches)'", n_mism - MAX_NAMES_IN_MESSAGE);
     omsig_buf_puts(&msg, "]");
     free(missing);
-    const omsig_status st =
-        omsig_fail(r, OMSIG_E_DIGEST_MISMATCH, "%s", msg.data ? msg.data : "Signature mismatch");
+    if (st == OMSIG_OK)
+        st = omsig_fail(r, OMSIG_E_DIGEST_MISMATCH, "%s",
+                        msg.data ? msg.data : "Signature mismatch");
     omsig_buf_free(&msg);
     return st;
 }
@@ -103,7 +105,7 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
 {
     if (!o->ignore_unsigned_files) return omsig_model_walk(model, r);
     const char **paths = omsig_reallocarray(NULL, man->n_res, sizeof *paths);
-    if (!paths) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!paths) return omsig_nomem(r);
     size_t n = 0;
     for (size_t i = 0; i < man->n_res; i++) paths[n++] = man->res[i].path;
     qsort(paths, n, sizeof *paths, omsig_str_cmp);
@@ -130,7 +132,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
     if (st != OMSIG_OK) goto out;
     for (size_t i = 0; i < man->n_ignore_paths && st == OMSIG_OK; i++)
         if (omsig_model_add_ignore(&model, man->ignore_paths[i]) != OMSIG_OK)
-            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            st = omsig_nomem(r);
     if (st != OMSIG_OK) goto out;
     if (walked)
         omsig_model_drop_ignored(&model);
@@ -167,7 +169,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
         st = mismatch_verdict(man, &model, &plan, &diff, mism, n_mism, r);
     goto out;
 nomem:
-    st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    st = omsig_nomem(r);
 out:
     free(mism);
     omsig_plan_diff_free(&diff);

@@ -82,7 +82,7 @@ omsig_status omsig_hash_model(omsig_ctx *ctx, const omsig_options *o, omsig_mani
     if (model_name && !(*model_name = omsig_strdup(model.name))) goto nomem;
     goto out;
 nomem:
-    st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    st = omsig_nomem(r);
 out:
     omsig_plan_free(&plan);
     omsig_model_close(&model);

@@ -64,7 +64,7 @@ omsig_status omsig_dsse_verify(void *key, const void *md, const void *compat_md,
     if (ecdsa_verify(key, compat_md, b->sig, b->sig_len, &pae)) st = OMSIG_OK;
 out:
     omsig_buf_free(&pae);
-    if (st == OMSIG_E_NOMEM) return omsig_fail(r, st, "out of memory");
+    if (st == OMSIG_E_NOMEM) return omsig_nomem(r);
     if (st != OMSIG_OK)
         return omsig_fail(r, st, "Signature is invalid: the DSSE signature does not verify "
                                  "with the given key");

@@ -53,6 +53,7 @@ struct omsig_report {
     char *trust_root;              /* sigstore: which file or copy, and its date */
     omsig_problem *problems;
     size_t n_problems;
+    const char *where;             /* debug builds: where the failure was made (omsig_fail) */
 };
 
 OMSIG_PRIVATE omsig_report *omsig_report_new(void);
@@ -63,26 +64,41 @@ OMSIG_PRIVATE omsig_report *omsig_report_begin(omsig_report **out);
  * ask for it (out NULL), and returns st. */
 OMSIG_PRIVATE omsig_status omsig_report_end(omsig_report *r, omsig_report **out,
                                             omsig_status st);
-/* Records the first failure of an operation (later ones are ignored) and returns st. */
-OMSIG_PRIVATE omsig_status omsig_fail(omsig_report *r, omsig_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Records the first failure of an operation (later ones are ignored) and returns st.  In a
+ * debug build (NDEBUG not defined) the report also keeps where it was made, "file.c:123"
+ * (r->where); a release build keeps no source names. */
+#define omsig_fail(r, st, ...) omsig_fail_at((r), (st), OMSIG_HERE, __VA_ARGS__)
+OMSIG_PRIVATE omsig_status omsig_fail_at(omsig_report *r, omsig_status st, const char *where,
+                                         const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#ifdef NDEBUG
+#define OMSIG_HERE ((const char *)0)
+#else
+#define OMSIG_STR_(x) #x
+#define OMSIG_STR(x) OMSIG_STR_(x)
+#ifdef __FILE_NAME__
+#define OMSIG_HERE (__FILE_NAME__ ":" OMSIG_STR(__LINE__))
+#else
+#define OMSIG_HERE (__FILE__ ":" OMSIG_STR(__LINE__))
+#endif
+#endif
 OMSIG_PRIVATE omsig_status omsig_vfail(omsig_report *r, omsig_status st, const char *fmt,
                                        va_list ap);
 OMSIG_PRIVATE void omsig_warn(omsig_report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Adds one problem to the report's list.  When memory runs out the report's status becomes
+ * OMSIG_E_NOMEM (a verdict missing a problem would be wrong) and that is returned. */
 OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind,
                                                     const char *name, const char *expected,
-                                                    const char *actual);
+                                                    const char *actual)
+    __attribute__((warn_unused_result));
 OMSIG_PRIVATE double omsig_now(void); /* monotonic seconds */
 /* Records "out of memory" as the failure (OMSIG_E_NOMEM) and returns OMSIG_E_NOMEM. */
 OMSIG_PRIVATE omsig_status omsig_nomem(omsig_report *r);
 /* "[Errno N] text: 'path'", the way the reference reports a file it cannot open (err > 0). */
 OMSIG_PRIVATE omsig_status omsig_fail_open(omsig_report *r, int err, const char *path);
 
-#define OMSIG_RETURN_IF(cond, rep, st, ...)                                                    \
-    do {                                                                                       \
-        if (cond) return omsig_fail((rep), (st), __VA_ARGS__);                                 \
-    } while (0)
+/* Returns a failure on to the caller; the report already holds its message. */
 #define OMSIG_FORWARD_IF_ERROR(expr)                                                           \
     do {                                                                                       \
         const omsig_status omsig_st_ = (expr);                                                 \
@@ -104,9 +120,10 @@ OMSIG_PRIVATE void omsig_buf_free(omsig_buf *b);
 
 OMSIG_PRIVATE char *omsig_strdup(const char *s);
 OMSIG_PRIVATE void omsig_hex(const uint8_t *in, size_t n, char *out /* 2n+1 */);
-/* Decodes exactly n_out bytes of lowercase or uppercase hex; -1 on any other input. */
+/* Decodes exactly n_out bytes of lowercase or uppercase hex: 0, or -EINVAL for any other
+ * input.  The helpers below the report layer return 0 or -errno, as this one does. */
 OMSIG_PRIVATE int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out);
-/* Strict standard base64 (RFC 4648 section 4, padding required). Returns 0 or -1; *out is
+/* Strict standard base64 (RFC 4648 section 4, padding required). Returns 0, -EINVAL or -ENOMEM; *out is
  * malloc'ed (with a NUL after the data) and owned by the caller. */
 OMSIG_PRIVATE int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len);
 OMSIG_PRIVATE char *omsig_base64_encode(const uint8_t *in, size_t n);

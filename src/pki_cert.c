@@ -30,7 +30,7 @@ omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r)
     X509_STORE *store = X509_STORE_new();
     omsig_pki *p = calloc(1, sizeof *p);
     if (!store || !p) {
-        omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        omsig_nomem(r);
         goto fail;
     }
     p->store = store;
@@ -116,7 +116,7 @@ omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o, const om
     STACK_OF(X509) *untrusted = sk_X509_new_null();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (!untrusted || !ctx) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
     for (size_t i = 0; i < b->n_certs; i++) {
@@ -131,7 +131,7 @@ omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o, const om
             leaf = c;
         else if (!sk_X509_push(untrusted, c)) {
             X509_free(c);
-            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            st = omsig_nomem(r);
             goto out;
         }
     }
@@ -141,7 +141,7 @@ omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o, const om
         log_fingerprint(r, " verify ", leaf);
     }
     if (X509_STORE_CTX_init(ctx, p->store, leaf, untrusted) != 1) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
     if (!o->verify_time_now) {

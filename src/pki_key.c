@@ -28,7 +28,7 @@ int omsig_pki_key_hint(void *key, char out[65])
 {
     BIO *bio = BIO_new(BIO_s_mem());
     char *pem = NULL;
-    int rc = -1;
+    int rc = -ENOMEM;
     if (bio && PEM_write_bio_PUBKEY(bio, key) == 1) {
         const long n = BIO_get_mem_data(bio, &pem);
         if (n > 0) rc = omsig_sha256_hex(pem, (size_t)n, out);
@@ -52,7 +52,7 @@ omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r)
     omsig_pki *p = calloc(1, sizeof *p);
     if (!p) {
         EVP_PKEY_free(key);
-        omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        omsig_nomem(r);
         return NULL;
     }
     p->key = key;

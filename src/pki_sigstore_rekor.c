@@ -5,6 +5,8 @@
  */
 #include "pki_sigstore_steps.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -163,8 +165,10 @@ omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
     for (p = data; st == OMSIG_OK && !found && next_note_sig(&p, &b64, &b64_len);) {
         uint8_t *raw = NULL;
         size_t raw_len = 0;
-        if (omsig_base64_decode(b64, b64_len, &raw, &raw_len) != 0) {
-            st = omsig_nomem(r); /* decoded fine above */
+        const int rc = omsig_base64_decode(b64, b64_len, &raw, &raw_len);
+        if (rc != 0) {
+            assert(rc == -ENOMEM); /* it decoded in the first pass */
+            st = omsig_nomem(r);
         } else if (e->log_id_len >= 4 && memcmp(raw, e->log_id, 4) == 0) {
             found = true;
             if (!omsig_sgs_keyring_verify(&s->rekor, e->log_id, e->log_id_len, raw + 4, raw_len - 4,

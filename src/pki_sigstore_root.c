@@ -8,6 +8,7 @@
 #include "pki_sigstore_steps.h"
 #include "pki_sigstore_roots.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -402,8 +403,8 @@ static sgs_state *load_default_root(const omsig_options *o, omsig_report *r)
         goto out;
     }
     if (!(builtin = load_root(b->json, b->len, "built-in trust root", rb))) {
-        /* the copy is tested; this is memory running out */
-        omsig_fail(r, rb->status, "%s", rb->message ? rb->message : "out of memory");
+        assert(rb->status == OMSIG_E_NOMEM); /* the copy is tested: memory ran out */
+        omsig_fail(r, rb->status, "%s", rb->message ? rb->message : omsig_strerror(rb->status));
         goto out;
     }
     uint8_t *data = NULL;

@@ -63,8 +63,10 @@ omsig_status omsig_vfail(omsig_report *r, omsig_status st, const char *fmt, va_l
     return st;
 }
 
-omsig_status omsig_fail(omsig_report *r, omsig_status st, const char *fmt, ...)
+omsig_status omsig_fail_at(omsig_report *r, omsig_status st, const char *where, const char *fmt,
+                           ...)
 {
+    if (r && r->status == OMSIG_OK) r->where = where;
     va_list ap;
     va_start(ap, fmt);
     omsig_vfail(r, st, fmt, ap);
@@ -89,7 +91,7 @@ omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, 
                                       const char *expected, const char *actual)
 {
     omsig_problem *p = realloc(r->problems, (r->n_problems + 1) * sizeof *p);
-    if (!p) return OMSIG_E_NOMEM;
+    if (!p) return omsig_nomem(r);
     r->problems = p;
     p += r->n_problems;
     p->kind = kind;
@@ -100,7 +102,7 @@ omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, 
         free(p->name);
         free(p->expected);
         free(p->actual);
-        return OMSIG_E_NOMEM;
+        return omsig_nomem(r);
     }
     r->n_problems++;
     return OMSIG_OK;
@@ -109,7 +111,7 @@ omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, 
 omsig_status omsig_report_status(const omsig_report *r) { return r ? r->status : OMSIG_E_NOMEM; }
 const char *omsig_report_message(const omsig_report *r)
 {
-    if (!r) return "out of memory";
+    if (!r) return omsig_strerror(OMSIG_E_NOMEM);
     return r->message ? r->message : "";
 }
 size_t omsig_report_warning_count(const omsig_report *r) { return r ? r->n_warnings : 0; }
@@ -156,4 +158,7 @@ omsig_status omsig_fail_open(omsig_report *r, int err, const char *path)
     return omsig_fail(r, OMSIG_E_IO, "[Errno %d] %s: '%s'", err, strerror(err), path);
 }
 
-omsig_status omsig_nomem(omsig_report *r) { return omsig_fail(r, OMSIG_E_NOMEM, "out of memory"); }
+omsig_status omsig_nomem(omsig_report *r)
+{
+    return omsig_fail(r, OMSIG_E_NOMEM, "%s", omsig_strerror(OMSIG_E_NOMEM));
+}

@@ -135,7 +135,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
         const size_t n = (size_t)cJSON_GetArraySize(ign);
         if (n > 100000) return omsig_fail(r, OMSIG_E_LIMIT, "Too many ignore_paths in the bundle");
         m->ignore_paths = calloc(n ? n : 1, sizeof *m->ignore_paths);
-        if (!m->ignore_paths) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        if (!m->ignore_paths) return omsig_nomem(r);
         for (const cJSON *e = ign->child; e; e = e->next) {
             if (!cJSON_IsString(e))
                 return bad(r, "serialization.ignore_paths items must be strings, got %s",
@@ -145,7 +145,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
             if (strcmp(e->valuestring, ".") == 0)
                 return bad(r, "ignore path '.' would ignore the whole model");
             if (!(m->ignore_paths[m->n_ignore_paths] = omsig_strdup(e->valuestring)))
-                return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+                return omsig_nomem(r);
             m->n_ignore_paths++;
         }
     }
@@ -168,11 +168,11 @@ static omsig_status parse_name(omsig_resource *res, const char *name, const omsi
                                omsig_report *r)
 {
     const size_t len = strlen(name);
-    if (!(res->name = omsig_strdup(name))) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!(res->name = omsig_strdup(name))) return omsig_nomem(r);
     if (m->method == OMSIG_SERIAL_FILES) {
         OMSIG_FORWARD_IF_ERROR(check_path("resource name", name, len, r));
         res->path = omsig_strdup(name);
-        return res->path ? OMSIG_OK : omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        return res->path ? OMSIG_OK : omsig_nomem(r);
     }
     const char *c2 = memrchr(name, ':', len);
     const char *c1 = c2 ? memrchr(name, ':', (size_t)(c2 - name)) : NULL;
@@ -188,7 +188,7 @@ static omsig_status parse_name(omsig_resource *res, const char *name, const omsi
                    (unsigned long long)m->shard_size);
     const size_t plen = (size_t)(c1 - name);
     OMSIG_FORWARD_IF_ERROR(check_path("resource name", name, plen, r));
-    if (!(res->path = strndup(name, plen))) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!(res->path = strndup(name, plen))) return omsig_nomem(r);
     return OMSIG_OK;
 }
 
@@ -215,7 +215,7 @@ static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
 {
     if (m->n_res < 2) return OMSIG_OK;
     omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
-    if (!v) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!v) return omsig_nomem(r);
     for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
     qsort(v, m->n_res, sizeof *v, cmp_res_name);
     omsig_status st = OMSIG_OK;
@@ -247,11 +247,11 @@ static omsig_status parse_legacy(const cJSON *subjects, omsig_manifest *m, omsig
     m->method = OMSIG_SERIAL_FILES;
     m->hash = OMSIG_HASH_SHA256;
     if (!(m->subject_name = omsig_strdup("compat-undefined-not-present")))
-        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        return omsig_nomem(r);
     const size_t n = (size_t)cJSON_GetArraySize(subjects);
     if (n > OMSIG_MAX_RESOURCES) return omsig_fail(r, OMSIG_E_LIMIT, "Too many subjects");
     m->res = calloc(n ? n : 1, sizeof *m->res);
-    if (!m->res) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!m->res) return omsig_nomem(r);
     for (const cJSON *s = subjects->child; s; s = s->next) {
         omsig_resource *res = &m->res[m->n_res++];
         const cJSON *name = omsig_json_member(s, "name");

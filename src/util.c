@@ -88,10 +88,10 @@ static int hexval(char c)
 
 int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out)
 {
-    if (in_len != 2 * n_out) return -1;
+    if (in_len != 2 * n_out) return -EINVAL;
     for (size_t i = 0; i < n_out; i++) {
         const int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
-        if (hi < 0 || lo < 0) return -1;
+        if (hi < 0 || lo < 0) return -EINVAL;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return 0;
@@ -117,12 +117,12 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
 {
     *out = NULL;
     *out_len = 0;
-    if (n % 4 != 0) return -1;
+    if (n % 4 != 0) return -EINVAL;
     size_t pad = 0;
     if (n >= 1 && in[n - 1] == '=') pad++;
     if (n >= 2 && in[n - 2] == '=') pad++;
     uint8_t *o = malloc(n / 4 * 3 + 1);
-    if (!o) return -1;
+    if (!o) return -ENOMEM;
     size_t k = 0;
     size_t i = 0;
     /* every quad but the last has no padding: four lookups, one check */
@@ -162,7 +162,7 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     return 0;
 bad:
     free(o);
-    return -1;
+    return -EINVAL;
 }
 
 char *omsig_base64_encode(const uint8_t *in, size_t n)
@@ -376,7 +376,7 @@ bool omsig_sha256(const void *p, size_t n, uint8_t out[32])
 int omsig_sha256_hex(const void *p, size_t n, char out[65])
 {
     uint8_t md[32];
-    if (!omsig_sha256(p, n, md)) return -1;
+    if (!omsig_sha256(p, n, md)) return -ENOMEM;
     omsig_hex(md, 32, out);
     return 0;
 }

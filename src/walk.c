@@ -22,7 +22,6 @@
 
 static const char *const k_git_paths[] = {".git", ".gitattributes", ".github", ".gitignore"};
 
-static omsig_status nomem(omsig_report *r) { return omsig_fail(r, OMSIG_E_NOMEM, "out of memory"); }
 
 /* The path the reference prints: the model path as typed, joined with the relative name. */
 char *omsig_model_display(const omsig_model *m, const char *rel)
@@ -94,11 +93,11 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
         return omsig_fail(r, OMSIG_E_USAGE, "no model path given");
     if (strlen(o->model_path) > OMSIG_MAX_PATH_BYTES)
         return omsig_fail(r, OMSIG_E_LIMIT, "model path is longer than 4096 bytes");
-    if (!(m->name = model_name(o->model_path))) return nomem(r);
+    if (!(m->name = model_name(o->model_path))) return omsig_nomem(r);
 
     /* "link/" names the link's target to lstat(); the reference refuses it as a symlink */
     char *bare = omsig_strdup(o->model_path);
-    if (!bare) return nomem(r);
+    if (!bare) return omsig_nomem(r);
     for (size_t n = strlen(bare); n > 1 && bare[n - 1] == '/';) bare[--n] = '\0';
     struct stat st;
     const int lrc = lstat(bare, &st);
@@ -122,14 +121,14 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
         m->root_real = realpath(o->model_path, NULL);
         if (o->ignore_git_paths)
             for (size_t i = 0; i < 4; i++)
-                OMSIG_FORWARD_IF_ERROR(omsig_model_add_ignore(m, k_git_paths[i]) ? nomem(r)
+                OMSIG_FORWARD_IF_ERROR(omsig_model_add_ignore(m, k_git_paths[i]) ? omsig_nomem(r)
                                                                                  : OMSIG_OK);
         return OMSIG_OK;
     }
     if (!S_ISREG(st.st_mode)) return fail_special(m, r, NULL);
     /* single-file model: hold its directory, open the file by name */
     char *dir = omsig_strdup(o->model_path);
-    if (!dir) return nomem(r);
+    if (!dir) return omsig_nomem(r);
     size_t n = strlen(dir);
     while (n > 1 && dir[n - 1] == '/') dir[--n] = '\0';
     char *slash = strrchr(dir, '/');
@@ -142,7 +141,7 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
     m->root_fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     m->root_real = realpath(slash ? dir : ".", NULL);
     free(dir);
-    if (!m->single_name) return nomem(r);
+    if (!m->single_name) return omsig_nomem(r);
     if (m->root_fd < 0) return fail_special(m, r, NULL);
     return OMSIG_OK;
 }
@@ -270,7 +269,7 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
 {
     if (m->single_name) return OMSIG_OK; /* nothing below a file to ignore */
     char *root = resolve_path(o->model_path);
-    if (!root) return nomem(r);
+    if (!root) return omsig_nomem(r);
     const size_t rl = strlen(root);
     omsig_status st = OMSIG_OK;
     for (size_t i = 0; i <= o->n_ignore_paths && st == OMSIG_OK; i++) {
@@ -278,7 +277,7 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
         if (!p || !p[0]) continue;
         char *abs = resolve_path(p);
         if (!abs) {
-            st = nomem(r);
+            st = omsig_nomem(r);
             break;
         }
         /* naming the model's root ignores all of it, as the reference's prefix match does */
@@ -286,7 +285,7 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
         const bool inside = strncmp(abs, root, rl) == 0 &&
                             (rl == 1 ? abs[1] != '\0' : abs[rl] == '/' && abs[rl + 1] != '\0');
         if (inside && omsig_model_add_ignore(m, abs + (rl == 1 ? 1 : rl + 1)) != OMSIG_OK)
-            st = nomem(r);
+            st = omsig_nomem(r);
         free(abs);
     }
     free(root);
@@ -321,12 +320,12 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
     if (m->n_files == *cap) {
         const size_t nc = *cap ? *cap * 2 : 64;
         omsig_file *f = omsig_reallocarray(m->files, nc, sizeof *f);
-        if (!f) return nomem(r);
+        if (!f) return omsig_nomem(r);
         m->files = f;
         *cap = nc;
     }
     omsig_file *f = &m->files[m->n_files];
-    if (!(f->path = omsig_strdup(rel))) return nomem(r);
+    if (!(f->path = omsig_strdup(rel))) return omsig_nomem(r);
     f->size = (uint64_t)st->st_size;
     f->mtime_sec = st->st_mtim.tv_sec;
     f->mtime_nsec = st->st_mtim.tv_nsec;
@@ -416,7 +415,7 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
         rel->len = base;
         if ((base && omsig_buf_puts(rel, "/")) || omsig_buf_puts(rel, e->d_name)) {
-            st = nomem(r);
+            st = omsig_nomem(r);
             break;
         }
         if (rel->len > OMSIG_MAX_PATH_BYTES) {
@@ -434,13 +433,13 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
                 cap_subs = cap_subs ? 2 * cap_subs : 8;
                 char **g = omsig_reallocarray(subs, cap_subs, sizeof *g);
                 if (!g) {
-                    st = nomem(r);
+                    st = omsig_nomem(r);
                     break;
                 }
                 subs = g;
             }
             if (!(subs[n_subs] = omsig_strdup(e->d_name))) {
-                st = nomem(r);
+                st = omsig_nomem(r);
                 break;
             }
             n_subs++;
@@ -449,7 +448,7 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
     for (size_t i = 0; i < n_subs && st == OMSIG_OK; i++) {
         rel->len = base;
         if ((base && omsig_buf_puts(rel, "/")) || omsig_buf_puts(rel, subs[i])) {
-            st = nomem(r);
+            st = omsig_nomem(r);
             break;
         }
         const int sub = openat(dirfd(d), subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
