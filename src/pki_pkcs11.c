@@ -143,14 +143,19 @@ static void uri_free(p11_uri *u)
     memset(u, 0, sizeof *u);
 }
 
-/* One "name=value" of the path (path true) or of the query into u. */
+/* One "name=value" of the path (path true) or of the query into u.  Messages quote a path
+ * attribute, but only the name of a query attribute: its value may be the PIN. */
 static omsig_status uri_attribute(p11_uri *u, const char *s, size_t n, bool path, omsig_report *r)
 {
     const char *eq = memchr(s, '=', n);
+    if (!eq && path)
+        return omsig_fail(r, OMSIG_E_KEY, "Malformed pkcs11 URI: malformed path attribute '%.*s' "
+                          "(not NAME=VALUE)", (int)n, s);
     if (!eq)
-        return omsig_fail(r, OMSIG_E_KEY, "Malformed pkcs11 URI: malformed %s attribute '%.*s'",
-                          path ? "path" : "query", (int)n, s);
+        return omsig_fail(r, OMSIG_E_KEY, "Malformed pkcs11 URI: malformed query attribute (not "
+                          "NAME=VALUE)");
     const size_t nl = (size_t)(eq - s);
+    const int shown = path ? (int)n : (int)nl; /* what a message may quote */
     static const char *const names_path[] = {"token", "object", "id", "slot-id"};
     static const char *const names_query[] = {"module-path", "module-name", "pin-value",
                                               "pin-source"};
@@ -168,7 +173,7 @@ static omsig_status uri_attribute(p11_uri *u, const char *s, size_t n, bool path
     if (!v && bad)
         return omsig_fail(r, OMSIG_E_KEY,
                           "Malformed pkcs11 URI: '%.*s' has a '%%' that is not followed by two "
-                          "hex digits", (int)n, s);
+                          "hex digits", shown, s);
     if (!v) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     const bool dup = path && which == 2 ? u->has_id : *(path ? slots_path : slots_query)[which] != NULL;
     if (dup) {
@@ -195,9 +200,9 @@ static omsig_status uri_attribute(p11_uri *u, const char *s, size_t n, bool path
 static omsig_status uri_parse(const char *uri, p11_uri *u, omsig_report *r)
 {
     memset(u, 0, sizeof *u);
-    if (strncmp(uri, "pkcs11:", 7) != 0)
-        return omsig_fail(r, OMSIG_E_KEY, "Malformed pkcs11 URI: missing 'pkcs11:' prefix: %s",
-                          uri);
+    if (strncmp(uri, "pkcs11:", 7) != 0) /* the query is not shown: it may hold the PIN */
+        return omsig_fail(r, OMSIG_E_KEY, "Malformed pkcs11 URI: missing 'pkcs11:' prefix: %.*s",
+                          (int)strcspn(uri, "?"), uri);
     const char *p = uri + 7;
     const char *q = strchr(p, '?');
     const char *path_end = q ? q : p + strlen(p);

@@ -266,8 +266,13 @@ refuse "relative module-path" "must be absolute" pkcs11-key "$M" \
     --pkcs11_uri "pkcs11:token=$TOKEN;object=p256?module-path=libsofthsm2.so&pin-value=$PIN"
 refuse "bad percent escape" "not followed by two hex digits" pkcs11-key "$M" \
     --pkcs11_uri "pkcs11:token=$TOKEN;object=p2%5?module-path=$MODULE&pin-value=$PIN"
-# the PIN never appears in a message
-if grep -q "pin-value=$PIN" "$tmp/out" "$tmp/err"; then bad "a message shows the PIN"; else ok "no message shows the PIN"; fi
+# the PIN never appears in a message, even when the URI around it is wrong
+refuse "bad percent escape in the PIN" "'pin-value' has a '%' that is not" pkcs11-key "$M" \
+    --pkcs11_uri "pkcs11:token=$TOKEN;object=p256?module-path=$MODULE&pin-value=98%7"
+if grep -q "98%7" "$tmp/out" "$tmp/err"; then bad "a message shows the PIN"; else ok "the message does not show the PIN"; fi
+refuse "not a pkcs11: URI, with a PIN" "missing 'pkcs11:' prefix: pkcs:token=$TOKEN\$" pkcs11-key "$M" \
+    --pkcs11_uri "pkcs:token=$TOKEN?pin-value=9876"
+if grep -q "9876" "$tmp/out" "$tmp/err"; then bad "a message shows the PIN"; else ok "the message does not show the PIN"; fi
 
 # the token taken away: its directory deleted before the run, and (test hook) between the login
 # and the signature
