@@ -229,6 +229,8 @@ static omsig_status uri_parse(const char *uri, p11_uri *u, omsig_report *r)
         return omsig_fail(r, OMSIG_E_KEY, "slot-id must be a number below 2^32: %s", u->slot_id);
     if (u->pin_value && u->pin_source)
         return omsig_fail(r, OMSIG_E_KEY, "URI must not contain pin-source and pin-value");
+    if (u->module_name && !u->module_name[0])
+        return omsig_fail(r, OMSIG_E_KEY, "module-name attribute is empty");
     if (u->module_path && u->module_path[0] != '/')
         return omsig_fail(r, OMSIG_E_KEY, "path %s of module-path attribute must be absolute",
                           u->module_path);
