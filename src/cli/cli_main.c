@@ -24,7 +24,8 @@ int omsigcli_main(int argc, char **argv)
     char *pin = NULL;
     if (a.command == CMD_SIGN &&
         (a.opt.method == OMSIG_METHOD_PKCS11_KEY || a.opt.method == OMSIG_METHOD_PKCS11_CERTIFICATE) &&
-        strstr(omsig_build_features(), "pkcs11 ") && !omsigcli_uri_has_pin(a.opt.pkcs11_uri))
+        strstr(omsig_build_features(), "pkcs11 ") && strncmp(a.opt.pkcs11_uri, "pkcs11:", 7) == 0 &&
+        !omsigcli_uri_has_pin(a.opt.pkcs11_uri))
         a.opt.pkcs11_pin = pin = omsigcli_ask_pin("PIN of the PKCS #11 token: ");
     if (!a.quiet && !a.json && isatty(STDERR_FILENO)) {
         a.opt.progress = omsigcli_progress;
