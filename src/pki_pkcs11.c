@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <libp11.h>
 #include <pthread.h>
@@ -83,6 +84,7 @@ typedef struct p11_uri {
 
 struct omsig_pkcs11 {
     bool locked;       /* holds g_module_lock */
+    void *dl;          /* our own handle on the module, checked before libp11 loads it */
     PKCS11_CTX *ctx;
     bool loaded;
     PKCS11_SLOT *slots;
@@ -484,6 +486,21 @@ static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pi
     unsigned long rv = 0;
     omsig_status st = OMSIG_OK;
     if (!module) return r->status;
+    /* loaded here first: libp11 prints why a module does not load on stderr, and the library
+     * never prints; dlerror() says it in the message instead */
+    dlerror();
+    if (!(p->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
+        const char *e = dlerror();
+        st = omsig_fail(r, OMSIG_E_IO, "Cannot load the PKCS #11 module '%s': %s", module,
+                        e ? e : "dlopen failed");
+        goto out;
+    }
+    if (!dlsym(p->dl, "C_GetFunctionList")) {
+        st = omsig_fail(r, OMSIG_E_IO,
+                        "Cannot load the PKCS #11 module '%s': it is not a PKCS #11 module (no "
+                        "C_GetFunctionList)", module);
+        goto out;
+    }
     ERR_clear_error();
     if (!(p->ctx = PKCS11_CTX_new())) {
         st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
@@ -646,6 +663,7 @@ void omsig_pkcs11_close(omsig_pkcs11 *p)
     if (p->slots) PKCS11_release_all_slots(p->ctx, p->slots, p->n_slots);
     if (p->loaded) PKCS11_CTX_unload(p->ctx);
     if (p->ctx) PKCS11_CTX_free(p->ctx);
+    if (p->dl) dlclose(p->dl);
     ERR_clear_error();
     if (p->locked) pthread_mutex_unlock(&g_module_lock);
     free(p->token_label);

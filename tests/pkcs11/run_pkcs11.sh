@@ -243,6 +243,13 @@ refuse "module path that does not exist" "Cannot load the PKCS #11 module '$tmp/
 printf 'not a shared library\n' >"$tmp/not-a-module.so"
 refuse "module path that does not load" "Cannot load the PKCS #11 module '$tmp/not-a-module.so'" \
     pkcs11-key "$M" --pkcs11_uri "pkcs11:token=$TOKEN;object=p256?module-path=$tmp/not-a-module.so&pin-value=$PIN"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok "module that does not load: one line on stderr, omsig's" ||
+    bad "module that does not load: stderr has more than omsig's line: $(head -c 400 "$tmp/err")"
+notp11=$(ldd "$OMSIG" | awk '/libcrypto/ { print $3; exit }')
+if [ -f "$notp11" ]; then
+    refuse "a shared library that is not a PKCS #11 module" "it is not a PKCS #11 module \\(no C_GetFunctionList\\)" \
+        pkcs11-key "$M" --pkcs11_uri "pkcs11:token=$TOKEN;object=p256?module-path=$notp11&pin-value=$PIN"
+fi
 refuse "module-name not found" "No module 'no-such-module' could be found" pkcs11-key "$M" \
     --pkcs11_uri "pkcs11:token=$TOKEN;object=p256?module-name=no-such-module&pin-value=$PIN"
 refuse "RSA key in the token" "Only elliptic curve keys are supported .*RSA" pkcs11-key "$M" \
