@@ -27,6 +27,7 @@ typedef struct omsig_engine_rates {
     double stream_seconds;    /* host time a stream costs besides its bytes (open, stat, close) */
     unsigned workers;         /* host threads that pay stream_seconds side by side */
     uint64_t streams_to_fill; /* streams in flight that total_rate needs */
+    double b3_rate;           /* GPU: bytes/s of BLAKE3 on one large device-resident input */
 } omsig_engine_rates;
 
 typedef struct omsig_engine omsig_engine;
@@ -51,8 +52,16 @@ typedef struct omsig_engine_ops {
  * with a 4 KiB read on the 2-core development VM, hot; 10 us on a current server core. */
 #define OMSIG_STREAM_HOST_SECONDS 10e-6
 
+/* Bytes/s one host thread copies from the page cache into a buffer (hot files), for the
+ * BLAKE3 auto rule: about 8 GB/s on a current server core; gpu_check.sh's end-to-end runs
+ * show where a device's feeder stands against it. */
+#define OMSIG_HOST_READ_RATE 8e9
+
 /* Below this many streams auto does not even set a GPU up. */
 #define OMSIG_GPU_MIN_STREAMS 1024u
+/* BLAKE3: below this many bytes auto does not even set a GPU up (its set-up and self-test
+ * take longer than the CPU needs). */
+#define OMSIG_GPU_B3_MIN_BYTES (1ull << 30)
 
 typedef enum { OMSIG_PICK_CPU = 0, OMSIG_PICK_GPU = 1, OMSIG_PICK_HYBRID = 2 } omsig_engine_pick;
 
@@ -62,6 +71,14 @@ OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose(const omsig_plan *p,
                                                     const omsig_engine_rates *cpu,
                                                     const omsig_engine_rates *gpu, char *why,
                                                     size_t why_len);
+
+/* The auto rule for a BLAKE3 plan (every file a tree, cut for every core or a GPU's threads):
+ * cpu_core_rate is one core's in-memory BLAKE3 rate; gpu NULL: no usable device. */
+OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p,
+                                                           double cpu_core_rate,
+                                                           const omsig_engine_rates *cpu,
+                                                           const omsig_engine_rates *gpu,
+                                                           char *why, size_t why_len);
 
 OMSIG_PRIVATE extern const omsig_engine_ops omsig_engine_cpu;
 OMSIG_PRIVATE extern const omsig_engine_ops omsig_engine_gpu;

@@ -4,12 +4,14 @@
  * rule, hybrid), runs them over one queue, and finishes on the CPU what a failed GPU run
  * left.  The auto rule is a cost model in one function, omsig_engine_choose().
  */
+#include "blake3.h"
 #include "context.h"
 #include "engine.h"
 
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -77,6 +79,64 @@ omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_ra
     return pick;
 }
 
+/*
+ * BLAKE3's auto rule.  A BLAKE3 file is a tree: the CPU engine cuts large files into subtrees
+ * for every core, and the GPU hashes one input at a time with a thread per 1 KiB chunk, so
+ * both run at their aggregate rate whatever the number of files.  Every byte is first copied
+ * from the page cache by a host thread (OMSIG_HOST_READ_RATE each): by every CPU worker side by
+ * side, by the GPU feeder's one thread alone.  The CPU then hashes at cores x one core's
+ * in-memory rate; the GPU at its kernel rate capped by the host-to-device copy, plus a launch
+ * per slab and per stream, and each stream's host time on the feeder's thread.  The GPU must
+ * win by 10%.
+ */
+omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, double cpu_core_rate,
+                                             const omsig_engine_rates *cpu,
+                                             const omsig_engine_rates *gpu, char *why,
+                                             size_t why_len)
+{
+    const double n = (double)p->n_streams, bytes = (double)p->total_bytes;
+    const unsigned workers = cpu->workers ? cpu->workers : 1;
+    const double t_cpu = cpu_core_rate > 0
+                             ? bytes / (cpu_core_rate * workers) +
+                                   bytes / (OMSIG_HOST_READ_RATE * workers) +
+                                   n * cpu->stream_seconds / workers
+                             : 1e30;
+    double t_gpu = 1e30;
+    if (gpu && gpu->b3_rate > 0) {
+        double rate = gpu->b3_rate;
+        if (gpu->copy_rate > 0 && gpu->copy_rate < rate) rate = gpu->copy_rate;
+        if (OMSIG_HOST_READ_RATE < rate) rate = OMSIG_HOST_READ_RATE;
+        t_gpu = bytes / rate + batches_seconds(gpu, bytes) + n * gpu->launch_seconds +
+                n * gpu->stream_seconds;
+    }
+    const omsig_engine_pick pick = t_gpu < t_cpu * 0.9 ? OMSIG_PICK_GPU : OMSIG_PICK_CPU;
+    snprintf(why, why_len,
+             "%s: BLAKE3, %llu streams, %.3g GB; estimated cpu %.3g s (%u cores at %.3g GB/s), "
+             "gpu %.3g s",
+             pick == OMSIG_PICK_GPU ? "gpu" : "cpu", (unsigned long long)p->n_streams,
+             bytes / 1e9, t_cpu, workers, cpu_core_rate / 1e9, t_gpu);
+    return pick;
+}
+
+/* One core's in-memory BLAKE3 rate (bytes/s): the best of three 1 MiB hashes, about a
+ * millisecond; 0 when it cannot be measured. */
+static double blake3_core_rate(void)
+{
+    const size_t n = 1u << 20;
+    uint8_t *buf = malloc(n), out[OMSIG_BLAKE3_OUT_LEN];
+    if (!buf) return 0;
+    memset(buf, 0x5a, n);
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        const double t0 = omsig_now();
+        omsig_blake3(buf, n, out);
+        const double dt = omsig_now() - t0;
+        if (dt > 0 && (double)n / dt > best) best = (double)n / dt;
+    }
+    free(buf);
+    return best;
+}
+
 static const char *const k_pick_name[] = {"cpu", "gpu", "hybrid"};
 
 typedef struct gpu_job {
@@ -141,12 +201,13 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     char why[256];
     omsig_engine *cpu = NULL, *gpu = NULL;
     const char *gpu_why = "";
-    /* the GPU kernel is SHA-256; a plan holds one hash */
+    /* the GPU kernels are SHA-256 and BLAKE3; a plan holds one hash */
     const bool sha256 = plan->n_streams == 0 || plan->streams[0].hash == OMSIG_HASH_SHA256;
-    if ((o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) && !sha256)
+    const bool blake3 = plan->n_streams > 0 && plan->streams[0].hash == OMSIG_HASH_BLAKE3;
+    if ((o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) && !sha256 && !blake3)
         return omsig_fail(r, OMSIG_E_UNSUPPORTED,
-                          "the GPU engine hashes SHA-256 only, and this model's hash is %s; use "
-                          "--hasher cpu or auto",
+                          "the GPU engine hashes SHA-256 and BLAKE3 only, and this model's hash "
+                          "is %s; use --hasher cpu or auto",
                           omsig_hash_name(plan->streams[0].hash));
     if (o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) {
         if (!(gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why)))
@@ -160,21 +221,33 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     case OMSIG_HASHER_HYBRID: pick = OMSIG_PICK_HYBRID; break;
     case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
     default:
-        /* auto: a device is worth setting up only for a plan with enough streams for it */
-        if (!sha256)
-            gpu_why = "the GPU engine hashes SHA-256 only";
-        else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS)
+        /* auto: a device is worth setting up only for a plan with enough streams for it, or
+         * for BLAKE3 enough bytes */
+        if (blake3) {
+            if (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES) gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
+        } else if (!sha256) {
+            gpu_why = "the GPU engine hashes SHA-256 and BLAKE3 only";
+        } else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS) {
             gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
+        }
         /* the rates are measured only when there is a choice to make */
         pick = OMSIG_PICK_CPU;
-        if (gpu) {
+        if (gpu && blake3) {
+            omsig_engine_rates g = {0};
+            omsig_engine_gpu.rates(gpu, &g);
+            pick = omsig_engine_choose_blake3(plan, blake3_core_rate(), omsig_ctx_cpu_rates(ctx),
+                                              &g, r->engine_reason, sizeof r->engine_reason);
+        } else if (gpu) {
             omsig_engine_rates g = {0};
             omsig_engine_gpu.rates(gpu, &g);
             pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
                                        sizeof r->engine_reason);
         } else {
             snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
-                     !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
+                     blake3 ? (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES
+                                   ? gpu_why
+                                   : "too few bytes of BLAKE3 for a GPU")
+                     : !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
                          ? gpu_why
                          : "too few streams for a GPU");
         }

@@ -2,8 +2,9 @@
 /*
  * fake_cuda.c - a stand-in for the CUDA runtime, for testing the GPU engine's host side
  * (cuda/engine_gpu.c: the feeder, the batches, the digests' way back, the put-back after an
- * error) on a machine without a GPU.  "Device" memory is host memory; the kernel launcher runs
- * omsig_gpu_job_run, the code each GPU thread runs, on the host.
+ * error) on a machine without a GPU.  "Device" memory is host memory; the kernel launchers run
+ * the code the GPU threads run on the host: omsig_gpu_job_run for SHA-256, and for BLAKE3
+ * omsig_blake3_core_input_serial, the kernels' stages one thread at a time.
  *
  * It is deliberately lazy, to catch the engine's ordering mistakes: an asynchronous copy or
  * launch is queued on its stream and runs only when something waits for it (an event
@@ -11,6 +12,7 @@
  * has run, or digests read before their kernel has run, then give wrong digests, which the
  * tests see.  Only the calls the engine makes are here.
  */
+#include "blake3_core.h"
 #include "gpu_job.h"
 
 #include <cuda_runtime_api.h>
@@ -20,7 +22,7 @@
 
 #define MAX_OPS 4096
 
-typedef enum { OP_COPY, OP_LAUNCH } op_kind;
+typedef enum { OP_COPY, OP_LAUNCH, OP_BLAKE3 } op_kind;
 
 typedef struct op {
     op_kind kind;
@@ -30,6 +32,9 @@ typedef struct op {
     const void *data, *jobs;
     uint32_t n_jobs;
     void *states, *digests;
+    uint64_t len, base; /* OP_BLAKE3: the input at data, its first chunk, root, out */
+    int root;
+    void *out;
 } op;
 
 typedef struct fake_stream {
@@ -64,6 +69,13 @@ static void run_op(op *o)
 {
     if (o->kind == OP_COPY) {
         memcpy(o->dst, o->src, o->n);
+        return;
+    }
+    if (o->kind == OP_BLAKE3) {
+        uint32_t *scratch = malloc(omsig_blake3_core_scratch_words(o->len) * sizeof *scratch);
+        if (!scratch) abort();
+        omsig_blake3_core_input_serial(o->data, o->len, o->base, o->root, scratch, o->out);
+        free(scratch);
         return;
     }
     const omsig_gpu_job *jobs = o->jobs;
@@ -175,4 +187,14 @@ int omsig_cuda_sha256_launch(const void *data, const void *jobs, uint32_t n_jobs
     return enqueue(stream_of((cudaStream_t)cuda_stream),
                    (op){.kind = OP_LAUNCH, .data = data, .jobs = jobs, .n_jobs = n_jobs,
                         .states = states, .digests = digests});
+}
+
+int omsig_cuda_blake3_launch(const void *data, uint64_t len, uint64_t base, int root,
+                             void *scratch, void *out, void *cuda_stream)
+{
+    (void)scratch; /* sized for the device's stages; the serial form takes its own */
+    if (root && base != 0) return cudaErrorInvalidValue;
+    return enqueue(stream_of((cudaStream_t)cuda_stream),
+                   (op){.kind = OP_BLAKE3, .data = data, .len = len, .base = base, .root = root,
+                        .out = out});
 }

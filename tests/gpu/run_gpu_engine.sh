@@ -4,7 +4,8 @@
 # --hasher cpu gives, on the shared vectors and on generated models (many small files, shards,
 # files crossing several launches); a tampered file is caught by each; a CUDA error forced
 # mid-run (test hook OMSIG_FAULT_CUDA) falls back to the CPU with the right verdict under auto
-# and hybrid, and fails with a message under --hasher gpu.  Exits 77 without a usable GPU.
+# and hybrid, and fails with a message under --hasher gpu; BLAKE3 models likewise, with a file
+# of several slabs whole and cut into pieces.  Exits 77 without a usable GPU.
 set -u
 OMSIG=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
@@ -72,4 +73,40 @@ if [ -d ../shared/vectors ]; then
     bash tests/vectors/run_vectors.sh "$tmp/omsig-gpu" >"$tmp/v" 2>&1 && ok "shared vectors (--hasher gpu)" \
         || bad "shared vectors (--hasher gpu): $(grep FAIL "$tmp/v" | head -3)"
 fi
+# BLAKE3 on the device: files around the block, chunk and group edges, and one of three slabs
+# (--buffer-size 64M: 64 MiB slabs); --threads 1 keeps it whole, two threads cut it into pieces
+# hashed as subtrees.  Digests as the CPU's, verify, a changed byte caught, a CUDA error.
+B=$tmp/b3
+mkdir -p "$B/d"
+python3 - "$B" <<'PY'
+import os, random, sys
+random.seed(11)
+root = sys.argv[1]
+for n in [0, 1, 64, 1023, 1024, 1025, 2049, 262144, 262145, 3 * 1048576 + 17]:
+    with open(os.path.join(root, "d", f"f{n}.bin"), "wb") as f:
+        f.write(random.randbytes(n))
+with open(os.path.join(root, "big.bin"), "wb") as f:
+    f.write(random.randbytes(2 * 64 * 1048576 + 12345))
+PY
+for th in 1 2; do
+    want=$("$OMSIG" digest "$B" --hash blake3 --hasher cpu --threads $th)
+    for h in gpu hybrid; do
+        run "blake3 digest --hasher $h --threads $th" 0 "^$want\$" \
+            "$OMSIG" digest "$B" --hash blake3 --hasher $h --threads $th --buffer-size 64M
+    done
+done
+"$OMSIG" sign key "$B" --signature "$tmp/b3.sig" --private_key "$P/p256.key.pem" --hash blake3 >/dev/null 2>&1
+for h in gpu hybrid; do
+    run "blake3 verify --hasher $h" 0 'Verification succeeded' \
+        "$OMSIG" verify key "$B" --signature "$tmp/b3.sig" --public_key "$P/p256.pub.pem" --hasher $h --buffer-size 64M
+done
+printf 'z' | dd of="$B/big.bin" bs=1 seek=100000000 conv=notrunc status=none
+run "blake3 tampered --hasher gpu" 1 'Hash mismatch for .*big.bin' \
+    "$OMSIG" verify key "$B" --signature "$tmp/b3.sig" --public_key "$P/p256.pub.pem" --hasher gpu --threads 1 --buffer-size 64M
+"$OMSIG" sign key "$B" --signature "$tmp/b3.sig" --private_key "$P/p256.key.pem" --hash blake3 >/dev/null 2>&1
+run "blake3, CUDA error mid-run, --hasher hybrid: right verdict" 0 'Verification succeeded' \
+    env OMSIG_FAULT_CUDA=1 "$OMSIG" verify key "$B" --signature "$tmp/b3.sig" --public_key "$P/p256.pub.pem" --hasher hybrid --threads 1 --buffer-size 64M
+run "blake3, CUDA error mid-run, --hasher gpu: fails with the reason" 1 'GPU hashing failed' \
+    env OMSIG_FAULT_CUDA=1 "$OMSIG" verify key "$B" --signature "$tmp/b3.sig" --public_key "$P/p256.pub.pem" --hasher gpu --threads 1 --buffer-size 64M
+
 summary
