@@ -225,20 +225,7 @@ OMSIG_PRIVATE omsig_status omsig_dsse_verify(void *key, const void *md, const vo
 OMSIG_PRIVATE const void *omsig_ec_key_md(void *key, omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_check_payload_type(const omsig_bundle *b, omsig_report *r);
 
-/* ---- signing methods (pki_key.c, pki_cert.c) -------------------------------------------- */
-/* Each method loads what the user trusts before the bundle is read (as the reference does),
- * then checks the bundle against it.  The state is freed with omsig_pki_free(). */
-typedef struct omsig_pki {
-    void *key;   /* EVP_PKEY*: the key method's public key */
-    void *store; /* X509_STORE*: the certificate method's trust anchors */
-} omsig_pki;
-OMSIG_PRIVATE omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r);
-OMSIG_PRIVATE omsig_status omsig_pki_key_check(omsig_pki *p, const omsig_bundle *b,
-                                               omsig_report *r);
-OMSIG_PRIVATE omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r);
-OMSIG_PRIVATE omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o,
-                                                const omsig_bundle *b, omsig_report *r);
-OMSIG_PRIVATE void omsig_pki_free(omsig_pki *p);
+/* ---- keys (pki_key.c); the verification methods are in pki.h ------------------------------ */
 /* Loads a PEM public key (text before the PEM block allowed). */
 OMSIG_PRIVATE void *omsig_pki_load_public_key(const char *path, omsig_report *r);
 /* Lowercase hex SHA-256 of the key's PEM SubjectPublicKeyInfo. */

@@ -12,6 +12,39 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 
+/* ---- the verification methods --------------------------------------------------------------- */
+
+typedef struct omsig_pki omsig_pki;
+
+/* A verification method (pki_key.c, pki_cert.c, pki_sigstore*.c): it loads what the user
+ * trusts before the bundle is read (as the reference does), then checks bundles against it.
+ * verify.c knows methods only through this table. */
+typedef struct omsig_pki_method {
+    const char *name;
+    bool sigstore_bundle_types; /* takes the four Sigstore bundle types, not only v0.3 */
+    /* The method's state, or NULL with the failure in r. */
+    omsig_pki *(*load)(const omsig_options *o, omsig_report *r);
+    /* The bundle's signature, verification material and whatever the method requires. */
+    omsig_status (*check)(const omsig_pki *p, const omsig_options *o, const omsig_bundle *b,
+                          omsig_report *r);
+    void (*free)(omsig_pki *p);
+} omsig_pki_method;
+
+/* The first member of each method's own state. */
+struct omsig_pki {
+    const omsig_pki_method *method;
+};
+
+OMSIG_PRIVATE extern const omsig_pki_method omsig_pki_method_key;
+OMSIG_PRIVATE extern const omsig_pki_method omsig_pki_method_certificate;
+OMSIG_PRIVATE extern const omsig_pki_method omsig_pki_method_sigstore;
+/* The method for --method; NULL for one omsig does not verify with. */
+OMSIG_PRIVATE const omsig_pki_method *omsig_pki_method_for(omsig_method m);
+/* Frees a method's state (p->method->free).  NULL is fine. */
+OMSIG_PRIVATE void omsig_pki_free(omsig_pki *p);
+
+/* ---- OpenSSL helpers ------------------------------------------------------------------------ */
+
 /* A whole DER X.509 certificate, nothing after it; NULL otherwise. */
 OMSIG_PRIVATE X509 *omsig_x509_from_der(const uint8_t *der, size_t len);
 

@@ -25,22 +25,34 @@ static void log_fingerprint(omsig_report *r, const char *where, X509 *c)
     omsig_warn(r, "[%s] sha256 Fingerprint: %s", where, hex);
 }
 
-omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r)
+typedef struct cert_pki {
+    omsig_pki base;
+    X509_STORE *store; /* every certificate of the user's chain files, as trust anchors */
+} cert_pki;
+
+static void cert_free(omsig_pki *base)
 {
-    X509_STORE *store = X509_STORE_new();
-    omsig_pki *p = calloc(1, sizeof *p);
-    if (!store || !p) {
+    cert_pki *p = (cert_pki *)base;
+    X509_STORE_free(p->store);
+    free(p);
+}
+
+static omsig_pki *cert_load(const omsig_options *o, omsig_report *r)
+{
+    cert_pki *p = calloc(1, sizeof *p);
+    X509_STORE *store = p ? (p->store = X509_STORE_new()) : NULL;
+    if (!store) {
         omsig_nomem(r);
         goto fail;
     }
-    p->store = store;
+    p->base.method = &omsig_pki_method_certificate;
     if (o->n_certificate_chain_paths == 0) {
         /* The reference falls back to a public CA bundle; the system's is the equivalent. */
         if (X509_STORE_set_default_paths(store) != 1) {
             omsig_fail(r, OMSIG_E_CERTIFICATE, "cannot load the system's CA certificates");
             goto fail;
         }
-        return p;
+        return &p->base;
     }
     size_t total = 0;
     for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
@@ -67,11 +79,9 @@ omsig_pki *omsig_pki_cert_load(const omsig_options *o, omsig_report *r)
                    "'BEGIN CERTIFICATE' blocks)");
         goto fail;
     }
-    return p;
+    return &p->base;
 fail:
-    if (p) p->store = NULL;
-    X509_STORE_free(store);
-    free(p);
+    if (p) cert_free(&p->base);
     return NULL;
 }
 
@@ -100,9 +110,10 @@ static omsig_status usage_check(X509 *leaf, omsig_report *r)
               : omsig_fail(r, OMSIG_E_CERTIFICATE, "Signing certificate cannot be used for signing");
 }
 
-omsig_status omsig_pki_cert_check(omsig_pki *p, const omsig_options *o, const omsig_bundle *b,
-                                  omsig_report *r)
+static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
+                               const omsig_bundle *b, omsig_report *r)
 {
+    const cert_pki *p = (const cert_pki *)base;
     if (b->vm_kind != OMSIG_VM_X509_CHAIN)
         return omsig_fail(r, OMSIG_E_CERTIFICATE,
                           "The signature was not made with the certificate method: its "
@@ -174,3 +185,10 @@ out:
     X509_free(leaf);
     return st;
 }
+
+const omsig_pki_method omsig_pki_method_certificate = {
+    .name = "certificate",
+    .load = cert_load,
+    .check = cert_check,
+    .free = cert_free,
+};

@@ -37,7 +37,12 @@ int omsig_pki_key_hint(void *key, char out[65])
     return rc;
 }
 
-omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r)
+typedef struct key_pki {
+    omsig_pki base;
+    EVP_PKEY *key; /* the user's public key */
+} key_pki;
+
+static omsig_pki *key_load(const omsig_options *o, omsig_report *r)
 {
     if (!o->public_key_path) {
         omsig_fail(r, OMSIG_E_USAGE, "the key method needs a public key (--public_key)");
@@ -49,18 +54,22 @@ omsig_pki *omsig_pki_key_load(const omsig_options *o, omsig_report *r)
         EVP_PKEY_free(key);
         return NULL;
     }
-    omsig_pki *p = calloc(1, sizeof *p);
+    key_pki *p = calloc(1, sizeof *p);
     if (!p) {
         EVP_PKEY_free(key);
         omsig_nomem(r);
         return NULL;
     }
+    p->base.method = &omsig_pki_method_key;
     p->key = key;
-    return p;
+    return &p->base;
 }
 
-omsig_status omsig_pki_key_check(omsig_pki *p, const omsig_bundle *b, omsig_report *r)
+static omsig_status key_check(const omsig_pki *base, const omsig_options *o,
+                              const omsig_bundle *b, omsig_report *r)
 {
+    (void)o;
+    const key_pki *p = (const key_pki *)base;
     if (b->vm_kind != OMSIG_VM_PUBLIC_KEY)
         return omsig_fail(r, OMSIG_E_KEY,
                           "The signature was not made with the key method: its verification "
@@ -84,10 +93,16 @@ omsig_status omsig_pki_key_check(omsig_pki *p, const omsig_bundle *b, omsig_repo
     return omsig_dsse_verify(p->key, md, md, b, r);
 }
 
-void omsig_pki_free(omsig_pki *p)
+static void key_free(omsig_pki *base)
 {
-    if (!p) return;
+    key_pki *p = (key_pki *)base;
     EVP_PKEY_free(p->key);
-    X509_STORE_free(p->store);
     free(p);
 }
+
+const omsig_pki_method omsig_pki_method_key = {
+    .name = "key",
+    .load = key_load,
+    .check = key_check,
+    .free = key_free,
+};

@@ -22,10 +22,11 @@ omsig_status omsig_sigstore_check_entry_body(const char *kind, const char *versi
     return st;
 }
 
-omsig_status omsig_sigstore_check_sct(omsig_pki *p, const uint8_t *leaf_der, size_t leaf_len,
-                                      const uint8_t *chain_der, size_t chain_len, omsig_report *r)
+omsig_status omsig_sigstore_check_sct(const omsig_pki *p, const uint8_t *leaf_der,
+                                      size_t leaf_len, const uint8_t *chain_der, size_t chain_len,
+                                      omsig_report *r)
 {
-    const sgs_state *s = p->store;
+    const sgs_state *s = (const sgs_state *)p;
     X509 *leaf = omsig_x509_from_der(leaf_der, leaf_len);
     X509 *other = omsig_x509_from_der(chain_der, chain_len);
     STACK_OF(X509) *chain = NULL;
@@ -46,13 +47,13 @@ static const char *source_name(int src)
     return src == SRC_TSA ? "a timestamp authority" : "the transparency log's integrated time";
 }
 
-omsig_status omsig_pki_sigstore_check(omsig_pki *p, const omsig_options *o, const omsig_bundle *b,
-                                      omsig_report *r)
+omsig_status omsig_pki_sigstore_check(const omsig_pki *p, const omsig_options *o,
+                                      const omsig_bundle *b, omsig_report *r)
 {
-    if (!p || !p->store) return omsig_fail(r, OMSIG_E_USAGE, "no Sigstore trust root loaded");
+    if (!p) return omsig_fail(r, OMSIG_E_USAGE, "no Sigstore trust root loaded");
     sgs_ctx c;
     memset(&c, 0, sizeof c);
-    c.s = p->store;
+    c.s = (const sgs_state *)p;
     c.o = o;
     c.b = b;
     c.r = r;
@@ -105,3 +106,11 @@ out:
     omsig_sgs_ctx_free(&c);
     return st;
 }
+
+const omsig_pki_method omsig_pki_method_sigstore = {
+    .name = "sigstore",
+    .sigstore_bundle_types = true,
+    .load = omsig_pki_sigstore_load,
+    .check = omsig_pki_sigstore_check,
+    .free = omsig_sgs_free,
+};

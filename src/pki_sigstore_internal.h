@@ -6,15 +6,14 @@
 #ifndef OMSIG_PKI_SIGSTORE_INTERNAL_H
 #define OMSIG_PKI_SIGSTORE_INTERNAL_H
 
-#include "omsig_internal.h"
+#include "pki.h"
 
 /* Loads the trust root and checks --identity/--identity_provider are given.  The root is
  * --trust_config (a ClientTrustConfig JSON or a bare trusted_root.json); without it, the
  * trusted_root.json sigstore-python keeps in its TUF cache for the instance (production, or
  * staging with --use_staging) when present and not older than the built-in copy, else the
- * built-in copy.  Which one is recorded in the report (omsig_report_trust_root()).  The returned pki holds the trust root in
- * p->store (p->key is NULL); free that with omsig_pki_sigstore_free(p->store) and set
- * p->store to NULL before omsig_pki_free(p).  NULL with a message in r on failure. */
+ * built-in copy.  Which one is recorded in the report (omsig_report_trust_root()).
+ * Free the result with omsig_pki_free().  NULL with a message in r on failure. */
 OMSIG_PRIVATE omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r);
 
 /* Every check sigstore-python runs before it returns the DSSE payload: bundle shape, verified
@@ -23,17 +22,15 @@ OMSIG_PRIVATE omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_r
  * certificate validity at each time, the DSSE signature, and the log entry body.
  * Returns OMSIG_OK, or OMSIG_E_BUNDLE_PARSE, OMSIG_E_CERTIFICATE, OMSIG_E_SIGNATURE_INVALID,
  * OMSIG_E_UNSUPPORTED, OMSIG_E_NOMEM with the failed check named in r's message. */
-OMSIG_PRIVATE omsig_status omsig_pki_sigstore_check(omsig_pki *p, const omsig_options *o,
+OMSIG_PRIVATE omsig_status omsig_pki_sigstore_check(const omsig_pki *p, const omsig_options *o,
                                                     const omsig_bundle *b, omsig_report *r);
 
-/* Frees what omsig_pki_sigstore_load put in p->store.  NULL is fine. */
-OMSIG_PRIVATE void omsig_pki_sigstore_free(void *state);
 
 /* ---- single steps, exposed for tests/sigstore/test_sigstore.c ----------------------------- */
 
 /* Step 2 alone: the embedded SCT of leaf, with the issuer taken from the Fulcio chain that
  * chain_leaf (normally leaf itself) builds at its notBefore. */
-OMSIG_PRIVATE omsig_status omsig_sigstore_check_sct(omsig_pki *p, const uint8_t *leaf,
+OMSIG_PRIVATE omsig_status omsig_sigstore_check_sct(const omsig_pki *p, const uint8_t *leaf,
                                                     size_t leaf_len, const uint8_t *chain_leaf,
                                                     size_t chain_leaf_len, omsig_report *r);
 

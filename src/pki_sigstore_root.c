@@ -245,9 +245,9 @@ static omsig_status load_tsas(const cJSON *root, sgs_state *s, int64_t now, omsi
     return OMSIG_OK;
 }
 
-void omsig_pki_sigstore_free(void *state)
+void omsig_sgs_free(omsig_pki *p)
 {
-    sgs_state *s = state;
+    sgs_state *s = (sgs_state *)p;
     if (!s) return;
     keyring_free(&s->rekor);
     keyring_free(&s->ct);
@@ -283,6 +283,7 @@ static sgs_state *load_root(const char *text, size_t len, const char *what, omsi
     const char *why = NULL;
     cJSON *j = omsig_json_parse(text, len, &why);
     sgs_state *s = calloc(1, sizeof *s);
+    if (s) s->base.method = &omsig_pki_method_sigstore;
     omsig_status st = OMSIG_OK;
     if (!s) {
         st = omsig_nomem(r);
@@ -331,7 +332,7 @@ static sgs_state *load_root(const char *text, size_t len, const char *what, omsi
 fail:
     (void)st;
     cJSON_Delete(j);
-    omsig_pki_sigstore_free(s);
+    omsig_sgs_free(&s->base);
     return NULL;
 }
 
@@ -436,8 +437,8 @@ static sgs_state *load_default_root(const omsig_options *o, omsig_report *r)
         s->builtin = true;
     }
 out:
-    omsig_pki_sigstore_free(builtin);
-    omsig_pki_sigstore_free(cached);
+    omsig_sgs_free(builtin ? &builtin->base : NULL);
+    omsig_sgs_free(cached ? &cached->base : NULL);
     omsig_report_free(rb);
     omsig_report_free(rc);
     free(path);
@@ -476,14 +477,7 @@ omsig_pki *omsig_pki_sigstore_load(const omsig_options *o, omsig_report *r)
         if (s) describe_root(r, "trust_config", s, "the trust root given with --trust_config: '%s'",
                              path);
     }
-    omsig_pki *p = s ? calloc(1, sizeof *p) : NULL;
-    if (s && !p) omsig_nomem(r);
-    if (!p) {
-        omsig_pki_sigstore_free(s);
-        return NULL;
-    }
-    p->store = s;
-    return p;
+    return s ? &s->base : NULL;
 }
 
 /* The built-in trust root failed a bundle signed after its newest key: Sigstore may have

@@ -45,6 +45,7 @@ typedef struct sgs_authority {
 } sgs_authority;
 
 typedef struct sgs_state {
+    omsig_pki base;     /* the sigstore method's state is a loaded trust root */
     size_t n_tlogs;
     sgs_keyring rekor, ct;
     X509_STORE *fulcio; /* every certificate of every started CA is a trust anchor */
@@ -55,6 +56,8 @@ typedef struct sgs_state {
     bool builtin;    /* omsig's own copy: a failure may be a key it does not have yet */
 } sgs_state;
 
+/* Frees a trust root (the method's free).  NULL is fine. */
+OMSIG_PRIVATE void omsig_sgs_free(omsig_pki *p);
 /* Verifies with the key whose ID is key_id, or with every key when none has that ID (the ID
  * is an unauthenticated hint, as in sigstore-python's Keyring.verify). */
 OMSIG_PRIVATE bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t *key_id,

@@ -6,6 +6,21 @@
 #include <openssl/pem.h>
 #include <stdlib.h>
 
+const omsig_pki_method *omsig_pki_method_for(omsig_method m)
+{
+    switch (m) {
+    case OMSIG_METHOD_KEY: return &omsig_pki_method_key;
+    case OMSIG_METHOD_CERTIFICATE: return &omsig_pki_method_certificate;
+    case OMSIG_METHOD_SIGSTORE: return &omsig_pki_method_sigstore;
+    default: return NULL;
+    }
+}
+
+void omsig_pki_free(omsig_pki *p)
+{
+    if (p) p->method->free(p);
+}
+
 X509 *omsig_x509_from_der(const uint8_t *der, size_t len)
 {
     const unsigned char *q = der;

@@ -4,8 +4,7 @@
  * read the bundle, check its media type, verify the signature, check the payload type, parse
  * the statement (root digest included), and only then read the model.
  */
-#include "omsig_internal.h"
-#include "pki_sigstore_internal.h"
+#include "pki.h"
 
 #include <cjson/cJSON.h>
 
@@ -28,27 +27,19 @@ void omsig_options_init(omsig_options *o)
 
 static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, omsig_report *r)
 {
-    omsig_pki *pki = NULL;
+    const omsig_pki_method *method = omsig_pki_method_for(o->method);
+    if (!method) return omsig_fail(r, OMSIG_E_USAGE, "unknown signing method");
     omsig_bundle b;
     memset(&b, 0, sizeof b);
     omsig_status st;
-    switch (o->method) {
-    case OMSIG_METHOD_KEY: pki = omsig_pki_key_load(o, r); break;
-    case OMSIG_METHOD_CERTIFICATE: pki = omsig_pki_cert_load(o, r); break;
-    case OMSIG_METHOD_SIGSTORE: pki = omsig_pki_sigstore_load(o, r); break;
-    default: return omsig_fail(r, OMSIG_E_USAGE, "unknown signing method");
-    }
+    omsig_pki *pki = method->load(o, r);
     if (!pki) return r->status;
     if ((st = omsig_bundle_read(o->signature_path, o->max_bundle_size, &b, r)) != OMSIG_OK) goto out;
     /* key and certificate take only the v0.3 media type, as the reference does; the sigstore
      * method takes the four Sigstore bundle types */
-    if (o->method != OMSIG_METHOD_SIGSTORE && (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)
+    if (!method->sigstore_bundle_types && (st = omsig_bundle_check_media_type(&b, r)) != OMSIG_OK)
         goto out;
-    switch (o->method) {
-    case OMSIG_METHOD_KEY: st = omsig_pki_key_check(pki, &b, r); break;
-    case OMSIG_METHOD_CERTIFICATE: st = omsig_pki_cert_check(pki, o, &b, r); break;
-    default: st = omsig_pki_sigstore_check(pki, o, &b, r); break;
-    }
+    st = method->check(pki, o, &b, r);
     if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
     /* the bundle's JSON holds the payload's base64 text: drop it before the statement's tree
      * is built (a million-file manifest is hundreds of MB in each form) */
@@ -57,10 +48,6 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
     st = omsig_statement_parse(b.payload, b.payload_len, man, r);
 out:
     omsig_bundle_free(&b);
-    if (o->method == OMSIG_METHOD_SIGSTORE) {
-        omsig_pki_sigstore_free(pki->store);
-        pki->store = NULL;
-    }
     omsig_pki_free(pki);
     return st;
 }

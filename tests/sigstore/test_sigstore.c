@@ -52,11 +52,7 @@ static omsig_status run_check(const char *bundle, const char *trust, const char 
         st = omsig_pki_sigstore_check(p, &o, &b, r);
     snprintf(msg, msg_size, "%s", r && r->message ? r->message : "");
     omsig_bundle_free(&b);
-    if (p) {
-        omsig_pki_sigstore_free(p->store);
-        p->store = NULL;
-        omsig_pki_free(p);
-    }
+    omsig_pki_free(p);
     omsig_report_free(r);
     return st;
 }
@@ -244,13 +240,7 @@ static omsig_pki *load_prod(omsig_report *r)
     return omsig_pki_sigstore_load(&o, r);
 }
 
-static void free_pki(omsig_pki *p)
-{
-    if (!p) return;
-    omsig_pki_sigstore_free(p->store);
-    p->store = NULL;
-    omsig_pki_free(p);
-}
+static void free_pki(omsig_pki *p) { omsig_pki_free(p); }
 
 static bool read_bundle(const char *path, omsig_bundle *b)
 {
