@@ -4,6 +4,7 @@
  * signature.  Shapes follow the reference's strict model: unknown keys are errors, and the
  * legacy publicKey {rawBytes, keyDetails} and a missing tlogEntries are accepted.
  */
+#include "bundle.h"
 #include "json_util.h"
 
 #include <errno.h>

@@ -3,6 +3,7 @@
  * reference signer's order) and computes its root digest: shared by sign and digest. */
 #define _GNU_SOURCE
 #include "context.h"
+#include "model_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  * dsse.c - the bytes a DSSE signature covers (PAE) and ECDSA verification over them,
  * including the legacy v0.2.0 encoding that early production bundles were signed with.
  */
+#include "dsse.h"
 #include "pki.h"
 
 #include <openssl/core_names.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* error.c - the one list of status names. */
-#include "omsig_internal.h"
+#include "util.h"
 
 const char *omsig_strerror(omsig_status st)
 {

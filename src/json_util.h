@@ -3,7 +3,7 @@
 #ifndef OMSIG_JSON_UTIL_H
 #define OMSIG_JSON_UTIL_H
 
-#include "omsig_internal.h"
+#include "util.h"
 
 #include <cjson/cJSON.h>
 

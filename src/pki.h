@@ -5,7 +5,7 @@
 #ifndef OMSIG_PKI_H
 #define OMSIG_PKI_H
 
-#include "omsig_internal.h"
+#include "bundle.h"
 
 #include <openssl/x509.h>
 
@@ -42,6 +42,14 @@ OMSIG_PRIVATE extern const omsig_pki_method omsig_pki_method_sigstore;
 OMSIG_PRIVATE const omsig_pki_method *omsig_pki_method_for(omsig_method m);
 /* Frees a method's state (p->method->free).  NULL is fine. */
 OMSIG_PRIVATE void omsig_pki_free(omsig_pki *p);
+
+/* ---- keys (pki_key.c) ---------------------------------------------------------------------- */
+
+/* Loads a PEM public key (text before the PEM block allowed).  EVP_PKEY*, or NULL with the
+ * failure in r. */
+OMSIG_PRIVATE void *omsig_pki_load_public_key(const char *path, omsig_report *r);
+/* Lowercase hex SHA-256 of the key's (EVP_PKEY*) PEM SubjectPublicKeyInfo; 0 or -ENOMEM. */
+OMSIG_PRIVATE int omsig_pki_key_hint(void *key, char out[65]);
 
 /* ---- OpenSSL helpers ------------------------------------------------------------------------ */
 

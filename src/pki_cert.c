@@ -4,6 +4,7 @@
  * trust anchor; the bundle's chain must reach a self-signed one (no partial chains), at the
  * leaf's notBefore as the reference checks it, or now with --verify-time now.
  */
+#include "dsse.h"
 #include "pki.h"
 
 #include <openssl/bio.h>

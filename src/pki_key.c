@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* pki_key.c - the key method: an ECDSA public key given by the user, matched by its hint. */
+#include "dsse.h"
 #include "pki.h"
 
 #include <errno.h>

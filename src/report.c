@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* report.c - the result object every operation fills: status, message, problems, figures. */
-#include "omsig_internal.h"
+#include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "json_util.h"
+#include "statement.h"
 
 #include <math.h>
 #include <openssl/evp.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* util.c - growable buffers, hex and base64, Python repr(), path-name rules, whole-file reads. */
 #define _GNU_SOURCE
-#include "omsig_internal.h"
+#include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,6 +4,8 @@
  * read the bundle, check its media type, verify the signature, check the payload type, parse
  * the statement (root digest included), and only then read the model.
  */
+#include "dsse.h"
+#include "model_hash.h"
 #include "pki.h"
 
 #include <cjson/cJSON.h>

@@ -6,7 +6,7 @@
  * allowed symlinks.
  */
 #define _GNU_SOURCE
-#include "omsig_internal.h"
+#include "walk.h"
 
 #include <dirent.h>
 #include <errno.h>

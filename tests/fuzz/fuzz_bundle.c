@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fuzz_bundle.c - libFuzzer target: the bundle parser and the JSON pre-scan on arbitrary bytes. */
+#include "bundle.h"
 #include "json_util.h"
 
 #include <stdlib.h>

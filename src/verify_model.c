@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * compare.c - hashes the model against the expected manifest and reports, in the reference's
+ * verify_model.c - the last step of verify: hashes the model against the expected manifest and reports, in the reference's
  * words, which files are extra, missing or different.  Only files both sides name are read.
  */
 #define _GNU_SOURCE
 #include "context.h"
+#include "model_hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * walk.h - the model's file tree (walk.c): opening the model, walking it, ignore paths.
+ */
+#ifndef OMSIG_WALK_H
+#define OMSIG_WALK_H
+
+#include "report.h"
+
+#include <stdatomic.h>
+
+typedef struct omsig_file {
+    char *path;               /* relative to the model root; "." for a single-file model */
+    uint64_t size;
+    int64_t mtime_sec, mtime_nsec;
+    uint64_t ino, dev;
+} omsig_file;
+
+typedef struct omsig_model {
+    const char *display_path; /* the model path as the user typed it (for messages) */
+    char *name;               /* the model's name: basename, or of the resolved path */
+    int root_fd;              /* directory holding the files */
+    char *single_name;        /* single-file model: the file's name within root_fd */
+    char *root_real;          /* the resolved directory of root_fd, for symlink warnings */
+    bool allow_symlinks;
+    char **ignore;            /* relative ignore paths, matched as component prefixes */
+    bool ignore_all;          /* an ignore path named the model's root */
+    size_t n_ignore;
+    omsig_file *files;
+    size_t n_files;
+    const atomic_int *abandon; /* when set and *abandon becomes non-zero, a walk stops */
+} omsig_model;
+
+OMSIG_PRIVATE omsig_status omsig_model_open(omsig_model *m, const omsig_options *o,
+                                            omsig_report *r);
+OMSIG_PRIVATE omsig_status omsig_model_add_ignore(omsig_model *m, const char *rel);
+/* Adds the user's --ignore-paths and the signature path, resolved against the CWD. */
+OMSIG_PRIVATE omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
+                                                        omsig_report *r);
+/* Walks the whole tree (sign, digest, verify). */
+OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
+/* Forgets listed files that the ignore paths (added after the walk) now cover. */
+OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m);
+/* Looks up only the named files (verify --ignore_unsigned_files). */
+OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
+                                                 size_t n, omsig_report *r);
+/* Opens a listed file for reading, safely beneath the root. Returns fd or -errno.  Whether it
+ * is still the file the walk found is the hashing queue's check (src/hash/queue.c). */
+OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *f);
+OMSIG_PRIVATE void omsig_model_close(omsig_model *m);
+/* The path the reference prints for rel: the model path as typed joined with rel (malloc). */
+OMSIG_PRIVATE char *omsig_model_display(const omsig_model *m, const char *rel);
+/* Sorts files in the reference signer's order. */
+OMSIG_PRIVATE void omsig_model_sort(omsig_model *m);
+
+#endif /* OMSIG_WALK_H */
