@@ -8,11 +8,11 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape)
+[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape blake3)
 command -v clang >/dev/null || { echo "clang is needed (apt-get install clang)" >&2; exit 77; }
 out=build-fuzz
 mkdir -p "$out"
-srcs=$(ls src/*.c src/hash/*.c | tr '\n' ' ') # the hashing core with the GPU stub
+srcs=$(ls src/*.c src/hash/*.c | grep -v '^src/pki_pkcs11\.c$' | tr '\n' ' ') # the GPU and PKCS #11 stubs
 flags="-g -O1 -std=gnu11 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/hash -Icuda -DOMSIG_HAVE_URING=1"
 libs="-lcrypto -lcjson -luring -lpthread -lm"
 # the library once, every core at it; each target then only compiles itself and links
@@ -35,6 +35,9 @@ for t in "${targets[@]}"; do
     paths) printf 'a/b' >"$corpus/1"; printf '../x' >"$corpus/2"; printf 'a/README.md' >"$corpus/3" ;;
     escape) printf 'evil\033[2K\nok' >"$corpus/1"; printf 'bad\377\376' >"$corpus/2"
         printf 'c1\302\233 bidi \342\200\256 \360\237\230\200' >"$corpus/3" ;;
+    blake3) # length (3 bytes, little-endian), seed (8), mode (1), then the message pattern
+        printf '\000\000\000seed0001\000' >"$corpus/1"; printf '\001\004\000seed0002\001abc' >"$corpus/2"
+        printf '\001\000\004seed0003\000xyz' >"$corpus/3" ;;
     esac
     echo "== fuzz_$t for ${secs}s"
     "$out/fuzz_$t" -max_total_time="$secs" -max_len=65536 -artifact_prefix="tests/fuzz/crashers/$t/" \
