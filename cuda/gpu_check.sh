@@ -7,7 +7,11 @@
 #   - the kernel on device-resident data: 1, 1k, 16k, 64k and 256k streams of 1 MiB;
 #   - the pinned host-to-device copy rate;
 #   - end to end, hot: digest --hasher gpu of 20,000 files of 1 MiB, against that copy rate;
-#   - cpu, gpu, hybrid and auto on 16 files of 1 GiB and on 20,000 files of 1 MiB.
+#   - cpu, gpu, hybrid and auto on 16 files of 1 GiB and on 20,000 files of 1 MiB;
+#   - BLAKE3: the kernels on one device-resident file of 1 GiB and of 16 GiB, against the
+#     device's peak memory bandwidth and its 32-bit integer issue rate (test_gpu_blake3 and the
+#     engine's BLAKE3 runs are among the gpu tests), and digest --hash blake3 of the 16 files
+#     of 1 GiB with cpu, gpu and auto.
 # Prints one table last and writes CSV (and the logs) to $OUT, or to ./gpu-check-out.
 #
 # The Debian packages the build needs (cJSON, liburing, OpenSSL's headers) are used from the
@@ -66,6 +70,8 @@ OMSIG=$B/omsig
 say "kernel and copy rates"
 "$B/bench_gpu" | tee "$OUT/bench_gpu.csv"
 copy=$(awk -F, '$1 == "h2d_pinned" {print $5}' "$OUT/bench_gpu.csv")
+membw=$(awk -F, '$1 == "mem_bandwidth_peak" {print $5}' "$OUT/bench_gpu.csv")
+intops=$(awk -F, '$1 == "int32_ops_peak" {print $5}' "$OUT/bench_gpu.csv")
 awk -F, -v OFS=, 'NR > 1 {print $1, "device-resident", "gpu", $2, $3, $4, $5, ""}' "$OUT/bench_gpu.csv" >>"$CSV"
 
 # ---- end to end, hot ------------------------------------------------------------------------
@@ -86,10 +92,11 @@ if [ ! -f "$WORK/large/g15.bin" ]; then
 fi
 cat "$WORK"/small/*/* "$WORK"/large/* >/dev/null # hot: in the page cache
 
-run_engine() { # shape dir engine runs
-    local shape=$1 dir=$2 eng=$3 best=0 s bytes reason
-    for r in $(seq 1 "$4"); do
-        "$OMSIG" digest "$dir" --hasher "$eng" --json >"$OUT/run.json" 2>>"$LOG" || { echo "$eng on $shape failed" | tee -a "$LOG"; return; }
+run_engine() { # shape dir engine runs [digest flags...]
+    local shape=$1 dir=$2 eng=$3 runs=$4 best=0 s bytes reason
+    shift 4
+    for r in $(seq 1 "$runs"); do
+        "$OMSIG" digest "$dir" --hasher "$eng" --json "$@" >"$OUT/run.json" 2>>"$LOG" || { echo "$eng on $shape failed" | tee -a "$LOG"; return; }
         s=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["hash_seconds"])' "$OUT/run.json")
         if [ "$best" = 0 ] || python3 -c "import sys; sys.exit(0 if $s < $best else 1)"; then best=$s; fi
     done
@@ -103,18 +110,31 @@ for eng in cpu gpu hybrid auto; do
     run_engine "20000 x 1 MiB" "$WORK/small" "$eng" 3
     run_engine "16 x 1 GiB" "$WORK/large" "$eng" 2
 done
+say "BLAKE3: cpu, gpu, auto on 16 files of 1 GiB (best of 2)"
+for eng in cpu gpu auto; do
+    run_engine "16 x 1 GiB blake3" "$WORK/large" "$eng" 2 --hash blake3
+done
 
 # ---- the table ------------------------------------------------------------------------------
 say "results (CSV: $CSV)"
-python3 - "$CSV" "$copy" <<'PY'
+python3 - "$CSV" "$copy" "${membw:-0}" "${intops:-0}" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 copy = float(sys.argv[2] or 0)
+membw = float(sys.argv[3] or 0)
+intops = float(sys.argv[4] or 0)
+# BLAKE3 per 64-byte block: 7 rounds x 8 G x 12 operations (2 three-input adds, 2 adds, 4 xors,
+# 4 rotates) and the 8 output xors, about 680; a parent per chunk adds 1/16: ~11.2 per byte
+b3_ops_per_byte = 680 * 17 / 16 / 64
 print(f"{'what':<12} {'shape':<16} {'engine':<7} {'streams':>8} {'GB/s':>8}  note")
 for r in rows:
     note = r["note"]
     if r["what"] == "end-to-end" and r["engine"] == "gpu" and copy:
         note = f"{float(r['gb_per_s']) / copy:.2f}x the pinned copy rate ({copy} GB/s)"
+    if r["what"].startswith("blake3_") and membw:
+        note = (f"{float(r['gb_per_s']) / membw:.2f}x the memory bandwidth ({membw:.0f} GB/s); "
+                f"{float(r['gb_per_s']) / (intops / b3_ops_per_byte):.2f}x the integer bound "
+                f"({intops / b3_ops_per_byte:.0f} GB/s at {b3_ops_per_byte:.1f} ops/byte)")
     print(f"{r['what']:<12} {r['shape']:<16} {r['engine']:<7} {r['streams']:>8} {float(r['gb_per_s']):>8.2f}  {note}")
 e2e = {(r["shape"], r["engine"]): float(r["gb_per_s"]) for r in rows if r["what"] == "end-to-end"}
 for shape in ("20000 x 1 MiB", "16 x 1 GiB"):
@@ -123,4 +143,8 @@ for shape in ("20000 x 1 MiB", "16 x 1 GiB"):
         best = max(got["cpu"], got["gpu"], got["hybrid"])
         print(f"{shape}: auto at {got['auto'] / best:.2f}x the best of cpu, gpu and hybrid; "
               f"hybrid {got['hybrid'] / max(got['cpu'], got['gpu']):.2f}x the better of cpu and gpu")
+got = {k[1]: v for k, v in e2e.items() if k[0] == "16 x 1 GiB blake3"}
+if len(got) == 3:
+    print(f"16 x 1 GiB blake3: gpu {got['gpu'] / got['cpu']:.2f}x cpu; auto at "
+          f"{got['auto'] / max(got['cpu'], got['gpu']):.2f}x the better of the two")
 PY
