@@ -157,6 +157,70 @@ static omsig_status get_base64(const cJSON *obj, const char *key, const char *wh
     return OMSIG_OK;
 }
 
+/* A copy of the string member k of o into *out (NULL when absent or null); 0 or -ENOMEM. */
+static int copy_str(const cJSON *o, const char *k, char **out)
+{
+    const char *s = omsig_json_str(o, k);
+    *out = s ? omsig_strdup(s) : NULL;
+    return s && !*out ? -ENOMEM : 0;
+}
+
+static bool given(const cJSON *v) { return v && !cJSON_IsNull(v); }
+
+/* tlogEntries[0] as strings (its shape is checked already). */
+static int take_tlog_entry(const cJSON *e, omsig_tlog_entry *t)
+{
+    const cJSON *pr = omsig_json_member(e, "inclusionPromise");
+    const cJSON *proof = omsig_json_member(e, "inclusionProof");
+    const cJSON *kv = omsig_json_member(e, "kindVersion");
+    t->has_promise = given(pr);
+    t->has_proof = given(proof);
+    if (copy_str(e, "logIndex", &t->log_index) ||
+        copy_str(omsig_json_member(e, "logId"), "keyId", &t->log_id) ||
+        copy_str(kv, "kind", &t->kind) || copy_str(kv, "version", &t->version) ||
+        copy_str(e, "integratedTime", &t->integrated_time) ||
+        copy_str(pr, "signedEntryTimestamp", &t->set) ||
+        copy_str(proof, "logIndex", &t->proof_log_index) ||
+        copy_str(proof, "treeSize", &t->tree_size) ||
+        copy_str(proof, "rootHash", &t->root_hash) ||
+        copy_str(omsig_json_member(proof, "checkpoint"), "envelope", &t->checkpoint) ||
+        copy_str(e, "canonicalizedBody", &t->body))
+        return -ENOMEM;
+    const cJSON *hashes = omsig_json_member(proof, "hashes");
+    const size_t n = cJSON_IsArray(hashes) ? (size_t)cJSON_GetArraySize(hashes) : 0;
+    if (n && !(t->hashes = calloc(n, sizeof *t->hashes))) return -ENOMEM;
+    for (const cJSON *h = n ? hashes->child : NULL; h; h = h->next)
+        if (!(t->hashes[t->n_hashes++] = omsig_strdup(h->valuestring))) return -ENOMEM;
+    return 0;
+}
+
+static void tlog_entry_free(omsig_tlog_entry *t)
+{
+    char *const strs[] = {t->log_index,       t->log_id,    t->kind,      t->version,
+                          t->integrated_time, t->set,       t->proof_log_index,
+                          t->tree_size,       t->root_hash, t->checkpoint, t->body};
+    for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) free(strs[i]);
+    omsig_strv_free(t->hashes, t->n_hashes);
+    memset(t, 0, sizeof *t);
+}
+
+/* What only the sigstore method reads: the first log entry and the RFC 3161 timestamps. */
+static omsig_status take_sigstore_material(const cJSON *tlog, const cJSON *tsv, omsig_bundle *b,
+                                           omsig_report *r)
+{
+    if (tlog && tlog->child && take_tlog_entry(tlog->child, &b->tlog) != 0)
+        return omsig_nomem(r);
+    const cJSON *list = omsig_json_member(tsv, "rfc3161Timestamps");
+    if (!given(list)) return OMSIG_OK;
+    b->has_timestamps = true;
+    const size_t n = (size_t)cJSON_GetArraySize(list);
+    if (n && !(b->timestamps = calloc(n, sizeof *b->timestamps))) return omsig_nomem(r);
+    for (const cJSON *t = list->child; t; t = t->next)
+        if (copy_str(t, "signedTimestamp", &b->timestamps[b->n_timestamps++]) != 0)
+            return omsig_nomem(r);
+    return OMSIG_OK;
+}
+
 static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
 {
     OMSIG_FORWARD_IF_ERROR(need_object(vm, "verificationMaterial", k_vm_keys, r));
@@ -182,6 +246,7 @@ static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
     if (tsv && !cJSON_IsNull(tsv))
         OMSIG_FORWARD_IF_ERROR(check_value(tsv, F_OBJECT, k_tsv,
                                            "verificationMaterial.timestampVerificationData", r));
+    OMSIG_FORWARD_IF_ERROR(take_sigstore_material(tlog, tsv, b, r));
 
     if (pk) {
         b->vm_kind = OMSIG_VM_PUBLIC_KEY;
@@ -262,6 +327,8 @@ static omsig_status parse_envelope(const cJSON *env, omsig_bundle *b, omsig_repo
     return OMSIG_OK;
 }
 
+static omsig_status parse_tree(const cJSON *j, omsig_bundle *b, omsig_report *r);
+
 omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                 omsig_report *r)
 {
@@ -278,7 +345,14 @@ omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b
         return bad(r, "Invalid signature bundle: the file is not valid JSON: %s%s", where, "");
     }
     if (!j) return bad(r, "Invalid signature bundle: the file %s%s", why, "");
-    b->json = j;
+    const omsig_status st = parse_tree(j, b, r);
+    cJSON_Delete(j);
+    return st;
+}
+
+/* The bundle's tree, top down, in the reference's order of checks. */
+static omsig_status parse_tree(const cJSON *j, omsig_bundle *b, omsig_report *r)
+{
     OMSIG_FORWARD_IF_ERROR(need_object(j, "the bundle", k_top_keys, r));
 
     const char *mt = NULL;
@@ -336,12 +410,10 @@ omsig_status omsig_bundle_check_media_type(const omsig_bundle *b, omsig_report *
 void omsig_bundle_free(omsig_bundle *b)
 {
     if (!b) return;
-    cJSON_Delete(b->json);
-    free(b->media_type);
-    free(b->key_hint);
+    void *const bufs[] = {b->media_type, b->key_hint, b->payload, b->payload_type, b->sig};
+    for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(bufs[i]);
     omsig_der_free(b->certs, b->n_certs);
-    free(b->payload);
-    free(b->payload_type);
-    free(b->sig);
+    tlog_entry_free(&b->tlog);
+    omsig_strv_free(b->timestamps, b->n_timestamps);
     memset(b, 0, sizeof *b);
 }

@@ -14,9 +14,26 @@ typedef enum {
     OMSIG_VM_CERTIFICATE = 3
 } omsig_vm_kind;
 
+/* A transparency-log entry as the bundle writes it: its fields are strings (base64 or
+ * decimal), held to the bundle's strict shape but not decoded; the sigstore method decodes
+ * and checks them.  NULL for an optional field that is absent or null. */
+typedef struct omsig_tlog_entry {
+    char *log_index;
+    char *log_id;                   /* logId.keyId */
+    char *kind, *version;           /* kindVersion */
+    char *integrated_time;
+    bool has_promise;               /* inclusionPromise given (not null) */
+    char *set;                      /* inclusionPromise.signedEntryTimestamp */
+    bool has_proof;                 /* inclusionProof given (not null) */
+    char *proof_log_index, *tree_size, *root_hash;
+    char **hashes;                  /* inclusionProof.hashes */
+    size_t n_hashes;
+    char *checkpoint;               /* inclusionProof.checkpoint.envelope */
+    char *body;                     /* canonicalizedBody */
+} omsig_tlog_entry;
 
+/* The bundle, parsed once into what the methods read; its JSON is not kept. */
 typedef struct omsig_bundle {
-    void *json;               /* cJSON root, kept for the sigstore method */
     char *media_type;
     omsig_vm_kind vm_kind;
     char *key_hint;           /* publicKey.hint; NULL when absent, null or empty */
@@ -24,6 +41,10 @@ typedef struct omsig_bundle {
     size_t n_certs;
     bool has_tlog_entries;
     size_t n_tlog_entries;
+    omsig_tlog_entry tlog;    /* tlogEntries[0], when n_tlog_entries > 0 */
+    bool has_timestamps;      /* timestampVerificationData.rfc3161Timestamps given */
+    char **timestamps;        /* their signedTimestamp values (base64) */
+    size_t n_timestamps;
     uint8_t *payload;         /* decoded DSSE payload, NUL-terminated */
     size_t payload_len;
     char *payload_type;
@@ -32,7 +53,6 @@ typedef struct omsig_bundle {
     size_t n_signatures;
 } omsig_bundle;
 
-
 OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                               omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes,
@@ -40,7 +60,6 @@ OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, uint64_t max_byte
 OMSIG_PRIVATE void omsig_bundle_free(omsig_bundle *b);
 OMSIG_PRIVATE omsig_status omsig_bundle_check_media_type(const omsig_bundle *b,
                                                          omsig_report *r);
-
 
 /* ---- format constants ---------------------------------------------------------------------- */
 #define OMSIG_BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"

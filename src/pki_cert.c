@@ -188,8 +188,4 @@ out:
 }
 
 const omsig_pki_method omsig_pki_method_certificate = {
-    .name = "certificate",
-    .load = cert_load,
-    .check = cert_check,
-    .free = cert_free,
-};
+    .name = "certificate", .load = cert_load, .check = cert_check, .free = cert_free};

@@ -102,8 +102,4 @@ static void key_free(omsig_pki *base)
 }
 
 const omsig_pki_method omsig_pki_method_key = {
-    .name = "key",
-    .load = key_load,
-    .check = key_check,
-    .free = key_free,
-};
+    .name = "key", .load = key_load, .check = key_check, .free = key_free};

@@ -108,9 +108,5 @@ out:
 }
 
 const omsig_pki_method omsig_pki_method_sigstore = {
-    .name = "sigstore",
-    .sigstore_bundle_types = true,
-    .load = omsig_pki_sigstore_load,
-    .check = omsig_pki_sigstore_check,
-    .free = omsig_sgs_free,
-};
+    .name = "sigstore", .sigstore_bundle_types = true, .load = omsig_pki_sigstore_load,
+    .check = omsig_pki_sigstore_check, .free = omsig_sgs_free};

@@ -47,96 +47,70 @@ void omsig_sgs_ctx_free(sgs_ctx *c)
     sk_X509_pop_free(c->chain, X509_free);
 }
 
-static const char *const k_entry_keys[] = {"logIndex",       "logId",          "kindVersion",
-                                           "integratedTime", "inclusionPromise", "inclusionProof",
-                                           "canonicalizedBody", NULL};
-static const char *const k_proof_keys[] = {"logIndex", "rootHash", "treeSize", "hashes",
-                                           "checkpoint", NULL};
-
-/* The one tlog entry, with the field rules of sigstore-python's strict bundle model. */
-static omsig_status parse_entry(const cJSON *j, sgs_entry *e, omsig_report *r)
+/* base64 text into *out (malloc'ed); false when s is NULL or not base64. */
+static bool b64(const char *s, uint8_t **out, size_t *len)
 {
-    const char *bad = NULL;
-    if (!omsig_json_is_object_of(j, k_entry_keys, &bad))
-        return SGS_LOAD_FAIL(r, "tlogEntries[0]: %s", bad ? "unexpected key" : "not an object");
-    if (!omsig_u64_parse_str(omsig_json_str(j, "logIndex"), &e->log_index))
+    return s && omsig_base64_decode(s, strlen(s), out, len) == 0;
+}
+
+/* The one tlog entry, with the field rules of sigstore-python's strict bundle model (the
+ * bundle stage has held it to its shape: no other keys, required strings present). */
+static omsig_status parse_entry(const omsig_tlog_entry *t, sgs_entry *e, omsig_report *r)
+{
+    if (!omsig_u64_parse_str(t->log_index, &e->log_index))
         return SGS_LOAD_FAIL(r, "tlogEntries[0].logIndex must be a uint64 string");
-    if (!omsig_json_b64(omsig_json_member(j, "logId"), "keyId", &e->log_id, &e->log_id_len))
+    if (!b64(t->log_id, &e->log_id, &e->log_id_len))
         return SGS_LOAD_FAIL(r, "tlogEntries[0].logId.keyId must be base64");
-    const cJSON *kv = omsig_json_member(j, "kindVersion");
-    e->kind = omsig_json_str(kv, "kind");
-    e->version = omsig_json_str(kv, "version");
+    e->kind = t->kind;
+    e->version = t->version;
     if (!e->kind || !e->version)
         return SGS_LOAD_FAIL(r, "tlogEntries[0].kindVersion must hold kind and version strings");
-    const cJSON *it = omsig_json_member(j, "integratedTime");
-    if (it && !cJSON_IsNull(it)) {
-        if (!cJSON_IsString(it) || !omsig_u64_parse_str(it->valuestring, &e->integrated_time))
+    if (t->integrated_time) {
+        if (!omsig_u64_parse_str(t->integrated_time, &e->integrated_time))
             return SGS_LOAD_FAIL(r, "tlogEntries[0].integratedTime must be a uint64 string");
         e->has_time = true;
     }
-    const cJSON *pr = omsig_json_member(j, "inclusionPromise");
-    if (pr && !cJSON_IsNull(pr)) {
-        if (!omsig_json_b64(pr, "signedEntryTimestamp", &e->set, &e->set_len))
+    if (t->has_promise) {
+        if (!b64(t->set, &e->set, &e->set_len))
             return SGS_LOAD_FAIL(r, "inclusionPromise.signedEntryTimestamp must be base64");
         e->has_promise = true;
     }
-    const cJSON *proof = omsig_json_member(j, "inclusionProof");
-    if (!proof || cJSON_IsNull(proof))
-        return SGS_LOAD_FAIL(r, "tlogEntries[0].inclusionProof is missing");
-    if (!omsig_json_is_object_of(proof, k_proof_keys, &bad))
-        return SGS_LOAD_FAIL(r, "inclusionProof: %s", bad ? "unexpected key" : "not an object");
-    if (!omsig_u64_parse_str(omsig_json_str(proof, "logIndex"), &e->proof_index) ||
-        !omsig_u64_parse_str(omsig_json_str(proof, "treeSize"), &e->tree_size))
+    if (!t->has_proof) return SGS_LOAD_FAIL(r, "tlogEntries[0].inclusionProof is missing");
+    if (!omsig_u64_parse_str(t->proof_log_index, &e->proof_index) ||
+        !omsig_u64_parse_str(t->tree_size, &e->tree_size))
         return SGS_LOAD_FAIL(r, "inclusionProof.logIndex and treeSize must be uint64 strings");
     if (e->tree_size <= e->proof_index)
         return SGS_LOAD_FAIL(r, "logIndex %llu must be less than treeSize %llu",
                              (unsigned long long)e->proof_index, (unsigned long long)e->tree_size);
-    if (!omsig_json_b64(proof, "rootHash", &e->root, &e->root_len))
+    if (!b64(t->root_hash, &e->root, &e->root_len))
         return SGS_LOAD_FAIL(r, "inclusionProof.rootHash must be base64");
-    const cJSON *hashes = omsig_json_member(proof, "hashes");
-    if (!cJSON_IsArray(hashes)) return SGS_LOAD_FAIL(r, "inclusionProof.hashes must be an array");
-    const size_t nh = (size_t)cJSON_GetArraySize(hashes);
-    if (nh > 128) return SGS_LOAD_FAIL(r, "inclusionProof.hashes has %zu items", nh);
-    e->hashes = calloc(nh ? nh : 1, sizeof *e->hashes);
+    if (t->n_hashes > 128)
+        return SGS_LOAD_FAIL(r, "inclusionProof.hashes has %zu items", t->n_hashes);
+    e->hashes = calloc(t->n_hashes ? t->n_hashes : 1, sizeof *e->hashes);
     if (!e->hashes) return omsig_nomem(r);
-    for (const cJSON *h = hashes->child; h; h = h->next) {
-        omsig_der *d = &e->hashes[e->n_hashes];
-        if (!cJSON_IsString(h) ||
-            omsig_base64_decode(h->valuestring, strlen(h->valuestring), &d->data, &d->len) != 0)
-            return SGS_LOAD_FAIL(r, "inclusionProof.hashes[%zu] must be base64", e->n_hashes);
-        e->n_hashes++;
-    }
-    const cJSON *cp = omsig_json_member(proof, "checkpoint");
-    if (cp && !cJSON_IsNull(cp)) {
-        e->checkpoint = omsig_json_str(cp, "envelope");
-        if (!e->checkpoint)
-            return SGS_LOAD_FAIL(r, "inclusionProof.checkpoint.envelope must be a string");
-    }
-    if (!omsig_json_b64(j, "canonicalizedBody", &e->body, &e->body_len))
+    for (size_t i = 0; i < t->n_hashes; i++, e->n_hashes++)
+        if (!b64(t->hashes[i], &e->hashes[i].data, &e->hashes[i].len))
+            return SGS_LOAD_FAIL(r, "inclusionProof.hashes[%zu] must be base64", i);
+    e->checkpoint = t->checkpoint;
+    if (!b64(t->body, &e->body, &e->body_len))
         return SGS_LOAD_FAIL(r, "tlogEntries[0].canonicalizedBody must be base64");
     return OMSIG_OK;
 }
 
-static omsig_status parse_timestamps(const cJSON *vm, sgs_ctx *c)
+static omsig_status parse_timestamps(sgs_ctx *c)
 {
-    const cJSON *tvd = omsig_json_member(vm, "timestampVerificationData");
-    if (!tvd || cJSON_IsNull(tvd)) return OMSIG_OK;
-    const cJSON *list = omsig_json_member(tvd, "rfc3161Timestamps");
-    if (!list || cJSON_IsNull(list)) return OMSIG_OK;
-    if (!cJSON_IsArray(list))
-        return SGS_LOAD_FAIL(c->r, "timestampVerificationData.rfc3161Timestamps must be an array");
-    const size_t n = (size_t)cJSON_GetArraySize(list);
-    if (n > 4096)
-        return omsig_fail(c->r, OMSIG_E_LIMIT, "too many signed timestamp: %zu > %d", n,
-                          MAX_TIMESTAMPS);
-    c->tsr = calloc(n ? n : 1, sizeof *c->tsr);
+    const omsig_bundle *b = c->b;
+    if (!b->has_timestamps) return OMSIG_OK;
+    if (b->n_timestamps > 4096)
+        return omsig_fail(c->r, OMSIG_E_LIMIT, "too many signed timestamp: %zu > %d",
+                          b->n_timestamps, MAX_TIMESTAMPS);
+    c->tsr = calloc(b->n_timestamps ? b->n_timestamps : 1, sizeof *c->tsr);
     if (!c->tsr) return omsig_nomem(c->r);
-    for (const cJSON *t = list->child; t; t = t->next) {
+    for (; c->n_tsr < b->n_timestamps; c->n_tsr++) {
         sgs_tsr *x = &c->tsr[c->n_tsr];
-        if (!omsig_json_b64(t, "signedTimestamp", &x->der, &x->len))
+        if (!b64(b->timestamps[c->n_tsr], &x->der, &x->len))
             return SGS_LOAD_FAIL(c->r, "rfc3161Timestamps[%zu].signedTimestamp must be base64",
                                  c->n_tsr);
-        c->n_tsr++;
     }
     return OMSIG_OK;
 }
@@ -226,11 +200,9 @@ omsig_status omsig_sgs_check_shape(sgs_ctx *c)
     if (mt == 4)
         return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "unsupported bundle format: %.200s",
                           b->media_type);
-    const cJSON *vm = omsig_json_member((const cJSON *)b->json, "verificationMaterial");
-    const cJSON *tlog = omsig_json_member(vm, "tlogEntries");
-    if (!cJSON_IsArray(tlog))
+    if (!b->has_tlog_entries)
         return SGS_LOAD_FAIL(r, "verificationMaterial.tlogEntries is missing");
-    OMSIG_FORWARD_IF_ERROR(parse_timestamps(vm, c));
+    OMSIG_FORWARD_IF_ERROR(parse_timestamps(c));
 
     if (mt >= 2) { /* the two v0.3 forms */
         if (b->vm_kind != OMSIG_VM_CERTIFICATE)
@@ -252,9 +224,9 @@ omsig_status omsig_sgs_check_shape(sgs_ctx *c)
             X509_free(x);
         }
     }
-    if (cJSON_GetArraySize(tlog) != 1)
+    if (b->n_tlog_entries != 1)
         return omsig_fail(r, OMSIG_E_BUNDLE_PARSE, "expected exactly one log entry in bundle");
-    OMSIG_FORWARD_IF_ERROR(parse_entry(tlog->child, &c->e, r));
+    OMSIG_FORWARD_IF_ERROR(parse_entry(&b->tlog, &c->e, r));
     if (strcmp(c->e.version, "0.0.1") != 0 && strcmp(c->e.version, "0.0.2") != 0)
         return omsig_fail(r, OMSIG_E_BUNDLE_PARSE,
                           "Expected log entry version 0.0.1 - 0.0.2, got %.100s", c->e.version);

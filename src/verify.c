@@ -8,8 +8,6 @@
 #include "model_hash.h"
 #include "pki.h"
 
-#include <cjson/cJSON.h>
-
 #include <pthread.h>
 #include <sys/stat.h>
 #include <string.h>
@@ -43,10 +41,6 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
         goto out;
     st = method->check(pki, o, &b, r);
     if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
-    /* the bundle's JSON holds the payload's base64 text: drop it before the statement's tree
-     * is built (a million-file manifest is hundreds of MB in each form) */
-    cJSON_Delete(b.json);
-    b.json = NULL;
     st = omsig_statement_parse(b.payload, b.payload_len, man, r);
 out:
     omsig_bundle_free(&b);

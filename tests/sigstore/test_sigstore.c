@@ -253,13 +253,9 @@ static bool read_bundle(const char *path, omsig_bundle *b)
 /* The decoded canonicalizedBody of the bundle's first tlog entry. */
 static uint8_t *entry_body(const omsig_bundle *b, size_t *len)
 {
-    const cJSON *vm = cJSON_GetObjectItem((const cJSON *)b->json, "verificationMaterial");
-    const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(vm, "tlogEntries"), 0);
-    const cJSON *s = cJSON_GetObjectItem(e, "canonicalizedBody");
+    const char *s = b->n_tlog_entries > 0 ? b->tlog.body : NULL;
     uint8_t *out = NULL;
-    if (!cJSON_IsString(s) ||
-        omsig_base64_decode(s->valuestring, strlen(s->valuestring), &out, len) != 0)
-        return NULL;
+    if (!s || omsig_base64_decode(s, strlen(s), &out, len) != 0) return NULL;
     return out;
 }
 
