@@ -903,135 +903,133 @@ static int parse_top(omsigcli_args *a, int argc, char **argv, int *next)
     return -1;
 }
 
-int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
+/* `omsig sign sigstore`: refused with the reason, which --help shows too. */
+static int sign_sigstore_refused(const omsigcli_args *a, int argc, char **argv, int i)
 {
-    memset(a, 0, sizeof *a);
-    omsig_options_init(&a->opt);
-    a->json = wants_json(argc, argv);
-    /* model_signing's help names this variable (1.1.1 does not read it); a bad value is
-     * ignored rather than refused, as the reference ignores every value */
-    const char *env = getenv("MODEL_SIGNING_LOG_LEVEL");
-    a->log_level = env ? parse_level(env) : 0;
-    if (!a->log_level) a->log_level = OMSIGCLI_LOG_INFO;
-    int i = 1;
-    int rc = parse_top(a, argc, argv, &i);
-    if (rc >= 0) return rc;
-    const char *cmd = argv[i++];
-    if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "sign") == 0) {
-        const bool sign = cmd[0] == 's';
-        a->command = sign ? CMD_SIGN : CMD_VERIFY;
-        snprintf(g_prog, sizeof g_prog, "omsig %s", cmd);
-        a->prog = g_prog;
-        a->synopsis = "[OPTIONS] PKI_METHOD";
-        if (i >= argc) return help(a, H_GROUP, 0, sign, OMSIGCLI_EXIT_USAGE);
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return help(a, H_GROUP, 0, sign, OMSIGCLI_EXIT_OK);
-        const char *word = argv[i];
-        if (strcmp(word, "key") == 0 || strcmp(word, "certificate") == 0 ||
-            strcmp(word, "sigstore") == 0) {
-            a->method_word = word;
-            i++;
-        } else if (sign && (strcmp(word, "pkcs11-key") == 0 ||
-                            strcmp(word, "pkcs11-certificate") == 0)) {
-            a->method_word = word;
-            i++;
-        } else if ((rc = infer_method(a, argc, argv, i, sign, &a->method_word)) >= 0) {
-            return rc;
+    const char *why = "omsig signs with the 'key' and 'certificate' methods (and 'pkcs11-key', "
+                      "'pkcs11-certificate'); keyless Sigstore signing needs an identity provider "
+                      "online and is not offered.";
+    for (int k = i; k < argc && strcmp(argv[k], "--") != 0; k++) {
+        if (strcmp(argv[k], "--help") != 0 && strcmp(argv[k], "-h") != 0) continue;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *out = a->json ? open_memstream(&text, &len) : stdout;
+        if (!out) return OMSIGCLI_EXIT_FAIL;
+        usage_line(out, g_prog, "[OPTIONS] MODEL_PATH", help_width());
+        fputc('\n', out);
+        para(out, why, help_width());
+        if (a->json) {
+            fclose(out);
+            omsigcli_print_json_text("help", text ? text : "");
+            free(text);
         }
-        snprintf(g_prog, sizeof g_prog, "omsig %s %s", cmd, a->method_word);
-        a->synopsis = "[OPTIONS] MODEL_PATH";
-        a->opt.method = strcmp(a->method_word, "key") == 0 ? OMSIG_METHOD_KEY
-                        : strcmp(a->method_word, "certificate") == 0 ? OMSIG_METHOD_CERTIFICATE
-                        : strcmp(a->method_word, "pkcs11-key") == 0 ? OMSIG_METHOD_PKCS11_KEY
-                        : strcmp(a->method_word, "pkcs11-certificate") == 0
-                            ? OMSIG_METHOD_PKCS11_CERTIFICATE
-                            : OMSIG_METHOD_SIGSTORE;
-        if (sign && a->opt.method == OMSIG_METHOD_SIGSTORE) {
-            const char *why =
-                "omsig signs with the 'key' and 'certificate' methods (and 'pkcs11-key', "
-                "'pkcs11-certificate'); keyless Sigstore signing needs an identity provider "
-                "online and is not offered.";
-            for (int k = i; k < argc && strcmp(argv[k], "--") != 0; k++) {
-                if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
-                    char *text = NULL;
-                    size_t len = 0;
-                    FILE *out = a->json ? open_memstream(&text, &len) : stdout;
-                    if (!out) return OMSIGCLI_EXIT_FAIL;
-                    usage_line(out, g_prog, "[OPTIONS] MODEL_PATH", help_width());
-                    fputc('\n', out);
-                    para(out, why, help_width());
-                    if (a->json) {
-                        fclose(out);
-                        omsigcli_print_json_text("help", text ? text : "");
-                        free(text);
-                    }
-                    return OMSIGCLI_EXIT_OK;
-                }
-            }
-            return usage_error(a, "%s", why);
-        }
-    } else if (strcmp(cmd, "digest") == 0 || strcmp(cmd, "bench") == 0) {
+        return OMSIGCLI_EXIT_OK;
+    }
+    return usage_error(a, "%s", why);
+}
+
+static omsig_method method_of_word(const char *w)
+{
+    return strcmp(w, "key") == 0                  ? OMSIG_METHOD_KEY
+           : strcmp(w, "certificate") == 0        ? OMSIG_METHOD_CERTIFICATE
+           : strcmp(w, "pkcs11-key") == 0         ? OMSIG_METHOD_PKCS11_KEY
+           : strcmp(w, "pkcs11-certificate") == 0 ? OMSIG_METHOD_PKCS11_CERTIFICATE
+                                                  : OMSIG_METHOD_SIGSTORE;
+}
+
+/* verify|sign [METHOD]: the method named, or implied by the flags that follow. */
+static int parse_method(omsigcli_args *a, const char *cmd, int argc, char **argv, int *next)
+{
+    int i = *next, rc;
+    const bool sign = cmd[0] == 's';
+    a->command = sign ? CMD_SIGN : CMD_VERIFY;
+    snprintf(g_prog, sizeof g_prog, "omsig %s", cmd);
+    a->prog = g_prog;
+    a->synopsis = "[OPTIONS] PKI_METHOD";
+    if (i >= argc) return help(a, H_GROUP, 0, sign, OMSIGCLI_EXIT_USAGE);
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+        return help(a, H_GROUP, 0, sign, OMSIGCLI_EXIT_OK);
+    const char *word = argv[i];
+    if (strcmp(word, "key") == 0 || strcmp(word, "certificate") == 0 ||
+        strcmp(word, "sigstore") == 0 ||
+        (sign && (strcmp(word, "pkcs11-key") == 0 || strcmp(word, "pkcs11-certificate") == 0))) {
+        a->method_word = word;
+        i++;
+    } else if ((rc = infer_method(a, argc, argv, i, sign, &a->method_word)) >= 0) {
+        return rc;
+    }
+    snprintf(g_prog, sizeof g_prog, "omsig %s %s", cmd, a->method_word);
+    a->synopsis = "[OPTIONS] MODEL_PATH";
+    a->opt.method = method_of_word(a->method_word);
+    *next = i;
+    if (sign && a->opt.method == OMSIG_METHOD_SIGSTORE)
+        return sign_sigstore_refused(a, argc, argv, i);
+    return -1;
+}
+
+/* The command word and, for verify and sign, the method; -1 to go on, else an exit code. */
+static int parse_command(omsigcli_args *a, int argc, char **argv, int *next)
+{
+    const char *cmd = argv[(*next)++];
+    if (strcmp(cmd, "verify") == 0 || strcmp(cmd, "sign") == 0)
+        return parse_method(a, cmd, argc, argv, next);
+    if (strcmp(cmd, "digest") == 0 || strcmp(cmd, "bench") == 0) {
         a->command = cmd[0] == 'd' ? CMD_DIGEST : CMD_BENCH;
         snprintf(g_prog, sizeof g_prog, "omsig %s", cmd);
         a->prog = g_prog;
         a->synopsis = "[OPTIONS] MODEL_PATH";
+        return -1;
+    }
+    static const char *const cmds[] = {"bench", "digest", "sign", "verify"};
+    char hint[256];
+    suggest(cmd, cmds, 4, 0.6, hint, sizeof hint);
+    return usage_error2(a, true, "No such command '%s'.%s", cmd, hint);
+}
+
+/* One --option (and its value, which may be the next argument); -1 to go on. */
+static int parse_option(omsigcli_args *a, unsigned bit, int argc, char **argv, int *at)
+{
+    const char *arg = argv[*at];
+    if (arg[1] != '-') return no_such_option(a, arg, bit);
+    char name[64];
+    const char *eq = NULL;
+    if (!option_name(arg, name, &eq)) return no_such_option(a, arg, bit);
+    const opt_def *d = find_opt(name, bit);
+    if (!d) return no_such_option(a, arg, bit);
+    const char *val = NULL;
+    if (d->type == T_FLAG) {
+        if (eq) {
+            char typed[64];
+            snprintf(typed, sizeof typed, "%.*s", (int)(eq - arg), arg);
+            return usage_error2(a, false, "Option '%s' does not take a value.", typed, NULL);
+        }
+    } else if (eq) {
+        val = eq + 1;
+    } else if (*at + 1 < argc) {
+        val = argv[++*at];
     } else {
-        static const char *const cmds[] = {"bench", "digest", "sign", "verify"};
-        char hint[256];
-        suggest(cmd, cmds, 4, 0.6, hint, sizeof hint);
-        return usage_error2(a, true, "No such command '%s'.%s", cmd, hint);
+        return usage_error2(a, false, "Option '%s' requires an argument.", arg, NULL);
     }
-    const unsigned bit = cmd_bit(a->command, a->method_word ? a->method_word : "");
-    bool want_help = false;
-    const char *extra = NULL; /* the first argument past MODEL_PATH */
-    for (; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            want_help = true;
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            for (i++; i < argc; i++) {
-                if (a->opt.model_path && !extra) extra = argv[i];
-                if (!a->opt.model_path) a->opt.model_path = argv[i];
-            }
-            break;
-        }
-        if (arg[0] != '-' || arg[1] == '\0') {
-            if (a->opt.model_path && !extra) extra = arg;
-            if (!a->opt.model_path) a->opt.model_path = arg;
-            continue;
-        }
-        if (arg[1] != '-') return no_such_option(a, arg, bit);
-        char name[64];
-        const char *eq = NULL;
-        if (!option_name(arg, name, &eq)) return no_such_option(a, arg, bit);
-        const opt_def *d = find_opt(name, bit);
-        if (!d) return no_such_option(a, arg, bit);
-        const char *val = NULL;
-        if (d->type == T_FLAG) {
-            if (eq) {
-                char typed[64];
-                snprintf(typed, sizeof typed, "%.*s", (int)(eq - arg), arg);
-                return usage_error2(a, false, "Option '%s' does not take a value.", typed, NULL);
-            }
-        } else if (eq) {
-            val = eq + 1;
-        } else if (i + 1 < argc) {
-            val = argv[++i];
-        } else {
-            return usage_error2(a, false, "Option '%s' requires an argument.", arg, NULL);
-        }
-        rc = apply(a, d, val);
-        if (rc < 0) {
-            fputs("omsig: out of memory\n", stderr);
-            if (a->json) omsigcli_print_json_error(a, "failure", "out of memory", OMSIGCLI_EXIT_FAIL);
-            return OMSIGCLI_EXIT_FAIL;
-        }
-        if (rc > 0) return rc;
+    const int rc = apply(a, d, val);
+    if (rc < 0) {
+        fputs("omsig: out of memory\n", stderr);
+        if (a->json) omsigcli_print_json_error(a, "failure", "out of memory", OMSIGCLI_EXIT_FAIL);
+        return OMSIGCLI_EXIT_FAIL;
     }
-    if (want_help) return help(a, H_CMD, bit, false, OMSIGCLI_EXIT_OK);
-    /* click checks what is missing before what is left over, in the order declared */
+    return rc > 0 ? rc : -1;
+}
+
+/* A positional argument: MODEL_PATH, or the first extra one. */
+static void positional(omsigcli_args *a, const char *arg, const char **extra)
+{
+    if (a->opt.model_path && !*extra) *extra = arg;
+    if (!a->opt.model_path) a->opt.model_path = arg;
+}
+
+/* What a command needs and did not get, checked as click checks: what is missing before what
+ * is left over, in the order the options are declared. */
+static int check_required(omsigcli_args *a, unsigned bit, const char *extra)
+{
     if (!a->opt.model_path) return usage_error(a, "%s", "Missing argument 'MODEL_PATH'.");
     if (a->command == CMD_VERIFY && !a->opt.signature_path)
         return usage_error(a, "%s", "Missing option '--signature'.");
@@ -1045,6 +1043,41 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
     if ((bit & VS) && !a->opt.identity_provider)
         return usage_error(a, "%s", "Missing option '--identity_provider'.");
     if (extra) return usage_error(a, "Got unexpected extra argument (%s)", extra);
+    return -1;
+}
+
+int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
+{
+    memset(a, 0, sizeof *a);
+    omsig_options_init(&a->opt);
+    a->json = wants_json(argc, argv);
+    /* model_signing's help names this variable (1.1.1 does not read it); a bad value is
+     * ignored rather than refused, as the reference ignores every value */
+    const char *env = getenv("MODEL_SIGNING_LOG_LEVEL");
+    a->log_level = env ? parse_level(env) : 0;
+    if (!a->log_level) a->log_level = OMSIGCLI_LOG_INFO;
+    int i = 1;
+    int rc = parse_top(a, argc, argv, &i);
+    if (rc >= 0) return rc;
+    if ((rc = parse_command(a, argc, argv, &i)) >= 0) return rc;
+    const unsigned bit = cmd_bit(a->command, a->method_word ? a->method_word : "");
+    bool want_help = false;
+    const char *extra = NULL; /* the first argument past MODEL_PATH */
+    for (; i < argc; i++) {
+        const char *arg = argv[i];
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            want_help = true;
+        } else if (strcmp(arg, "--") == 0) {
+            for (i++; i < argc; i++) positional(a, argv[i], &extra);
+            break;
+        } else if (arg[0] != '-' || arg[1] == '\0') {
+            positional(a, arg, &extra);
+        } else if ((rc = parse_option(a, bit, argc, argv, &i)) >= 0) {
+            return rc;
+        }
+    }
+    if (want_help) return help(a, H_CMD, bit, false, OMSIGCLI_EXIT_OK);
+    if ((rc = check_required(a, bit, extra)) >= 0) return rc;
     a->opt.certificate_chain_paths = a->chain;
     a->opt.n_certificate_chain_paths = a->n_chain;
     a->opt.ignore_paths = a->ignore;
