@@ -7,12 +7,7 @@
  * kernel launch on the compute stream (sha256_kernel.cu), three batches in flight so reads,
  * copies and kernels overlap.  Each stream's state stays on the device between launches.
  *
- * BLAKE3 is a tree, so the device hashes one input at a time with a thread per 1 KiB chunk
- * (blake3_kernel.cu): a stream (a file, or a piece of one cut by blake3_split.c) is read in
- * slabs of a power of two of chunks, each slab an aligned subtree of the stream, the three
- * batch slots in turn; each slab's chaining value comes back and the host joins them in order
- * (omsig_blake3_push_cv).  A stream that fits in one slab is hashed whole on the device, root
- * included.
+ * BLAKE3 is a tree, hashed one input at a time in slabs: engine_gpu_blake3.c.
  *
  * Never a wrong digest: at set-up a known-answer test runs on the device and is compared with
  * the host's code; on any mismatch or CUDA error the engine is not created.  A CUDA error
@@ -21,74 +16,19 @@
  * Every CUDA call goes through OMSIG_CUDA_TRY (cuda_check.h).
  */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "engine_gpu.h"
 #include "gpu_pack.h"
 #include "hooks.h"
-#include "reader.h"
 
 #include "blake3.h"
 #include "blake3_core.h"
-#include "cuda_check.h"
-#include "gpu_job.h"
 
-#include <cuda_runtime_api.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#define N_BATCHES 3u                 /* in flight: one read, one copied, one hashed */
-#define BATCH_BYTES_MIN (64u << 20)
-#define BATCH_BYTES_MAX (512u << 20)
-#define MAX_JOBS 32768u              /* threads per launch */
-#define MAX_ACTIVE 65536u            /* streams with a state on the device */
-#define CHUNK_MIN (16u << 10)
-#define CHUNK_MAX (1u << 20)
-#define B3_READ_BYTES (4u << 20)     /* a BLAKE3 slab is read as requests of this size */
-
-typedef struct batch {
-    uint8_t *host;                   /* data area, then the jobs: inside the reader's memory */
-    uint8_t *dev;                    /* the same layout on the device */
-    uint8_t *dev_digests, *host_digests; /* 32 bytes per job */
-    cudaStream_t copy;
-    cudaEvent_t copied, done;
-    bool busy;
-    size_t n_jobs;
-    omsig_stream **finishing;        /* per job: the stream whose LAST job it is, else NULL */
-    uint64_t bytes;
-    uint64_t b3_chunks;              /* BLAKE3: chunks of the slab in this batch */
-} batch;
-
-struct omsig_engine {
-    omsig_hash_cfg cfg;
-    int device;
-    const omsig_reader_ops *rops;
-    omsig_reader *rd;
-    uint8_t *ring;                   /* the reader's memory, registered with the device */
-    size_t ring_len;
-    bool registered;
-    size_t batch_bytes;              /* data area + jobs */
-    size_t data_bytes;               /* data area of one batch */
-    uint32_t *dev_states;            /* MAX_ACTIVE x 8 words */
-    uint64_t b3_slab;                /* BLAKE3: bytes per slab, a power of two of chunks */
-    uint8_t *dev_b3_scratch;         /* BLAKE3: the kernels' nodes for one slab */
-    cudaStream_t compute;
-    batch b[N_BATCHES];
-    omsig_engine_rates rates;
-    bool measured;
-    /* feeder state, per run */
-    omsig_gpu_active *active;
-    size_t n_active;
-    uint32_t *free_states;
-    size_t n_free_states;
-    omsig_gpu_job *jobs;             /* packing area (copied into the batch) */
-    uint32_t *job_active;
-    omsig_read_req *req;
-    long fd_budget;                  /* descriptors one wave of reads may hold */
-    long fault_batch;                /* test hook OMSIG_FAULT_CUDA: fail at this batch */
-};
 
 /* ---- probe ----------------------------------------------------------------------------------- */
 
@@ -216,71 +156,6 @@ static bool self_test(omsig_engine *e, char *why, size_t why_len)
     return ok;
 }
 
-/* BLAKE3 of the len bytes in batch 0's host area on the device, as a whole message (root) or
- * as a piece whose first chunk is `base`; 32 bytes to out.  0 or the CUDA error's code. */
-static int b3_device(omsig_engine *e, uint64_t len, uint64_t base, int root, uint8_t out[32],
-                     omsig_cuda_err *err)
-{
-    batch *b = &e->b[0];
-    OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, len, cudaMemcpyHostToDevice, e->compute), err);
-    OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_blake3_launch(b->dev, len, base, root,
-                                                         e->dev_b3_scratch, b->dev_digests,
-                                                         e->compute), err);
-    OMSIG_CUDA_TRY(cudaMemcpyAsync(b->host_digests, b->dev_digests, 32, cudaMemcpyDeviceToHost,
-                                   e->compute), err);
-    OMSIG_CUDA_TRY(cudaStreamSynchronize(e->compute), err);
-    memcpy(out, b->host_digests, 32);
-cleanup:
-    return err->code;
-}
-
-/* BLAKE3's known-answer test: the published digest of the empty input; lengths around the
- * block, chunk and group boundaries, up to three kernel stages where the slot holds them, as
- * whole messages against the library's BLAKE3; and pieces of a larger message (chaining
- * values, not roots) against the library's hasher started at the same chunk. */
-static bool b3_self_test(omsig_engine *e, char *why, size_t why_len)
-{
-    static const uint8_t k_empty[32] = {
-        0xaf, 0x13, 0x49, 0xb9, 0xf5, 0xf9, 0xa1, 0xa6, 0xa0, 0x40, 0x4d, 0xea, 0x36, 0xdc, 0xc9, 0x49,
-        0x9b, 0xcb, 0x25, 0xc9, 0xad, 0xc1, 0x12, 0xb7, 0xcc, 0x9a, 0x93, 0xca, 0xe4, 0x1f, 0x32, 0x62};
-    static const uint64_t k_len[] = {0,          1,          64,          65,         1023,
-                                     1024,       1025,       2048,        2049,       3073,
-                                     256 * 1024, 256 * 1024 + 1, 300001,  (3u << 20) + 17,
-                                     (64u << 20) + 3 * 1024 + 5};
-    /* pieces: (chunks, first chunk) */
-    static const uint64_t k_piece[][2] = {{1, 7}, {2, 6}, {256, 512}, {1024, 3072}, {4096, 4096}};
-    uint8_t *host = e->b[0].host;
-    omsig_cuda_err err = {0};
-    uint8_t got[32], want[32];
-    const uint64_t max = e->b3_slab;
-    for (uint64_t i = 0; i < max && i < (65u << 20); i++) host[i] = (uint8_t)(i * 2654435761u >> 13);
-    if (b3_device(e, 0, 0, 1, got, &err) != 0) goto cuda;
-    if (memcmp(got, k_empty, 32) != 0) goto wrong;
-    for (size_t i = 0; i < sizeof k_len / sizeof k_len[0]; i++) {
-        if (k_len[i] > max) continue;
-        if (b3_device(e, k_len[i], 0, 1, got, &err) != 0) goto cuda;
-        omsig_blake3(host, k_len[i], want);
-        if (memcmp(got, want, 32) != 0) goto wrong;
-    }
-    for (size_t i = 0; i < sizeof k_piece / sizeof k_piece[0]; i++) {
-        const uint64_t len = k_piece[i][0] * OMSIG_BLAKE3_CHUNK_LEN - 100;
-        if (len > max) continue;
-        omsig_blake3_hasher h;
-        omsig_blake3_init_at(&h, k_piece[i][1]);
-        omsig_blake3_update(&h, host, len);
-        omsig_blake3_final_cv(&h, want);
-        if (b3_device(e, len, k_piece[i][1], 0, got, &err) != 0) goto cuda;
-        if (memcmp(got, want, 32) != 0) goto wrong;
-    }
-    return true;
-cuda:
-    snprintf(why, why_len, "the GPU BLAKE3 self-test failed: %s", err.msg);
-    return false;
-wrong:
-    snprintf(why, why_len, "the GPU self-test gave a wrong BLAKE3: the device is not used");
-    return false;
-}
-
 /* Rates for the auto rule, timed with events: the pinned host-to-device copy, and the kernel
  * on device-resident data with MAX_JOBS streams of one chunk each. */
 static void measure(omsig_engine *e)
@@ -391,7 +266,7 @@ static omsig_engine *gpu_create(const omsig_hash_cfg *cfg, char *why, size_t why
         OMSIG_CUDA_TRY(cudaEventCreateWithFlags(&b->copied, cudaEventDisableTiming), &err);
         OMSIG_CUDA_TRY(cudaEventCreateWithFlags(&b->done, cudaEventDisableTiming), &err);
     }
-    if (!self_test(e, why, why_len) || !b3_self_test(e, why, why_len)) goto fail;
+    if (!self_test(e, why, why_len) || !omsig_gpu_b3_self_test(e, why, why_len)) goto fail;
     return e;
 cleanup:
     snprintf(why, why_len, "cannot set up the GPU: %s", err.msg);
@@ -414,15 +289,6 @@ static void gpu_rates(omsig_engine *e, omsig_engine_rates *out)
 }
 
 /* ---- the feeder ------------------------------------------------------------------------------ */
-
-typedef struct feeder {
-    omsig_engine *e;
-    omsig_queue *q;
-    omsig_cuda_err err;
-    unsigned next;                   /* the batch to fill next */
-    long batches;
-    omsig_gpu_batch_cfg cfg;
-} feeder;
 
 /* Adds streams from the queue's short end while there are free states. */
 static void refill(feeder *f)
@@ -604,156 +470,6 @@ static uint64_t choose_chunk(const omsig_engine *e)
     return c / 64 * 64;
 }
 
-/* ---- BLAKE3: one input at a time, in slabs ------------------------------------------------- */
-
-/* The stream the BLAKE3 feeder is on. */
-typedef struct b3_input {
-    omsig_stream *s;
-    bool whole;                      /* one slab: the device gives the digest (or the piece's CV) */
-    omsig_blake3_hasher h;           /* otherwise the slabs' CVs, joined in order */
-} b3_input;
-
-/* Takes batch b's slab result, once its kernel is done: the stream's digest when the stream
- * was hashed whole, else the slab's CV pushed into the stream's hasher.  Slots are taken in the
- * order they were launched, so the CVs arrive in file order. */
-static int b3_take(feeder *f, batch *b, b3_input *in)
-{
-    if (!b->busy) return 0;
-    OMSIG_CUDA_TRY(cudaEventSynchronize(b->done), &f->err);
-    b->busy = false;
-    if (in->whole)
-        memcpy(in->s->digest, b->host_digests, OMSIG_BLAKE3_OUT_LEN);
-    else
-        (void)omsig_blake3_push_cv(&in->h, b->host_digests, b->b3_chunks);
-    omsig_queue_hashed(f->q, b->bytes);
-cleanup:
-    return f->err.code;
-}
-
-/* Waits until batch b's host area is the reader's again: its last copy out has fired. */
-static int b3_slot_free(feeder *f, batch *b)
-{
-    OMSIG_CUDA_TRY(cudaEventSynchronize(b->copied), &f->err);
-cleanup:
-    return f->err.code;
-}
-
-/* Copies batch b's slab (len bytes, its first chunk `base` of the file) to the device and
- * hashes it there: the root when `root`, else the slab's CV. */
-static int b3_launch(feeder *f, batch *b, uint64_t len, uint64_t base, int root)
-{
-    omsig_engine *e = f->e;
-    if (e->fault_batch >= 0 && f->batches == e->fault_batch) /* test hook */
-        OMSIG_CUDA_TRY(cudaErrorLaunchFailure, &f->err);
-    OMSIG_CUDA_TRY(cudaStreamWaitEvent(b->copy, b->done, 0), &f->err);
-    if (len) OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, len, cudaMemcpyHostToDevice, b->copy), &f->err);
-    OMSIG_CUDA_TRY(cudaEventRecord(b->copied, b->copy), &f->err);
-    OMSIG_CUDA_TRY(cudaStreamWaitEvent(e->compute, b->copied, 0), &f->err);
-    OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_blake3_launch(b->dev, len, base, root,
-                                                         e->dev_b3_scratch, b->dev_digests,
-                                                         e->compute), &f->err);
-    OMSIG_CUDA_TRY(cudaMemcpyAsync(b->host_digests, b->dev_digests, 32, cudaMemcpyDeviceToHost,
-                                   e->compute), &f->err);
-    OMSIG_CUDA_TRY(cudaEventRecord(b->done, e->compute), &f->err);
-    b->busy = true;
-    b->bytes = len;
-    b->b3_chunks = omsig_blake3_core_chunks(len);
-    f->batches++;
-cleanup:
-    return f->err.code;
-}
-
-/* Reads [off, off + len) of fd into batch b's host area, B3_READ_BYTES per request so the
- * reader keeps several in flight.  0, or -1 after reporting the failure through the queue. */
-static int b3_read(feeder *f, batch *b, const omsig_stream *s, int fd, int inject, uint64_t off,
-                   uint64_t len)
-{
-    omsig_engine *e = f->e;
-    size_t n = 0;
-    for (uint64_t at = 0; at < len; at += B3_READ_BYTES, n++)
-        e->req[n] = (omsig_read_req){.fd = fd, .off = s->offset + off + at,
-                                     .len = len - at < B3_READ_BYTES ? len - at : B3_READ_BYTES,
-                                     .dst = b->host + at, .inject = inject};
-    if (n && e->rops->read_batch(e->rd, e->req, n) < 0) {
-        omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", e->rops->name);
-        return -1;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (e->req[k].res < 0) {
-            omsig_queue_fail_read(f->q, s->file, -e->req[k].res);
-            return -1;
-        }
-    return 0;
-}
-
-/* Hashes stream s (a whole file, or a piece of one: s->b3_piece) on the device, slab after
- * slab, reading the next slab while the last one is copied and hashed.  0 when done, -1 on a
- * file failure (reported through the queue), 2 on a CUDA error (s is then not finished). */
-static int b3_stream(feeder *f, omsig_stream *s, b3_input *in)
-{
-    omsig_engine *e = f->e;
-    const uint64_t slab = e->b3_slab;
-    const uint64_t base = s->offset / OMSIG_BLAKE3_CHUNK_LEN; /* pieces start on a chunk */
-    const uint64_t slabs = s->length ? s->length / slab + (s->length % slab != 0) : 1;
-    in->s = s;
-    in->whole = slabs == 1;
-    if (s->b3_piece)
-        omsig_blake3_init_at(&in->h, base);
-    else
-        omsig_blake3_init(&in->h);
-    int inject = 0;
-    const int fd = omsig_queue_open(f->q, s, &inject);
-    if (fd < 0) return -1;
-    int rc = 0;
-    for (uint64_t j = 0; j < slabs && rc == 0; j++) {
-        batch *b = &e->b[f->next];
-        const uint64_t off = j * slab, len = s->length - off < slab ? s->length - off : slab;
-        if (b3_slot_free(f, b) != 0) rc = 2;
-        else if (b3_read(f, b, s, fd, inject, off, len) != 0) rc = -1;
-        else if (b3_take(f, b, in) != 0) rc = 2;
-        else if (b3_launch(f, b, len, base + off / OMSIG_BLAKE3_CHUNK_LEN,
-                           in->whole && !s->b3_piece) != 0) rc = 2;
-        f->next = (f->next + 1) % N_BATCHES;
-    }
-    for (unsigned k = 0; k < N_BATCHES && rc == 0; k++)
-        if (b3_take(f, &e->b[(f->next + k) % N_BATCHES], in) != 0) rc = 2;
-    if (rc == 0 && omsig_queue_check_unchanged(f->q, s, fd) != OMSIG_OK) rc = -1;
-    close(fd);
-    if (rc == 0 && !in->whole) {
-        if (s->b3_piece)
-            omsig_blake3_final_cv(&in->h, s->digest);
-        else
-            (void)omsig_blake3_final(&in->h, s->digest);
-    }
-    omsig_queue_tick(f->q);
-    return rc;
-}
-
-/* The BLAKE3 feeder: streams from the queue's short end, one at a time.  A CUDA error puts
- * the stream it was on back on the queue. */
-static omsig_status b3_run(feeder *f, char *why, size_t why_len)
-{
-    omsig_engine *e = f->e;
-    b3_input *in = malloc(sizeof *in);
-    if (!in) return omsig_queue_fail(f->q, OMSIG_E_NOMEM, "out of memory");
-    int rc = cudaSetDevice(e->device) == cudaSuccess ? 0 : 2;
-    omsig_stream *s = NULL;
-    while (rc == 0 && !omsig_queue_stopped(f->q)) {
-        if (omsig_queue_take_shortest(f->q, &s, 1, UINT64_MAX) == 0) break;
-        rc = b3_stream(f, s, in);
-    }
-    free(in);
-    cudaStreamSynchronize(e->compute);
-    for (unsigned k = 0; k < N_BATCHES; k++) {
-        cudaStreamSynchronize(e->b[k].copy);
-        e->b[k].busy = false;
-    }
-    if (rc == 0 || rc == -1) return rc == 0 ? OMSIG_OK : f->q->rep->status;
-    snprintf(why, why_len, "%s", f->err.code ? f->err.msg : "a CUDA error");
-    if (s) omsig_queue_put_back(f->q, &s, 1);
-    return OMSIG_E_CUDA;
-}
-
 static omsig_status gpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t why_len)
 {
     feeder f = {.e = e, .q = q};
@@ -774,7 +490,7 @@ static omsig_status gpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t w
     for (unsigned k = 0; k < N_BATCHES; k++) e->b[k].busy = false;
     /* a plan holds one hash: BLAKE3's is a tree, hashed one input at a time */
     if (q->plan->n_streams && q->plan->streams[0].hash == OMSIG_HASH_BLAKE3)
-        return b3_run(&f, why, why_len);
+        return omsig_gpu_b3_run(&f, why, why_len);
     int rc = cudaSetDevice(e->device) == cudaSuccess ? 0 : 2;
     while (rc == 0 && !omsig_queue_stopped(q)) {
         refill(&f);
