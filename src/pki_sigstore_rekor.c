@@ -95,6 +95,41 @@ static bool next_note_sig(const char **p, const char **b64, size_t *len)
     return false;
 }
 
+/* LogCheckpoint.from_text(note): the checkpoint's root hash (*root, malloc'ed) from the
+ * note's text, which must hold an origin, a tree size and the hash. */
+static omsig_status checkpoint_root(const char *text, size_t note_len, uint8_t **root,
+                                    size_t *root_len, omsig_report *r)
+{
+    /* strip, split on "\n" */
+    const char *h = text, *end = text + note_len;
+    while (h < end && py_isspace((unsigned char)*h)) h++;
+    while (end > h && py_isspace((unsigned char)end[-1])) end--;
+    const char *lines[3];
+    size_t lens[3], n_lines = 0;
+    for (const char *q = h; q <= end && n_lines < 3;) {
+        const char *nl = memchr(q, '\n', (size_t)(end - q));
+        const char *le = nl ? nl : end;
+        lines[n_lines] = q;
+        lens[n_lines++] = (size_t)(le - q);
+        if (!nl) break;
+        q = nl + 1;
+    }
+    if (n_lines < 3 || h == end)
+        return SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: too few items in header");
+    if (lens[0] == 0) return SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: empty origin");
+    /* the size: int() of the line, so surrounding space and a sign are allowed */
+    const char *d = lines[1], *de = lines[1] + lens[1];
+    while (d < de && py_isspace((unsigned char)*d)) d++;
+    while (de > d && py_isspace((unsigned char)de[-1])) de--;
+    if (d < de && (*d == '+' || *d == '-')) d++;
+    bool ok = d < de;
+    for (; d < de; d++) ok = ok && *d >= '0' && *d <= '9';
+    if (!ok) return SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: invalid log size");
+    if (omsig_base64_decode(lines[2], lens[2], root, root_len) != 0)
+        return SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: invalid root hash");
+    return OMSIG_OK;
+}
+
 /* The signed note (C2SP signed-note): text, a blank line, then "— name base64(hint4||sig)\n"
  * lines; the checkpoint is the text's origin, tree size and root hash lines. */
 omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e, omsig_report *r)
@@ -128,37 +163,9 @@ omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
         free(raw);
     }
 
-    /* LogCheckpoint.from_text(note): strip, split on "\n", at least origin/size/hash */
-    const char *h = text, *end = text + note_len;
-    while (h < end && py_isspace((unsigned char)*h)) h++;
-    while (end > h && py_isspace((unsigned char)end[-1])) end--;
-    const char *lines[3];
-    size_t lens[3], n_lines = 0;
-    for (const char *q = h; st == OMSIG_OK && q <= end && n_lines < 3;) {
-        const char *nl = memchr(q, '\n', (size_t)(end - q));
-        const char *le = nl ? nl : end;
-        lines[n_lines] = q;
-        lens[n_lines++] = (size_t)(le - q);
-        if (!nl) break;
-        q = nl + 1;
-    }
     uint8_t *cp_root = NULL;
     size_t cp_root_len = 0;
-    if (st == OMSIG_OK && (n_lines < 3 || h == end))
-        st = SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: too few items in header");
-    if (st == OMSIG_OK && lens[0] == 0)
-        st = SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: empty origin");
-    if (st == OMSIG_OK) {
-        const char *q = lines[1], *le = lines[1] + lens[1];
-        while (q < le && py_isspace((unsigned char)*q)) q++;
-        while (le > q && py_isspace((unsigned char)le[-1])) le--;
-        if (q < le && (*q == '+' || *q == '-')) q++;
-        bool ok = q < le;
-        for (; q < le; q++) ok = ok && *q >= '0' && *q <= '9';
-        if (!ok) st = SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: invalid log size");
-    }
-    if (st == OMSIG_OK && omsig_base64_decode(lines[2], lens[2], &cp_root, &cp_root_len) != 0)
-        st = SGS_ENTRY_FAIL(r, "malformed LogCheckpoint: invalid root hash");
+    if (st == OMSIG_OK) st = checkpoint_root(text, note_len, &cp_root, &cp_root_len, r);
 
     /* the first signature whose key hint is the entry's log ID */
     bool found = false;
