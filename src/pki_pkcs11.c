@@ -478,117 +478,109 @@ static PKCS11_KEY *pick_key(PKCS11_KEY *keys, unsigned n, const p11_uri *u)
     return NULL;
 }
 
-static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pin_given,
-                               omsig_report *r)
+/* Loads the module into p (dlopen first: libp11 prints why a module does not load on stderr,
+ * and the library never prints; dlerror() says it in the message instead). */
+static omsig_status load_module(omsig_pkcs11 *p, const p11_uri *u, const char *module,
+                                 omsig_report *r)
 {
-    char *module = module_file(u, r), *pin_file = NULL;
     char why[160];
     unsigned long rv = 0;
-    omsig_status st = OMSIG_OK;
-    if (!module) return r->status;
-    /* loaded here first: libp11 prints why a module does not load on stderr, and the library
-     * never prints; dlerror() says it in the message instead */
     dlerror();
     if (!(p->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL))) {
         const char *e = dlerror();
-        st = omsig_fail(r, OMSIG_E_IO, "Cannot load the PKCS #11 module '%s': %s", module,
-                        e ? e : "dlopen failed");
-        goto out;
+        return omsig_fail(r, OMSIG_E_IO, "Cannot load the PKCS #11 module '%s': %s", module,
+                          e ? e : "dlopen failed");
     }
-    if (!dlsym(p->dl, "C_GetFunctionList")) {
-        st = omsig_fail(r, OMSIG_E_IO,
-                        "Cannot load the PKCS #11 module '%s': it is not a PKCS #11 module (no "
-                        "C_GetFunctionList)", module);
-        goto out;
-    }
+    if (!dlsym(p->dl, "C_GetFunctionList"))
+        return omsig_fail(r, OMSIG_E_IO,
+                          "Cannot load the PKCS #11 module '%s': it is not a PKCS #11 module (no "
+                          "C_GetFunctionList)", module);
     ERR_clear_error();
-    if (!(p->ctx = PKCS11_CTX_new())) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-        goto out;
-    }
+    if (!(p->ctx = PKCS11_CTX_new())) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
     if (PKCS11_CTX_load(p->ctx, module) != 0) {
         last_ckr(&rv, why, sizeof why);
-        st = omsig_fail(r, OMSIG_E_IO,
-                        "Cannot load the PKCS #11 module '%s'%s%s", module,
-                        rv ? ": " : " (not a shared library with C_GetFunctionList, or its "
-                                    "C_Initialize failed)",
-                        rv ? why : "");
-        goto out;
+        return omsig_fail(r, OMSIG_E_IO, "Cannot load the PKCS #11 module '%s'%s%s", module,
+                          rv ? ": " : " (not a shared library with C_GetFunctionList, or its "
+                                      "C_Initialize failed)",
+                          rv ? why : "");
     }
     p->loaded = true;
     if (PKCS11_enumerate_slots(p->ctx, &p->slots, &p->n_slots) != 0) {
         last_ckr(&rv, why, sizeof why);
-        st = omsig_fail(r, OMSIG_E_KEY, "Cannot list the slots of the PKCS #11 module '%s'%s%s",
-                        module, rv ? ": " : "", why);
-        goto out;
+        return omsig_fail(r, OMSIG_E_KEY, "Cannot list the slots of the PKCS #11 module '%s'%s%s",
+                          module, rv ? ": " : "", why);
     }
-    if (!(p->slot = find_slot(p, u, module, r))) {
-        st = r->status;
-        goto out;
-    }
+    if (!(p->slot = find_slot(p, u, module, r))) return r->status;
+    if (!(p->token_label = strdup(p->slot->token->label)))
+        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    return OMSIG_OK;
+}
+
+/* Logs in to p's token with the URI's PIN (pin-value=, else pin-source=), else pin_given;
+ * without any, only a token that needs no login goes on. */
+static omsig_status log_in(omsig_pkcs11 *p, const p11_uri *u, const char *pin_given,
+                           omsig_report *r)
+{
     PKCS11_TOKEN *tok = p->slot->token;
-    if (!(p->token_label = strdup(tok->label))) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-        goto out;
-    }
+    char why[160], *pin_file = NULL;
+    unsigned long rv = 0;
+    omsig_status st = OMSIG_OK;
     const char *pin = u->pin_value;
-    if (!pin && u->pin_source) {
-        if (!(pin = pin_file = pin_from_source(u->pin_source, r))) {
-            st = r->status;
-            goto out;
-        }
-    }
+    if (!pin && u->pin_source && !(pin = pin_file = pin_from_source(u->pin_source, r)))
+        return r->status;
     if (!pin) pin = pin_given;
     if (tok->loginRequired && !pin) {
         st = omsig_fail(r, OMSIG_E_KEY,
                         "The PKCS #11 token '%s' needs its PIN: put it in the URI's query as "
                         "pin-value=PIN or pin-source=file:/path/to/pin-file (or run omsig on a "
                         "terminal, which asks for it)", tok->label);
-        goto out;
-    }
-    if (pin) {
+    } else if (pin) {
         if (PKCS11_open_session(p->slot, 0) != 0 || PKCS11_login(p->slot, 0, pin) != 0) {
             last_ckr(&rv, why, sizeof why);
             st = rv == 0xA0 ? omsig_fail(r, OMSIG_E_KEY, "Wrong PIN for the PKCS #11 token '%s'",
                                          tok->label)
                             : omsig_fail(r, OMSIG_E_KEY, "Cannot log in to the PKCS #11 token '%s': %s",
                                          tok->label, why[0] ? why : "the module refused");
-            goto out;
+        } else {
+            p->logged_in = true;
         }
-        p->logged_in = true;
     }
+    if (pin_file) OPENSSL_cleanse(pin_file, strlen(pin_file));
+    free(pin_file);
+    return st;
+}
+
+/* The private key the URI names, an EC key, and a copy of its public key: libp11 fills the
+ * private key's point in from the public key object of the same id (or the certificate). */
+static omsig_status take_key(omsig_pkcs11 *p, const p11_uri *u, omsig_report *r)
+{
+    PKCS11_TOKEN *tok = p->slot->token;
+    char why[160];
+    unsigned long rv = 0;
     PKCS11_KEY *keys = NULL;
     unsigned n_keys = 0;
     if (PKCS11_enumerate_keys(tok, &keys, &n_keys) != 0) {
         last_ckr(&rv, why, sizeof why);
-        st = omsig_fail(r, OMSIG_E_KEY, "Cannot list the private keys of the PKCS #11 token '%s'%s%s",
-                        tok->label, rv ? ": " : "", why);
-        goto out;
+        return omsig_fail(r, OMSIG_E_KEY, "Cannot list the private keys of the PKCS #11 token '%s'%s%s",
+                          tok->label, rv ? ": " : "", why);
     }
     PKCS11_KEY *key = pick_key(keys, n_keys, u);
-    if (!key) {
-        st = omsig_fail(r, OMSIG_E_KEY, "Could not find any private key with %s in the PKCS #11 token '%s'%s",
-                        p->key_desc, tok->label,
-                        p->logged_in ? "" : " (not logged in: give the PIN to see private keys)");
-        goto out;
-    }
+    if (!key)
+        return omsig_fail(r, OMSIG_E_KEY, "Could not find any private key with %s in the PKCS #11 token '%s'%s",
+                          p->key_desc, tok->label,
+                          p->logged_in ? "" : " (not logged in: give the PIN to see private keys)");
     const int type = PKCS11_get_key_type(key);
-    if (type != EVP_PKEY_EC) {
-        st = omsig_fail(r, OMSIG_E_KEY,
-                        "Only elliptic curve keys are supported (the key with %s in the PKCS "
-                        "#11 token '%s' is %s)",
-                        p->key_desc, tok->label,
-                        type == EVP_PKEY_RSA ? "RSA" : OBJ_nid2sn(type) ? OBJ_nid2sn(type) : "unknown");
-        goto out;
-    }
+    if (type != EVP_PKEY_EC)
+        return omsig_fail(r, OMSIG_E_KEY,
+                          "Only elliptic curve keys are supported (the key with %s in the PKCS "
+                          "#11 token '%s' is %s)",
+                          p->key_desc, tok->label,
+                          type == EVP_PKEY_RSA ? "RSA" : OBJ_nid2sn(type) ? OBJ_nid2sn(type) : "unknown");
     if (!(p->key = PKCS11_get_private_key(key))) {
         last_ckr(&rv, why, sizeof why);
-        st = omsig_fail(r, OMSIG_E_KEY, "Cannot use the private key with %s in the PKCS #11 token '%s'%s%s",
-                        p->key_desc, tok->label, rv ? ": " : "", why);
-        goto out;
+        return omsig_fail(r, OMSIG_E_KEY, "Cannot use the private key with %s in the PKCS #11 token '%s'%s%s",
+                          p->key_desc, tok->label, rv ? ": " : "", why);
     }
-    /* the public key: libp11 fills the private key's point in from the public key object of
-     * the same id (or the certificate); a copy of it, as a plain public key */
     unsigned char *der = NULL;
     const int der_len = i2d_PUBKEY(p->key, &der);
     if (der_len > 0) {
@@ -597,22 +589,25 @@ static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pi
     }
     OPENSSL_free(der);
     ERR_clear_error();
-    if (!p->pub) {
-        st = omsig_fail(r, OMSIG_E_KEY,
-                        "The PKCS #11 token '%s' holds no public key for the private key with %s: "
-                        "omsig needs it for the signature's key hint or to match the certificate",
-                        tok->label, p->key_desc);
-        goto out;
-    }
-    if (!omsig_ec_key_md(p->pub, r)) {
-        st = r->status;
-        goto out;
-    }
-    pause_hook();
-out:
-    if (pin_file) OPENSSL_cleanse(pin_file, strlen(pin_file));
-    free(pin_file);
+    if (!p->pub)
+        return omsig_fail(r, OMSIG_E_KEY,
+                          "The PKCS #11 token '%s' holds no public key for the private key with %s: "
+                          "omsig needs it for the signature's key hint or to match the certificate",
+                          tok->label, p->key_desc);
+    if (!omsig_ec_key_md(p->pub, r)) return r->status;
+    return OMSIG_OK;
+}
+
+static omsig_status open_token(omsig_pkcs11 *p, const p11_uri *u, const char *pin_given,
+                               omsig_report *r)
+{
+    char *module = module_file(u, r);
+    if (!module) return r->status;
+    omsig_status st = load_module(p, u, module, r);
     free(module);
+    if (st == OMSIG_OK) st = log_in(p, u, pin_given, r);
+    if (st == OMSIG_OK) st = take_key(p, u, r);
+    if (st == OMSIG_OK) pause_hook();
     ERR_clear_error();
     return st;
 }
