@@ -10,7 +10,10 @@
 #define _GNU_SOURCE
 #include "pki_pkcs11.h"
 
+#include "dsse.h"
 #include "hooks.h"
+#include "pki.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -176,7 +179,7 @@ static omsig_status uri_attribute(p11_uri *u, const char *s, size_t n, bool path
         return omsig_fail(r, OMSIG_E_KEY,
                           "Malformed pkcs11 URI: '%.*s' has a '%%' that is not followed by two "
                           "hex digits", shown, s);
-    if (!v) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!v) return omsig_nomem(r);
     const bool dup = path && which == 2 ? u->has_id : *(path ? slots_path : slots_query)[which] != NULL;
     if (dup) {
         OPENSSL_cleanse(v, len);
@@ -301,7 +304,7 @@ static char *module_file(const p11_uri *u, omsig_report *r)
         }
         if (S_ISREG(st.st_mode)) {
             char *m = strdup(u->module_path);
-            if (!m) omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            if (!m) omsig_nomem(r);
             return m;
         }
         if (!S_ISDIR(st.st_mode)) {
@@ -395,7 +398,7 @@ static char *pin_from_source(const char *src, omsig_report *r)
         memcpy(pin, data, n);
         pin[n] = '\0';
     } else {
-        omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        omsig_nomem(r);
     }
     OPENSSL_cleanse(data, len);
     free(data);
@@ -496,7 +499,7 @@ static omsig_status load_module(omsig_pkcs11 *p, const p11_uri *u, const char *m
                           "Cannot load the PKCS #11 module '%s': it is not a PKCS #11 module (no "
                           "C_GetFunctionList)", module);
     ERR_clear_error();
-    if (!(p->ctx = PKCS11_CTX_new())) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!(p->ctx = PKCS11_CTX_new())) return omsig_nomem(r);
     if (PKCS11_CTX_load(p->ctx, module) != 0) {
         last_ckr(&rv, why, sizeof why);
         return omsig_fail(r, OMSIG_E_IO, "Cannot load the PKCS #11 module '%s'%s%s", module,
@@ -512,7 +515,7 @@ static omsig_status load_module(omsig_pkcs11 *p, const p11_uri *u, const char *m
     }
     if (!(p->slot = find_slot(p, u, module, r))) return r->status;
     if (!(p->token_label = strdup(p->slot->token->label)))
-        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        return omsig_nomem(r);
     return OMSIG_OK;
 }
 
@@ -621,7 +624,7 @@ omsig_status omsig_pkcs11_open(const char *uri, const char *pin, omsig_pkcs11 **
     omsig_pkcs11 *p = NULL;
     if (st != OMSIG_OK) goto out;
     if (!(p = calloc(1, sizeof *p)) || !(p->key_desc = key_words(&u))) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
     pthread_mutex_lock(&g_module_lock);

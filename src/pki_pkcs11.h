@@ -7,7 +7,7 @@
 #ifndef OMSIG_PKI_PKCS11_H
 #define OMSIG_PKI_PKCS11_H
 
-#include "omsig_internal.h"
+#include "report.h"
 
 #include <openssl/evp.h>
 

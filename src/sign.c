@@ -6,8 +6,12 @@
  * verification material, written to a temporary file and renamed into place.
  */
 #define _GNU_SOURCE
+#include "dsse.h"
 #include "json_util.h"
+#include "model_hash.h"
+#include "pki.h"
 #include "pki_pkcs11.h"
+#include "statement.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define PEM_MAX (16u << 20) /* the largest key or certificate file read */
 
 typedef struct signer {
     EVP_PKEY *key;
@@ -56,26 +61,10 @@ static int password_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
-static omsig_status read_pem(const char *path, BIO **bio, omsig_report *r)
-{
-    uint8_t *data = NULL;
-    size_t len = 0;
-    const int rc = omsig_read_file(path, 16u << 20, &data, &len);
-    if (rc < 0) return omsig_fail_open(r, -rc, path);
-    *bio = BIO_new(BIO_s_mem());
-    if (!*bio || BIO_write(*bio, data, (int)len) != (int)len) {
-        free(data);
-        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
-    }
-    OPENSSL_cleanse(data, len);
-    free(data);
-    return OMSIG_OK;
-}
-
 static omsig_status load_private_key(const omsig_options *o, signer *s, omsig_report *r)
 {
     BIO *bio = NULL;
-    OMSIG_FORWARD_IF_ERROR(read_pem(o->private_key_path, &bio, r));
+    OMSIG_FORWARD_IF_ERROR(omsig_pem_open(o->private_key_path, PEM_MAX, &bio, r));
     ERR_clear_error();
     s->key = PEM_read_bio_PrivateKey(bio, NULL, password_cb, (void *)o->password);
     BIO_free(bio);
@@ -104,27 +93,10 @@ static omsig_status load_token_key(const omsig_options *o, signer *s, omsig_repo
     s->key = omsig_pkcs11_private_key(s->p11);
     if (EVP_PKEY_up_ref(s->key) != 1) {
         s->key = NULL;
-        return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        return omsig_nomem(r);
     }
     s->md = omsig_ec_key_md(s->pub, r);
     return s->md ? OMSIG_OK : r->status;
-}
-
-/* Every certificate of a PEM file, in file order, pushed onto out; their number. */
-static size_t read_certificates(BIO *bio, STACK_OF(X509) *out, bool *nomem)
-{
-    size_t n = 0;
-    X509 *c;
-    while ((c = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-        if (!sk_X509_push(out, c)) {
-            X509_free(c);
-            *nomem = true;
-            break;
-        }
-        n++;
-    }
-    ERR_clear_error();
-    return n;
 }
 
 static bool in_chain(STACK_OF(X509) *chain, X509 *c)
@@ -148,14 +120,14 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
     STACK_OF(X509) *file = sk_X509_new_null();
     omsig_status st = OMSIG_OK;
     if (!s->chain || !file) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
-    if ((st = read_pem(o->signing_certificate_path, &bio, r)) != OMSIG_OK) goto out;
-    const size_t n = read_certificates(bio, file, &oom);
+    if ((st = omsig_pem_open(o->signing_certificate_path, PEM_MAX, &bio, r)) != OMSIG_OK) goto out;
+    const size_t n = omsig_pem_read_certs(bio, file, &oom);
     BIO_free(bio);
     if (oom) {
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
     if (n == 0) {
@@ -185,7 +157,7 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
     X509 *lc = sk_X509_delete(file, leaf);
     if (!sk_X509_push(s->chain, lc)) {
         X509_free(lc);
-        st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+        st = omsig_nomem(r);
         goto out;
     }
     while (sk_X509_num(file) > 0) {
@@ -194,18 +166,18 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
             X509_free(c);
         } else if (!sk_X509_push(s->chain, c)) {
             X509_free(c);
-            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            st = omsig_nomem(r);
             goto out;
         }
     }
     const int from_file = sk_X509_num(s->chain);
     for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
-        if ((st = read_pem(o->certificate_chain_paths[i], &bio, r)) != OMSIG_OK) goto out;
+        if ((st = omsig_pem_open(o->certificate_chain_paths[i], PEM_MAX, &bio, r)) != OMSIG_OK) goto out;
         const int before = sk_X509_num(s->chain);
-        const size_t got = read_certificates(bio, s->chain, &oom);
+        const size_t got = omsig_pem_read_certs(bio, s->chain, &oom);
         BIO_free(bio);
         if (oom) {
-            st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+            st = omsig_nomem(r);
             goto out;
         }
         if (got == 0) {
@@ -226,11 +198,6 @@ out:
     return st;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char *statement_json(const omsig_manifest *m, const char *name)
 {
     cJSON *st = cJSON_CreateObject();
@@ -249,7 +216,7 @@ static char *statement_json(const omsig_manifest *m, const char *name)
     cJSON_AddBoolToObject(ser, "allow_symlinks", m->allow_symlinks);
     if (shards) cJSON_AddNumberToObject(ser, "shard_size", (double)m->shard_size);
     if (m->n_ignore_paths) {
-        qsort(m->ignore_paths, m->n_ignore_paths, sizeof *m->ignore_paths, cmp_str);
+        qsort(m->ignore_paths, m->n_ignore_paths, sizeof *m->ignore_paths, omsig_str_cmp);
         cJSON *ign = cJSON_AddArrayToObject(ser, "ignore_paths");
         for (size_t i = 0; i < m->n_ignore_paths; i++)
             cJSON_AddItemToArray(ign, cJSON_CreateString(m->ignore_paths[i]));
@@ -314,10 +281,7 @@ static omsig_status sign_pae(const signer *s, const char *payload, uint8_t **sig
     /* a token's signature is checked with its public key: a public key object that is not
      * the private key's pair would give a bundle that verifies nowhere */
     if (st == OMSIG_OK && s->p11) {
-        EVP_MD_CTX_free(ctx);
-        ctx = EVP_MD_CTX_new();
-        if (!ctx || EVP_DigestVerifyInit(ctx, NULL, s->md, NULL, s->pub) != 1 ||
-            EVP_DigestVerify(ctx, *sig, *sig_len, (const uint8_t *)pae.data, pae.len) != 1)
+        if (!omsig_pkey_verify(s->pub, s->md, *sig, *sig_len, pae.data, pae.len))
             st = omsig_fail(r, OMSIG_E_KEY,
                             "The PKCS #11 token's signature does not verify with its public key "
                             "object (the private and public key objects of the URI are not a "
@@ -416,7 +380,7 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
 {
     char *target = final_target(path), *tmp = NULL;
     int fd = -1, err = 0;
-    if (!target) return omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    if (!target) return omsig_nomem(r);
     struct stat old;
     const bool replacing = stat(target, &old) == 0 && S_ISREG(old.st_mode);
     for (int tries = 0; fd < 0 && tries < 100; tries++) {
@@ -443,7 +407,7 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
         if (!err) err = EEXIST;
         free(tmp);
         free(target);
-        return err == ENOMEM ? omsig_fail(r, OMSIG_E_NOMEM, "out of memory")
+        return err == ENOMEM ? omsig_nomem(r)
                              : omsig_fail(r, OMSIG_E_IO, "Cannot write the signature '%s': %s",
                                           path, strerror(err));
     }
@@ -472,10 +436,8 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
 
 omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
 {
-    omsig_report *r = omsig_report_new();
-    if (out) *out = r;
+    omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
-    const double t0 = omsig_now();
     signer s = {0};
     omsig_manifest man;
     memset(&man, 0, sizeof man);
@@ -519,7 +481,7 @@ omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report
     st = write_atomically(o->signature_path, bundle, r);
     goto out;
 nomem:
-    st = omsig_fail(r, OMSIG_E_NOMEM, "out of memory");
+    st = omsig_nomem(r);
 out:
     free(name);
     free(payload);
@@ -529,7 +491,5 @@ out:
     EVP_PKEY_free(s.key);
     omsig_pkcs11_close(s.p11); /* after the key that refers to it */
     sk_X509_pop_free(s.chain, X509_free);
-    r->seconds = omsig_now() - t0;
-    if (!out) omsig_report_free(r);
-    return st;
+    return omsig_report_end(r, out, st);
 }
