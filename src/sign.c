@@ -106,35 +106,26 @@ static bool in_chain(STACK_OF(X509) *chain, X509 *c)
     return false;
 }
 
-/*
- * The chain to embed: the leaf, then what else the --signing_certificate file holds (a leaf
- * saved with its intermediates, in any order: the leaf is the certificate of the private key),
- * then the --certificate_chain files as given.  model_signing reads one certificate from that
- * file and refuses a second; embedding them all is what makes such a bundle verify.
- */
-static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_report *r)
+/* Every certificate of the PEM file at path, pushed onto into; *n their number.  A file with
+ * none is refused with the message none_fmt (which takes the path). */
+static omsig_status read_cert_file(const char *path, STACK_OF(X509) *into, const char *none_fmt,
+                                   size_t *n, omsig_report *r)
 {
     BIO *bio = NULL;
     bool oom = false;
-    s->chain = sk_X509_new_null();
-    STACK_OF(X509) *file = sk_X509_new_null();
-    omsig_status st = OMSIG_OK;
-    if (!s->chain || !file) {
-        st = omsig_nomem(r);
-        goto out;
-    }
-    if ((st = omsig_pem_open(o->signing_certificate_path, PEM_MAX, &bio, r)) != OMSIG_OK) goto out;
-    const size_t n = omsig_pem_read_certs(bio, file, &oom);
+    OMSIG_FORWARD_IF_ERROR(omsig_pem_open(path, PEM_MAX, &bio, r));
+    *n = omsig_pem_read_certs(bio, into, &oom);
     BIO_free(bio);
-    if (oom) {
-        st = omsig_nomem(r);
-        goto out;
-    }
-    if (n == 0) {
-        st = omsig_fail(r, OMSIG_E_CERTIFICATE, "Cannot load the signing certificate from '%s'",
-                        o->signing_certificate_path);
-        goto out;
-    }
+    if (oom) return omsig_nomem(r);
+    if (*n == 0) return omsig_fail(r, OMSIG_E_CERTIFICATE, none_fmt, path);
+    return OMSIG_OK;
+}
+
+/* Moves the n certificates of the --signing_certificate file onto s->chain, the leaf (the
+ * certificate of the signing key) first, each once. */
+static omsig_status take_leaf_first(const omsig_options *o, signer *s, STACK_OF(X509) *file,
+                                    size_t n, omsig_report *r)
+{
     int leaf = -1;
     for (int i = 0; i < (int)n && leaf < 0; i++)
         if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(file, i)), public_of(s)) == 1) leaf = i;
@@ -143,58 +134,57 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
         char key_name[PATH_MAX + 16];
         if (s->p11) snprintf(key_name, sizeof key_name, "in the PKCS #11 token (--pkcs11_uri)");
         else snprintf(key_name, sizeof key_name, "'%s'", o->private_key_path);
-        st = n == 1 ? omsig_fail(r, OMSIG_E_CERTIFICATE,
-                                 "The signing certificate '%s' does not belong to the private key "
-                                 "%s (their public keys differ)",
-                                 o->signing_certificate_path, key_name)
-                    : omsig_fail(r, OMSIG_E_CERTIFICATE,
-                                 "None of the %zu certificates in '%s' belongs to the private key "
-                                 "%s (their public keys differ)",
-                                 n, o->signing_certificate_path, key_name);
-        goto out;
+        return n == 1 ? omsig_fail(r, OMSIG_E_CERTIFICATE,
+                                   "The signing certificate '%s' does not belong to the private "
+                                   "key %s (their public keys differ)",
+                                   o->signing_certificate_path, key_name)
+                      : omsig_fail(r, OMSIG_E_CERTIFICATE,
+                                   "None of the %zu certificates in '%s' belongs to the private "
+                                   "key %s (their public keys differ)",
+                                   n, o->signing_certificate_path, key_name);
     }
-    /* the stack takes the certificates over from file, leaf first */
-    X509 *lc = sk_X509_delete(file, leaf);
-    if (!sk_X509_push(s->chain, lc)) {
-        X509_free(lc);
-        st = omsig_nomem(r);
-        goto out;
-    }
-    while (sk_X509_num(file) > 0) {
-        X509 *c = sk_X509_shift(file);
-        if (in_chain(s->chain, c)) {
+    X509 *c = sk_X509_delete(file, leaf);
+    do {
+        if (c && in_chain(s->chain, c)) {
             X509_free(c);
-        } else if (!sk_X509_push(s->chain, c)) {
+        } else if (c && !sk_X509_push(s->chain, c)) {
             X509_free(c);
-            st = omsig_nomem(r);
-            goto out;
+            return omsig_nomem(r);
         }
-    }
-    const int from_file = sk_X509_num(s->chain);
-    for (size_t i = 0; i < o->n_certificate_chain_paths; i++) {
-        if ((st = omsig_pem_open(o->certificate_chain_paths[i], PEM_MAX, &bio, r)) != OMSIG_OK) goto out;
+    } while ((c = sk_X509_shift(file)) != NULL);
+    return OMSIG_OK;
+}
+
+/*
+ * The chain to embed: the leaf, then what else the --signing_certificate file holds (a leaf
+ * saved with its intermediates, in any order: the leaf is the certificate of the private key),
+ * then the --certificate_chain files as given.  model_signing reads one certificate from that
+ * file and refuses a second; embedding them all is what makes such a bundle verify.
+ */
+static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_report *r)
+{
+    s->chain = sk_X509_new_null();
+    STACK_OF(X509) *file = sk_X509_new_null();
+    size_t n = 0;
+    omsig_status st = !s->chain || !file ? omsig_nomem(r) : OMSIG_OK;
+    if (st == OMSIG_OK)
+        st = read_cert_file(o->signing_certificate_path, file,
+                            "Cannot load the signing certificate from '%s'", &n, r);
+    if (st == OMSIG_OK) st = take_leaf_first(o, s, file, n, r);
+    sk_X509_pop_free(file, X509_free);
+    const int from_file = st == OMSIG_OK ? sk_X509_num(s->chain) : 0;
+    for (size_t i = 0; i < o->n_certificate_chain_paths && st == OMSIG_OK; i++) {
         const int before = sk_X509_num(s->chain);
-        const size_t got = omsig_pem_read_certs(bio, s->chain, &oom);
-        BIO_free(bio);
-        if (oom) {
-            st = omsig_nomem(r);
-            goto out;
-        }
-        if (got == 0) {
-            st = omsig_fail(r, OMSIG_E_CERTIFICATE, "No certificates found in '%s'",
-                            o->certificate_chain_paths[i]);
-            goto out;
-        }
+        st = read_cert_file(o->certificate_chain_paths[i], s->chain,
+                            "No certificates found in '%s'", &n, r);
         /* a certificate the signing certificate's file already gave is not repeated */
-        for (int k = sk_X509_num(s->chain) - 1; k >= before; k--) {
+        for (int k = sk_X509_num(s->chain) - 1; st == OMSIG_OK && k >= before; k--) {
             X509 *c = sk_X509_value(s->chain, k);
             bool dup = false;
             for (int j = 1; j < from_file && !dup; j++) dup = X509_cmp(sk_X509_value(s->chain, j), c) == 0;
             if (dup) X509_free(sk_X509_delete(s->chain, k));
         }
     }
-out:
-    sk_X509_pop_free(file, X509_free);
     return st;
 }
 
