@@ -191,6 +191,42 @@ static omsig_status run_engines(omsig_engine *cpu, omsig_engine *gpu, omsig_queu
     return omsig_engine_cpu.run(cpu, q, why, sizeof why);
 }
 
+/* --hasher auto: the CPU, unless a device is worth setting up (a plan with enough streams for
+ * it, or for BLAKE3 enough bytes) and the cost model gives it the plan or a share; *gpu is the
+ * engine set up for it, and r->engine_reason says why. */
+static omsig_engine_pick pick_auto(omsig_ctx *ctx, const omsig_hash_cfg *cfg,
+                                   const omsig_plan *plan, omsig_engine **gpu, omsig_report *r)
+{
+    const char *gpu_why = "";
+    const bool sha256 = plan->n_streams == 0 || plan->streams[0].hash == OMSIG_HASH_SHA256;
+    const bool blake3 = plan->n_streams > 0 && plan->streams[0].hash == OMSIG_HASH_BLAKE3;
+    if (blake3) {
+        if (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES) *gpu = omsig_ctx_gpu(ctx, cfg, &gpu_why);
+    } else if (!sha256) {
+        gpu_why = "the GPU engine hashes SHA-256 and BLAKE3 only";
+    } else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS) {
+        *gpu = omsig_ctx_gpu(ctx, cfg, &gpu_why);
+    }
+    if (!*gpu) {
+        snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
+                 blake3 ? (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES
+                               ? gpu_why
+                               : "too few bytes of BLAKE3 for a GPU")
+                 : !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
+                     ? gpu_why
+                     : "too few streams for a GPU");
+        return OMSIG_PICK_CPU;
+    }
+    /* the rates are measured only when there is a choice to make */
+    omsig_engine_rates g = {0};
+    omsig_engine_gpu.rates(*gpu, &g);
+    if (blake3)
+        return omsig_engine_choose_blake3(plan, blake3_core_rate(), omsig_ctx_cpu_rates(ctx), &g,
+                                          r->engine_reason, sizeof r->engine_reason);
+    return omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
+                               sizeof r->engine_reason);
+}
+
 omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig_model *m,
                              omsig_plan *plan, omsig_report *r)
 {
@@ -221,36 +257,7 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     case OMSIG_HASHER_HYBRID: pick = OMSIG_PICK_HYBRID; break;
     case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
     default:
-        /* auto: a device is worth setting up only for a plan with enough streams for it, or
-         * for BLAKE3 enough bytes */
-        if (blake3) {
-            if (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES) gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
-        } else if (!sha256) {
-            gpu_why = "the GPU engine hashes SHA-256 and BLAKE3 only";
-        } else if (plan->n_streams >= OMSIG_GPU_MIN_STREAMS) {
-            gpu = omsig_ctx_gpu(ctx, &cfg, &gpu_why);
-        }
-        /* the rates are measured only when there is a choice to make */
-        pick = OMSIG_PICK_CPU;
-        if (gpu && blake3) {
-            omsig_engine_rates g = {0};
-            omsig_engine_gpu.rates(gpu, &g);
-            pick = omsig_engine_choose_blake3(plan, blake3_core_rate(), omsig_ctx_cpu_rates(ctx),
-                                              &g, r->engine_reason, sizeof r->engine_reason);
-        } else if (gpu) {
-            omsig_engine_rates g = {0};
-            omsig_engine_gpu.rates(gpu, &g);
-            pick = omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
-                                       sizeof r->engine_reason);
-        } else {
-            snprintf(r->engine_reason, sizeof r->engine_reason, "cpu: %s",
-                     blake3 ? (plan->total_bytes >= OMSIG_GPU_B3_MIN_BYTES
-                                   ? gpu_why
-                                   : "too few bytes of BLAKE3 for a GPU")
-                     : !sha256 || plan->n_streams >= OMSIG_GPU_MIN_STREAMS
-                         ? gpu_why
-                         : "too few streams for a GPU");
-        }
+        pick = pick_auto(ctx, &cfg, plan, &gpu, r);
         break;
     }
     if (o->hasher != OMSIG_HASHER_AUTO)
