@@ -3,12 +3,14 @@
 #ifndef OMSIG_TEST_HELPERS_H
 #define OMSIG_TEST_HELPERS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { T_PASS = 0, T_FAIL = 1, T_SKIP = 77 };
 
-static int t_failures;
+static int t_failures __attribute__((unused)); /* a test may check nothing itself */
 
 #define T_CHECK(cond)                                                                          \
     do {                                                                                       \
@@ -28,5 +30,21 @@ static int t_failures;
     } while (0)
 
 #define T_DONE() return t_failures ? T_FAIL : T_PASS
+
+/* xorshift64 pseudo-random numbers; each test seeds its own state, so a failure reproduces. */
+static inline uint64_t t_rnd(uint64_t *state)
+{
+    uint64_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return *state = x;
+}
+
+/* n pseudo-random bytes from state. */
+static inline void t_fill(uint64_t *state, uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(t_rnd(state) >> 56);
+}
 
 #endif

@@ -14,22 +14,7 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
-static uint64_t rnd(void)
-{
-    /* xorshift64: fixed seed, so a failure reproduces */
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
-
-static size_t rnd_below(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
-
-static void fill(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(rnd() >> 56);
-}
+static size_t rnd_below(size_t n) { return n ? (size_t)(t_rnd(&rng_state) % n) : 0; }
 
 static void ref_sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
@@ -101,7 +86,7 @@ static void short_lengths(void)
 {
     uint8_t buf[301];
     for (size_t n = 0; n <= 300; n++) {
-        fill(buf, n);
+        t_fill(&rng_state, buf, n);
         if (!check_msg(buf, n)) {
             fprintf(stderr, "length %zu differs\n", n);
             T_CHECK(0);
@@ -116,7 +101,7 @@ static void big_messages(void)
         uint8_t *p = malloc(sizes[i]);
         T_CHECK(p != NULL);
         if (!p) return;
-        fill(p, sizes[i]);
+        t_fill(&rng_state, p, sizes[i]);
         T_CHECK(check_msg(p, sizes[i]));
         free(p);
     }
@@ -129,13 +114,13 @@ static void raw_blocks(void)
     if (!omsig_sha256_x86_available()) return;
     enum { MAXB = 37 };
     static uint8_t data[3][MAXB * 64 + 8];
-    fill(&data[0][0], sizeof data);
+    t_fill(&rng_state, &data[0][0], sizeof data);
     for (size_t nb = 0; nb <= MAXB; nb += 1 + nb / 4) {
         uint32_t ref[3][8], got[3][8];
         const uint8_t *p[3];
         for (int i = 0; i < 3; i++) {
             p[i] = data[i] + 1 + i * 2;
-            for (int j = 0; j < 8; j++) ref[i][j] = got[i][j] = (uint32_t)rnd();
+            for (int j = 0; j < 8; j++) ref[i][j] = got[i][j] = (uint32_t)t_rnd(&rng_state);
             omsig_sha256_portable_blocks(ref[i], p[i], nb);
         }
         uint32_t g1[8];
@@ -170,18 +155,18 @@ static void multi_lane_round(unsigned k, size_t maxlen)
     for (unsigned i = 0; i < k; i++) {
         mlen[i] = rnd_below(maxlen + 1);
         msg[i] = malloc(mlen[i] + 1);
-        fill(msg[i], mlen[i]);
+        t_fill(&rng_state, msg[i], mlen[i]);
         ref_sha256(msg[i], mlen[i], want[i]);
         omsig_sha256_lane_init(&lanes[i]);
     }
-    const size_t chunk_max = 1 + rnd_below(rnd() & 1 ? 200 : 70000);
+    const size_t chunk_max = 1 + rnd_below(t_rnd(&rng_state) & 1 ? 200 : 70000);
     unsigned left = k;
     while (left) {
         omsig_sha256_lane *lp[3];
         const uint8_t *dp[3];
         size_t dn[3];
         unsigned nk = 0;
-        const int keep_idle = (int)(rnd() & 1); /* idle lanes in the call with length 0 */
+        const int keep_idle = (int)(t_rnd(&rng_state) & 1); /* idle lanes in the call with length 0 */
         for (unsigned i = 0; i < k; i++) {
             if (done[i]) continue;
             size_t n = rnd_below(chunk_max + 1);
@@ -195,7 +180,7 @@ static void multi_lane_round(unsigned k, size_t maxlen)
         }
         if (nk) omsig_sha256_lanes_update(lp, dp, dn, nk);
         for (unsigned i = 0; i < k; i++) {
-            if (!done[i] && off[i] == mlen[i] && (rnd() & 3) != 0) {
+            if (!done[i] && off[i] == mlen[i] && (t_rnd(&rng_state) & 3) != 0) {
                 omsig_sha256_lane_final(&lanes[i], got[i]);
                 done[i] = 1;
                 left--;
@@ -223,7 +208,7 @@ static void split_points(unsigned k)
         for (unsigned i = 0; i < k; i++) {
             len[i] = rnd_below(LEN + 1);
             cut[i] = rnd_below(len[i] + 1);
-            fill(msg[i], len[i]);
+            t_fill(&rng_state, msg[i], len[i]);
             omsig_sha256_lane_init(&lanes[i]);
             lp[i] = &lanes[i];
             dp[i] = msg[i];
@@ -258,7 +243,7 @@ static void more_than_three(void)
     uint8_t want[32], got[32];
     for (unsigned i = 0; i < K; i++) {
         dn[i] = rnd_below(sizeof msg[i] + 1);
-        fill(msg[i], dn[i]);
+        t_fill(&rng_state, msg[i], dn[i]);
         dp[i] = msg[i];
         omsig_sha256_lane_init(&lanes[i]);
         lp[i] = &lanes[i];

@@ -15,14 +15,6 @@
 
 static uint64_t g_rng = 0x9E3779B97F4A7C15ull;
 
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
 static void hex(const uint8_t d[OMSIG_BLAKE3_OUT_LEN], char out[2 * OMSIG_BLAKE3_OUT_LEN + 1])
 {
     for (unsigned i = 0; i < OMSIG_BLAKE3_OUT_LEN; i++) sprintf(out + 2 * i, "%02x", d[i]);
@@ -33,11 +25,11 @@ static void feed(omsig_blake3_hasher *h, const uint8_t *p, size_t len)
 {
     while (len > 0) {
         size_t n;
-        switch (rnd() % 4) {
-        case 0: n = rnd() % 70; break;
-        case 1: n = 64 * (rnd() % 20) + rnd() % 3; break;
-        case 2: n = 1024 * (rnd() % 5) + rnd() % 2; break;
-        default: n = rnd() % 100000; break;
+        switch (t_rnd(&g_rng) % 4) {
+        case 0: n = t_rnd(&g_rng) % 70; break;
+        case 1: n = 64 * (t_rnd(&g_rng) % 20) + t_rnd(&g_rng) % 3; break;
+        case 2: n = 1024 * (t_rnd(&g_rng) % 5) + t_rnd(&g_rng) % 2; break;
+        default: n = t_rnd(&g_rng) % 100000; break;
         }
         if (n > len) n = len;
         omsig_blake3_update(h, p, n);
@@ -61,8 +53,8 @@ static void split(const uint8_t *p, size_t len, uint8_t out[OMSIG_BLAKE3_OUT_LEN
         uint64_t pow = 1;
         while (pow < rem_chunks) pow <<= 1;
         const bool can_whole = rem > OMSIG_BLAKE3_CHUNK_LEN;
-        if (off > 0 && (!can_whole || rnd() % 3 == 0)) {
-            if (off % pow == 0 && rnd() % 2) {
+        if (off > 0 && (!can_whole || t_rnd(&g_rng) % 3 == 0)) {
+            if (off % pow == 0 && t_rnd(&g_rng) % 2) {
                 omsig_blake3_init_at(&piece, off);
                 feed(&piece, p + off * OMSIG_BLAKE3_CHUNK_LEN, rem);
                 omsig_blake3_final_cv(&piece, cv);
@@ -76,7 +68,7 @@ static void split(const uint8_t *p, size_t len, uint8_t out[OMSIG_BLAKE3_OUT_LEN
         while ((off == 0 || off % (2ull << jmax) == 0) &&
                ((size_t)2 << jmax) * OMSIG_BLAKE3_CHUNK_LEN < rem)
             jmax++;
-        const uint64_t n = 1ull << (rnd() % (jmax + 1));
+        const uint64_t n = 1ull << (t_rnd(&g_rng) % (jmax + 1));
         omsig_blake3_init_at(&piece, off);
         feed(&piece, p + off * OMSIG_BLAKE3_CHUNK_LEN, (size_t)n * OMSIG_BLAKE3_CHUNK_LEN);
         omsig_blake3_final_cv(&piece, cv);

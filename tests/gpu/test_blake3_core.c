@@ -16,21 +16,6 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint64_t rnd(void)
-{
-    /* xorshift64: fixed seed, so a failure reproduces */
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
-
-static void fill(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(rnd() >> 56);
-}
-
 /* The core's result for len bytes at p (a whole message when root, else a piece at base). */
 static void core_input(const uint8_t *p, uint64_t len, uint64_t base, int root, uint8_t out[32])
 {
@@ -77,7 +62,7 @@ static void lengths(void)
     uint8_t *buf = malloc(max);
     T_CHECK(buf != NULL);
     if (!buf) return;
-    fill(buf, max);
+    t_fill(&rng_state, buf, max);
     for (uint64_t n = 0; n <= 2049; n++) check_whole(buf, n);
     for (uint64_t k = 1; k <= 64; k++)
         for (int d = -1; d <= 1; d++) check_whole(buf, 1024 * k + (uint64_t)(int64_t)d);
@@ -100,14 +85,14 @@ static int check_pieces(const uint8_t *p, uint64_t len, unsigned max_log)
         uint64_t whole = 1; /* the power of two >= rest */
         while (whole < rest) whole <<= 1;
         uint64_t take;
-        if (c % whole == 0 && rnd() % 3 == 0) {
+        if (c % whole == 0 && t_rnd(&rng_state) % 3 == 0) {
             take = rest; /* the rest is an aligned subtree here: one last piece */
         } else {
             /* the largest aligned power of two at c that leaves input after it, then a random
              * smaller one */
             unsigned j = 0;
             while (j < max_log && c % (2ull << j) == 0 && (2ull << j) < rest) j++;
-            take = 1ull << (unsigned)(rnd() % (j + 1));
+            take = 1ull << (unsigned)(t_rnd(&rng_state) % (j + 1));
             if (take > rest) take = rest;
         }
         if (c == 0 && take == n) { /* the whole input: its root */
@@ -136,12 +121,12 @@ compare:
 static void piece_cvs(const uint8_t *p, uint64_t max_len)
 {
     for (int r = 0; r < 200; r++) {
-        const unsigned j = (unsigned)(rnd() % 10);
+        const unsigned j = (unsigned)(t_rnd(&rng_state) % 10);
         const uint64_t chunks = 1ull << j;
         uint64_t len = chunks * OMSIG_BLAKE3_CORE_CHUNK;
-        if (rnd() % 2) len -= rnd() % OMSIG_BLAKE3_CORE_CHUNK; /* a last piece: short */
+        if (t_rnd(&rng_state) % 2) len -= t_rnd(&rng_state) % OMSIG_BLAKE3_CORE_CHUNK; /* a last piece: short */
         if (len > max_len) continue;
-        const uint64_t base = chunks * (1 + rnd() % 1000);
+        const uint64_t base = chunks * (1 + t_rnd(&rng_state) % 1000);
         uint8_t want[32], got[32];
         omsig_blake3_hasher h;
         omsig_blake3_init_at(&h, base);
@@ -163,7 +148,7 @@ static void parallel_form(void)
     uint32_t nodes[OMSIG_BLAKE3_GROUP * 8], copy[OMSIG_BLAKE3_GROUP * 8], tmp[OMSIG_BLAKE3_GROUP][8];
     for (uint32_t m = 1; m <= OMSIG_BLAKE3_GROUP; m++) {
         for (int root = 0; root <= 1; root++) {
-            for (uint32_t k = 0; k < 8 * m; k++) nodes[k] = copy[k] = (uint32_t)rnd();
+            for (uint32_t k = 0; k < 8 * m; k++) nodes[k] = copy[k] = (uint32_t)t_rnd(&rng_state);
             for (uint64_t count = m; count > 1;) {
                 const uint64_t next = (count + 1) / 2;
                 for (uint64_t t = 0; t < next; t++)
@@ -189,7 +174,7 @@ static void large(void)
     uint8_t *p = malloc(max);
     T_CHECK(p != NULL);
     if (!p) return;
-    fill(p, max);
+    t_fill(&rng_state, p, max);
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         check_whole(p, sizes[i]);
         check_pieces(p, sizes[i], 16);
@@ -204,7 +189,7 @@ static void small_pieces(void)
     uint8_t *buf = malloc(max);
     T_CHECK(buf != NULL);
     if (!buf) return;
-    fill(buf, max);
+    t_fill(&rng_state, buf, max);
     for (uint64_t n = 0; n <= 2049; n += 1 + n / 64) check_pieces(buf, n, 4);
     for (uint64_t k = 1; k <= 64; k++)
         for (int d = -1; d <= 1; d++)

@@ -9,6 +9,7 @@
 #include "blake3.h"
 #include "blake3_core.h"
 #include "cuda_check.h"
+#include "helpers.h"
 
 #include <cuda_runtime_api.h>
 #include <stdio.h>
@@ -18,14 +19,6 @@
 #define MAX_BYTES ((256u << 20) + 1)
 
 static uint64_t g_rng = 0x243f6a8885a308d3ull;
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
 typedef struct dev {
     uint8_t *data, *scratch, *out;
 } dev;
@@ -53,7 +46,7 @@ int main(void)
     int bad = 0, checked = 0;
     uint8_t *host = malloc(MAX_BYTES);
     if (!host) return 1;
-    for (size_t i = 0; i < MAX_BYTES; i++) host[i] = (uint8_t)(rnd() >> 56);
+    for (size_t i = 0; i < MAX_BYTES; i++) host[i] = (uint8_t)(t_rnd(&g_rng) >> 56);
     OMSIG_CUDA_TRY(cudaMalloc((void **)&d.data, MAX_BYTES), &err);
     OMSIG_CUDA_TRY(cudaMalloc((void **)&d.scratch, omsig_blake3_scratch_bytes(MAX_BYTES)), &err);
     OMSIG_CUDA_TRY(cudaMalloc((void **)&d.out, 32), &err);
@@ -80,10 +73,10 @@ int main(void)
     /* pieces: 2^j chunks at a multiple of 2^j (or shorter, as a last piece), CV against the
      * library's hasher started at the same chunk */
     for (int r = 0; r < 300; r++) {
-        const unsigned j = (unsigned)(rnd() % 17);
+        const unsigned j = (unsigned)(t_rnd(&g_rng) % 17);
         uint64_t len = (1024ull << j);
-        if (rnd() % 2) len -= rnd() % 1024;
-        const uint64_t base = (1ull << j) * (rnd() % 4096);
+        if (t_rnd(&g_rng) % 2) len -= t_rnd(&g_rng) % 1024;
+        const uint64_t base = (1ull << j) * (t_rnd(&g_rng) % 4096);
         uint8_t want[32], got[32];
         omsig_blake3_hasher h;
         omsig_blake3_init_at(&h, base);

@@ -18,17 +18,7 @@
 
 static uint64_t rng_state = 0x853c49e6748fea9bULL;
 
-static uint64_t rnd(void)
-{
-    /* xorshift64: fixed seed, so a failure reproduces */
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
-
-static uint64_t rnd_below(uint64_t n) { return n ? rnd() % n : 0; }
+static uint64_t rnd_below(uint64_t n) { return n ? t_rnd(&rng_state) % n : 0; }
 
 /* ---- stream contents: byte p of stream id, computable at any offset ----------------------- */
 

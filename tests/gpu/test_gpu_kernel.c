@@ -8,6 +8,7 @@
 #include "cuda_check.h"
 #include "gpu_job.h"
 #include "hash/gpu_pack.h"
+#include "helpers.h"
 
 #include <cuda_runtime_api.h>
 #include <openssl/evp.h>
@@ -20,14 +21,6 @@
 #define MAX_JOBS 32768u
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
-static uint64_t rnd(void)
-{
-    g_rng ^= g_rng << 13;
-    g_rng ^= g_rng >> 7;
-    g_rng ^= g_rng << 17;
-    return g_rng;
-}
-
 /* Byte off of stream id: computable anywhere, so no stream is kept in memory. */
 static uint8_t byte_at(uint64_t id, uint64_t off)
 {
@@ -62,8 +55,8 @@ int main(void)
     if (!a || !want || !got || !jobs || !job_active) return 1;
     uint64_t total = 0;
     for (uint32_t i = 0; i < N_STREAMS; i++) {
-        uint64_t len = i < 12 ? k_special[i] : rnd() % 5 == 0 ? rnd() % 8192 : rnd() % 4096;
-        if (i % 5000 == 7) len = (1u << 20) + rnd() % (3u << 20); /* crosses several launches */
+        uint64_t len = i < 12 ? k_special[i] : t_rnd(&g_rng) % 5 == 0 ? t_rnd(&g_rng) % 8192 : t_rnd(&g_rng) % 4096;
+        if (i % 5000 == 7) len = (1u << 20) + t_rnd(&g_rng) % (3u << 20); /* crosses several launches */
         a[i] = (omsig_gpu_active){.length = len, .state = i, .tag = i};
         total += len;
     }
@@ -82,9 +75,9 @@ int main(void)
     OMSIG_CUDA_TRY(cudaMalloc((void **)&states, (size_t)N_STREAMS * 32), &err);
     for (;;) {
         /* batches of varying shape: the chunk changes from batch to batch */
-        const omsig_gpu_batch_cfg cfg = {.chunk = 64u * (1 + rnd() % 4096),
-                                         .data_bytes = DATA_BYTES - 64 * (rnd() % 1024),
-                                         .max_jobs = 1 + rnd() % MAX_JOBS};
+        const omsig_gpu_batch_cfg cfg = {.chunk = 64u * (1 + t_rnd(&g_rng) % 4096),
+                                         .data_bytes = DATA_BYTES - 64 * (t_rnd(&g_rng) % 1024),
+                                         .max_jobs = 1 + t_rnd(&g_rng) % MAX_JOBS};
         size_t used = 0;
         const size_t nj = omsig_gpu_pack(a, N_STREAMS, &cfg, jobs, job_active, &used);
         if (nj == 0) break;

@@ -11,21 +11,6 @@
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
-static uint64_t rnd(void)
-{
-    /* xorshift64: fixed seed, so a failure reproduces */
-    uint64_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return rng_state = x;
-}
-
-static void fill(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(rnd() >> 56);
-}
-
 static void ref_sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;
@@ -63,7 +48,7 @@ static void core_sha256_chunked(const uint8_t *p, size_t n, size_t max_blocks, u
     const size_t blocks = n / 64;
     size_t b = 0;
     while (b < blocks) {
-        size_t take = 1 + (size_t)(rnd() % max_blocks);
+        size_t take = 1 + (size_t)(t_rnd(&rng_state) % max_blocks);
         if (take > blocks - b) take = blocks - b;
         uint32_t s[8];
         memcpy(s, kept, sizeof s);
@@ -107,7 +92,7 @@ static void short_lengths(void)
     uint8_t buf[301];
     for (size_t n = 0; n <= 300; n++) {
         uint8_t want[32], got[32], got_chunked[32];
-        fill(buf, n);
+        t_fill(&rng_state, buf, n);
         ref_sha256(buf, n, want);
         core_sha256(buf, n, got);
         core_sha256_chunked(buf, n, 2, got_chunked);
@@ -125,7 +110,7 @@ static void big_messages(void)
         uint8_t *p = malloc(sizes[i]);
         T_CHECK(p != NULL);
         if (!p) return;
-        fill(p, sizes[i]);
+        t_fill(&rng_state, p, sizes[i]);
         uint8_t want[32], got[32];
         ref_sha256(p, sizes[i], want);
         for (int round = 0; round < 3; round++) {
