@@ -27,7 +27,8 @@ typedef struct omsig_engine_rates {
     double stream_seconds;    /* host time a stream costs besides its bytes (open, stat, close) */
     unsigned workers;         /* host threads that pay stream_seconds side by side */
     uint64_t streams_to_fill; /* streams in flight that total_rate needs */
-    double b3_rate;           /* GPU: bytes/s of BLAKE3 on one large device-resident input */
+    double b3_rate;           /* bytes/s of BLAKE3 on one large input: one CPU core's in memory,
+                               * or the GPU's on device-resident data */
 } omsig_engine_rates;
 
 typedef struct omsig_engine omsig_engine;
@@ -72,10 +73,9 @@ OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose(const omsig_plan *p,
                                                     const omsig_engine_rates *gpu, char *why,
                                                     size_t why_len);
 
-/* The auto rule for a BLAKE3 plan (every file a tree, cut for every core or a GPU's threads):
- * cpu_core_rate is one core's in-memory BLAKE3 rate; gpu NULL: no usable device. */
+/* The auto rule for a BLAKE3 plan (every file a tree, cut for every core or a GPU's threads),
+ * from the engines' b3_rate; gpu NULL: no usable device. */
 OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p,
-                                                           double cpu_core_rate,
                                                            const omsig_engine_rates *cpu,
                                                            const omsig_engine_rates *gpu,
                                                            char *why, size_t why_len);

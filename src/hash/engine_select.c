@@ -4,7 +4,6 @@
  * rule, hybrid), runs them over one queue, and finishes on the CPU what a failed GPU run
  * left.  The auto rule is a cost model in one function, omsig_engine_choose().
  */
-#include "blake3.h"
 #include "context.h"
 #include "engine.h"
 
@@ -89,12 +88,12 @@ omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_ra
  * per slab and per stream, and each stream's host time on the feeder's thread.  The GPU must
  * win by 10%.
  */
-omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, double cpu_core_rate,
-                                             const omsig_engine_rates *cpu,
+omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, const omsig_engine_rates *cpu,
                                              const omsig_engine_rates *gpu, char *why,
                                              size_t why_len)
 {
     const double n = (double)p->n_streams, bytes = (double)p->total_bytes;
+    const double cpu_core_rate = cpu->b3_rate;
     const unsigned workers = cpu->workers ? cpu->workers : 1;
     const double t_cpu = cpu_core_rate > 0
                              ? bytes / (cpu_core_rate * workers) +
@@ -116,25 +115,6 @@ omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, double cpu_cor
              pick == OMSIG_PICK_GPU ? "gpu" : "cpu", (unsigned long long)p->n_streams,
              bytes / 1e9, t_cpu, workers, cpu_core_rate / 1e9, t_gpu);
     return pick;
-}
-
-/* One core's in-memory BLAKE3 rate (bytes/s): the best of three 1 MiB hashes, about a
- * millisecond; 0 when it cannot be measured. */
-static double blake3_core_rate(void)
-{
-    const size_t n = 1u << 20;
-    uint8_t *buf = malloc(n), out[OMSIG_BLAKE3_OUT_LEN];
-    if (!buf) return 0;
-    memset(buf, 0x5a, n);
-    double best = 0;
-    for (int r = 0; r < 3; r++) {
-        const double t0 = omsig_now();
-        omsig_blake3(buf, n, out);
-        const double dt = omsig_now() - t0;
-        if (dt > 0 && (double)n / dt > best) best = (double)n / dt;
-    }
-    free(buf);
-    return best;
 }
 
 static const char *const k_pick_name[] = {"cpu", "gpu", "hybrid"};
@@ -221,8 +201,8 @@ static omsig_engine_pick pick_auto(omsig_ctx *ctx, const omsig_hash_cfg *cfg,
     omsig_engine_rates g = {0};
     omsig_engine_gpu.rates(*gpu, &g);
     if (blake3)
-        return omsig_engine_choose_blake3(plan, blake3_core_rate(), omsig_ctx_cpu_rates(ctx), &g,
-                                          r->engine_reason, sizeof r->engine_reason);
+        return omsig_engine_choose_blake3(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
+                                          sizeof r->engine_reason);
     return omsig_engine_choose(plan, omsig_ctx_cpu_rates(ctx), &g, r->engine_reason,
                                sizeof r->engine_reason);
 }

@@ -47,9 +47,10 @@ static int check(const shape *s, unsigned cores, const omsig_engine_rates *gpu,
                  omsig_engine_pick want)
 {
     const omsig_plan p = {.n_streams = s->n, .total_bytes = s->n * s->each, .longest = s->each};
-    const omsig_engine_rates cpu = {.stream_seconds = OMSIG_STREAM_HOST_SECONDS, .workers = cores};
+    const omsig_engine_rates cpu = {.stream_seconds = OMSIG_STREAM_HOST_SECONDS, .workers = cores,
+                                    .b3_rate = CORE_RATE};
     char why[256];
-    const omsig_engine_pick got = omsig_engine_choose_blake3(&p, CORE_RATE, &cpu, gpu, why, sizeof why);
+    const omsig_engine_pick got = omsig_engine_choose_blake3(&p, &cpu, gpu, why, sizeof why);
     const int bad = got != want;
     printf("%s %-24s %3u cores, %-6s -> %-3s (%s)\n", bad ? "FAIL" : "PASS", s->name, cores,
            gpu ? "a GPU" : "no GPU", pick_name(got), why);
