@@ -102,13 +102,6 @@ struct omsig_pkcs11 {
 
 /* ---- the URI -------------------------------------------------------------------------------- */
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The percent-decoded bytes of s[0..n), NUL-terminated, malloc'd; NULL with *bad set when a
  * '%' is not followed by two hex digits, NULL without it when memory ran out. */
 static uint8_t *pct_decode(const char *s, size_t n, size_t *out_len, bool *bad)
@@ -121,12 +114,12 @@ static uint8_t *pct_decode(const char *s, size_t n, size_t *out_len, bool *bad)
             out[k++] = (uint8_t)s[i];
             continue;
         }
-        if (n - i < 3 || hexval((unsigned char)s[i + 1]) < 0 || hexval((unsigned char)s[i + 2]) < 0) {
+        if (n - i < 3 || omsig_unhex(s + i + 1, 2, out + k, 1) != 0) {
             free(out);
             *bad = true;
             return NULL;
         }
-        out[k++] = (uint8_t)(hexval((unsigned char)s[i + 1]) << 4 | hexval((unsigned char)s[i + 2]));
+        k++;
         i += 2;
     }
     out[k] = '\0';
