@@ -1,31 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * blake3_portable.c - BLAKE3 in portable C: the compression function (7 rounds of G over a
- * 4x4 state, the message words permuted between rounds), chunks of 16 blocks, parent nodes,
+ * blake3_portable.c - BLAKE3 in portable C: chunks of 16 blocks, parent nodes (through the
+ * compression function of cuda/blake3_core.h, the code the GPU runs, built for the host),
  * and the stack of subtree chaining values (blake3.h says how pieces combine).  It is also the
  * one dispatch point for the wide backends (blake3_avx2.c, blake3_avx512.c), which the
  * hasher hands whole aligned subtrees of chunks to.
  */
 #include "blake3.h"
+#include "blake3_core.h"
 #include "blake3_tables.h"
 #include "hooks.h"
 
 #include <stdatomic.h>
 #include <string.h>
-
-enum {
-    CHUNK_START = 1u << 0,
-    CHUNK_END = 1u << 1,
-    PARENT = 1u << 2,
-    ROOT = 1u << 3,
-};
-
-static inline uint32_t rotr32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-static inline uint32_t load32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static inline void store32(uint8_t *p, uint32_t v)
 {
@@ -35,42 +22,14 @@ static inline void store32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-#define G(a, b, c, d, x, y)                                                                   \
-    do {                                                                                      \
-        v[a] = v[a] + v[b] + (x);                                                             \
-        v[d] = rotr32(v[d] ^ v[a], 16);                                                       \
-        v[c] = v[c] + v[d];                                                                   \
-        v[b] = rotr32(v[b] ^ v[c], 12);                                                       \
-        v[a] = v[a] + v[b] + (y);                                                             \
-        v[d] = rotr32(v[d] ^ v[a], 8);                                                        \
-        v[c] = v[c] + v[d];                                                                   \
-        v[b] = rotr32(v[b] ^ v[c], 7);                                                        \
-    } while (0)
-
-/* The compression function, truncated to the 8 words BLAKE3 uses for chaining values and for
- * a 32-byte root output: out[i] = v[i] ^ v[i + 8]. */
+/* The compression function (truncated to the 8 words BLAKE3 keeps) is the one the GPU runs,
+ * cuda/blake3_core.h, built here for the host. */
 static void compress(const uint32_t cv[8], const uint8_t block[OMSIG_BLAKE3_BLOCK_LEN],
                      uint64_t counter, uint32_t block_len, uint32_t flags, uint32_t out[8])
 {
     uint32_t m[16];
-    for (unsigned i = 0; i < 16; i++) m[i] = load32(block + 4 * i);
-    uint32_t v[16] = {cv[0],    cv[1],    cv[2],    cv[3],
-                      cv[4],    cv[5],    cv[6],    cv[7],
-                      omsig_blake3_iv[0], omsig_blake3_iv[1], omsig_blake3_iv[2],
-                      omsig_blake3_iv[3],
-                      (uint32_t)counter, (uint32_t)(counter >> 32), block_len, flags};
-    for (unsigned r = 0; r < 7; r++) {
-        const uint8_t *s = omsig_blake3_schedule[r];
-        G(0, 4, 8, 12, m[s[0]], m[s[1]]);
-        G(1, 5, 9, 13, m[s[2]], m[s[3]]);
-        G(2, 6, 10, 14, m[s[4]], m[s[5]]);
-        G(3, 7, 11, 15, m[s[6]], m[s[7]]);
-        G(0, 5, 10, 15, m[s[8]], m[s[9]]);
-        G(1, 6, 11, 12, m[s[10]], m[s[11]]);
-        G(2, 7, 8, 13, m[s[12]], m[s[13]]);
-        G(3, 4, 9, 14, m[s[14]], m[s[15]]);
-    }
-    for (unsigned i = 0; i < 8; i++) out[i] = v[i] ^ v[i + 8];
+    omsig_blake3_core_load_block(m, block);
+    omsig_blake3_core_compress(cv, m, counter, block_len, flags, out);
 }
 
 /* A node whose last compression is still pending: as a CV, or with ROOT as the digest. */
@@ -94,7 +53,7 @@ static void node_cv(const node *n, uint8_t cv[OMSIG_BLAKE3_OUT_LEN])
 static void node_root(const node *n, uint8_t out[OMSIG_BLAKE3_OUT_LEN])
 {
     uint32_t w[8];
-    compress(n->cv, n->block, 0, n->block_len, n->flags | ROOT, w);
+    compress(n->cv, n->block, 0, n->block_len, n->flags | OMSIG_BLAKE3_ROOT, w);
     for (unsigned i = 0; i < 8; i++) store32(out + 4 * i, w[i]);
 }
 
@@ -106,7 +65,7 @@ static void parent_node(node *n, const uint8_t left[OMSIG_BLAKE3_OUT_LEN],
     memcpy(n->block + OMSIG_BLAKE3_OUT_LEN, right, OMSIG_BLAKE3_OUT_LEN);
     n->counter = 0;
     n->block_len = OMSIG_BLAKE3_BLOCK_LEN;
-    n->flags = PARENT;
+    n->flags = OMSIG_BLAKE3_PARENT;
 }
 
 static void parent_cv(const uint8_t left[OMSIG_BLAKE3_OUT_LEN],
@@ -124,7 +83,7 @@ static size_t chunk_len(const omsig_blake3_hasher *h)
 
 static uint32_t chunk_flags(const omsig_blake3_hasher *h)
 {
-    return h->blocks == 0 ? CHUNK_START : 0;
+    return h->blocks == 0 ? OMSIG_BLAKE3_CHUNK_START : 0;
 }
 
 static void chunk_reset(omsig_blake3_hasher *h)
@@ -142,7 +101,7 @@ static void chunk_node(const omsig_blake3_hasher *h, node *n)
     memcpy(n->block, h->buf, h->buf_len);
     n->counter = h->chunk;
     n->block_len = h->buf_len;
-    n->flags = chunk_flags(h) | CHUNK_END;
+    n->flags = chunk_flags(h) | OMSIG_BLAKE3_CHUNK_END;
 }
 
 /* ---- wide backends --------------------------------------------------------------------- */
@@ -220,7 +179,7 @@ static void wide_chunks(int b, size_t width, const uint8_t *p, size_t n, uint64_
         p = pad;
     }
     many(b, p, OMSIG_BLAKE3_CHUNK_LEN, OMSIG_BLAKE3_CHUNK_LEN / OMSIG_BLAKE3_BLOCK_LEN, counter,
-         1, 0, CHUNK_START, CHUNK_END, cvs);
+         1, 0, OMSIG_BLAKE3_CHUNK_START, OMSIG_BLAKE3_CHUNK_END, cvs);
 }
 
 /* The largest subtree handed to a wide backend at once: 256 chunks keep the few parents below
@@ -237,14 +196,14 @@ static void wide_subtree(int b, size_t width, const uint8_t *p, size_t n, uint64
     uint8_t cvs[WIDE_MAX_CHUNKS * OMSIG_BLAKE3_OUT_LEN];
     for (size_t g = 0; g < n; g += width)
         many(b, p + g * OMSIG_BLAKE3_CHUNK_LEN, OMSIG_BLAKE3_CHUNK_LEN,
-             OMSIG_BLAKE3_CHUNK_LEN / OMSIG_BLAKE3_BLOCK_LEN, counter + g, 1, 0, CHUNK_START,
-             CHUNK_END, cvs + g * OMSIG_BLAKE3_OUT_LEN);
+             OMSIG_BLAKE3_CHUNK_LEN / OMSIG_BLAKE3_BLOCK_LEN, counter + g, 1, 0,
+             OMSIG_BLAKE3_CHUNK_START, OMSIG_BLAKE3_CHUNK_END, cvs + g * OMSIG_BLAKE3_OUT_LEN);
     /* a level's parent i reads CVs 2i, 2i+1 and writes CV i: each call loads its inputs
      * before it stores, and later calls read only what earlier ones did not overwrite */
     for (; n / 2 >= width; n /= 2)
         for (size_t g = 0; g < n / 2; g += width)
-            many(b, cvs + 2 * g * OMSIG_BLAKE3_OUT_LEN, OMSIG_BLAKE3_BLOCK_LEN, 1, 0, 0, PARENT,
-                 0, 0, cvs + g * OMSIG_BLAKE3_OUT_LEN);
+            many(b, cvs + 2 * g * OMSIG_BLAKE3_OUT_LEN, OMSIG_BLAKE3_BLOCK_LEN, 1, 0, 0,
+                 OMSIG_BLAKE3_PARENT, 0, 0, cvs + g * OMSIG_BLAKE3_OUT_LEN);
     for (; n > 2; n /= 2)
         for (size_t i = 0; i < n / 2; i++)
             parent_cv(cvs + 2 * i * OMSIG_BLAKE3_OUT_LEN, cvs + (2 * i + 1) * OMSIG_BLAKE3_OUT_LEN,
