@@ -50,6 +50,7 @@ extern "C" {
 typedef enum {
     OMSIG_OK = 0,
     OMSIG_E_GENERIC = 1,
+    OMSIG_E_CANCELLED = 2,          /* the caller stopped the run (omsig_ctx_cancel()) */
     OMSIG_E_NOMEM = 10,
     OMSIG_E_LIMIT = 11,             /* a documented size or count limit was exceeded */
     OMSIG_E_IO = 20,                /* a file could not be opened or read */
@@ -259,6 +260,15 @@ typedef struct omsig_ctx omsig_ctx;
 OMSIG_API omsig_ctx *omsig_ctx_new(void);
 /** Frees a context and everything it holds; accepts NULL. */
 OMSIG_API void omsig_ctx_free(omsig_ctx *ctx);
+/**
+ * Asks the call running on @p ctx to stop; safe to call from any thread (a signal handler
+ * included: it stores one atomic flag).  Hashing stops within one read of each thread, no
+ * byte more is hashed, and the call returns OMSIG_E_CANCELLED ("the caller stopped the run")
+ * unless it failed first for a reason of its own; a bundle being written is not written.
+ * Every call on @p ctx clears the request when it returns, so a request that comes when no
+ * call is running stops the next call on @p ctx when it starts to hash.  Accepts NULL.
+ */
+OMSIG_API void omsig_ctx_cancel(omsig_ctx *ctx);
 /** omsig_verify(), omsig_sign() and omsig_digest() with the engines of @p ctx. */
 OMSIG_API omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *opt,
                                         omsig_report **rep);

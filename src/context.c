@@ -20,6 +20,17 @@ void omsig_ctx_free(omsig_ctx *ctx)
     free(ctx);
 }
 
+void omsig_ctx_cancel(omsig_ctx *ctx)
+{
+    if (ctx) atomic_store(&ctx->cancel, 1);
+}
+
+omsig_status omsig_ctx_call_done(omsig_ctx *ctx, omsig_status st)
+{
+    if (ctx) atomic_store(&ctx->cancel, 0);
+    return st;
+}
+
 omsig_engine *omsig_ctx_cpu(omsig_ctx *ctx, const omsig_hash_cfg *cfg, char *why,
                             size_t why_len)
 {

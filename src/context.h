@@ -8,6 +8,8 @@
 
 #include "hash/engine.h"
 
+#include <stdatomic.h>
+
 struct omsig_ctx {
     omsig_engine *cpu;
     omsig_hash_cfg cpu_cfg;           /* the config cpu was created with */
@@ -17,6 +19,8 @@ struct omsig_ctx {
     omsig_engine *gpu;
     bool gpu_tried;                   /* gpu set up (or found unusable) once */
     char gpu_why[256];                /* why there is no gpu engine */
+
+    atomic_int cancel;                /* omsig_ctx_cancel(): the hashing queue stops */
 };
 
 /* The engines of ctx for this call, created on first use.  NULL with why filled. */
@@ -25,6 +29,9 @@ OMSIG_PRIVATE omsig_engine *omsig_ctx_cpu(omsig_ctx *ctx, const omsig_hash_cfg *
 OMSIG_PRIVATE omsig_engine *omsig_ctx_gpu(omsig_ctx *ctx, const omsig_hash_cfg *cfg,
                                           const char **why);
 OMSIG_PRIVATE const omsig_engine_rates *omsig_ctx_cpu_rates(omsig_ctx *ctx);
+
+/* Ends a call on ctx: clears a cancel request (omsig_ctx_cancel()); returns st. */
+OMSIG_PRIVATE omsig_status omsig_ctx_call_done(omsig_ctx *ctx, omsig_status st);
 
 /* Hashes every stream of plan with the engines the options and the plan call for; fills
  * the report's engine, its reason, files, bytes and hashing time. (hash/engine_select.c) */

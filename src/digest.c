@@ -99,5 +99,5 @@ omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *o, omsig_repo
                                 ? omsig_hash_model(ctx, o, &man, NULL, r)
                                 : omsig_fail(r, OMSIG_E_USAGE, "a model path is required");
     if (o && o->model_path) omsig_manifest_free(&man);
-    return omsig_report_end(r, out, st);
+    return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));
 }

@@ -6,6 +6,7 @@
  * verification material, written to a temporary file and renamed into place.
  */
 #define _GNU_SOURCE
+#include "context.h"
 #include "dsse.h"
 #include "json_util.h"
 #include "model_hash.h"
@@ -481,5 +482,5 @@ out:
     EVP_PKEY_free(s.key);
     omsig_pkcs11_close(s.p11); /* after the key that refers to it */
     sk_X509_pop_free(s.chain, X509_free);
-    return omsig_report_end(r, out, st);
+    return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));
 }

@@ -4,6 +4,7 @@
  * read the bundle, check its media type, verify the signature, check the payload type, parse
  * the statement (root digest included), and only then read the model.
  */
+#include "context.h"
 #include "dsse.h"
 #include "model_hash.h"
 #include "pki.h"
@@ -130,5 +131,5 @@ omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_repo
         }
     }
     omsig_manifest_free(&man);
-    return omsig_report_end(r, out, st);
+    return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));
 }

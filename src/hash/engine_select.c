@@ -257,6 +257,7 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         omsig_plan_free(&pieces);
         return r->status;
     }
+    q.cancel = &ctx->cancel;
     const double t0 = omsig_now();
     omsig_status st;
     if (pick == OMSIG_PICK_CPU) {
@@ -269,6 +270,9 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         if (st == OMSIG_OK && cpu && omsig_queue_left(&q) > 0) st = run_engines(cpu, NULL, &q, o);
     }
     r->hash_seconds = omsig_now() - t0;
+    /* the engines stop taking and reading when cancelled, and say OK for what they did */
+    if (st == OMSIG_OK && omsig_queue_cancelled(&q))
+        st = omsig_fail(r, OMSIG_E_CANCELLED, "the caller stopped the run");
     if (st == OMSIG_OK && o->progress)
         o->progress(o->progress_user, plan->total_bytes, plan->total_bytes);
     omsig_queue_destroy(&q);

@@ -57,9 +57,14 @@ void omsig_queue_destroy(omsig_queue *q)
     memset(q, 0, sizeof *q);
 }
 
+bool omsig_queue_cancelled(const omsig_queue *q)
+{
+    return q->cancel && atomic_load_explicit(q->cancel, memory_order_relaxed) != 0;
+}
+
 bool omsig_queue_stopped(const omsig_queue *q)
 {
-    return atomic_load_explicit(&q->stop, memory_order_relaxed) != 0;
+    return atomic_load_explicit(&q->stop, memory_order_relaxed) != 0 || omsig_queue_cancelled(q);
 }
 
 omsig_stream *omsig_queue_take_longest(omsig_queue *q)

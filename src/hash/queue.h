@@ -28,6 +28,7 @@ typedef struct omsig_queue {
     size_t n_returned;
     atomic_uint_fast64_t bytes_done;
     atomic_int stop;            /* a stream failed: every engine stops taking */
+    const atomic_int *cancel;   /* the context's omsig_ctx_cancel() flag, or NULL */
     double last_progress;       /* guarded by ticking */
     atomic_int ticking;
 
@@ -52,7 +53,10 @@ OMSIG_PRIVATE size_t omsig_queue_take_shortest(omsig_queue *q, omsig_stream **ou
 OMSIG_PRIVATE void omsig_queue_put_back(omsig_queue *q, omsig_stream *const *s, size_t n);
 /* Streams not yet taken (put-back ones included). */
 OMSIG_PRIVATE size_t omsig_queue_left(omsig_queue *q);
+/* A stream failed or the caller cancelled: every engine stops taking and reading. */
 OMSIG_PRIVATE bool omsig_queue_stopped(const omsig_queue *q);
+/* The caller cancelled (omsig_ctx_cancel()). */
+OMSIG_PRIVATE bool omsig_queue_cancelled(const omsig_queue *q);
 
 /* Opens s's file and checks it is the one the walk listed.  Returns the descriptor, or -1
  * after reporting the failure (the run stops).  *inject receives the test hook's fault for
