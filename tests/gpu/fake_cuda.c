@@ -1026,12 +1026,3 @@ int omsig_cuda_blake3_launch(const void *data, uint64_t len, uint64_t base, int 
                   (op){.kind = OP_BLAKE3, .data = data, .len = len, .base = base, .root = root,
                        .out = out});
 }
-
-/* The driver's CUDA version: the runtime's own unless OMSIG_FAKE_CUDA_DRIVER gives one (12020
- * for 12.2), to show the engine a driver too old for its runtime (0: no driver at all). */
-cudaError_t cudaDriverGetVersion(int *v)
-{
-    const char *s = getenv("OMSIG_FAKE_CUDA_DRIVER");
-    *v = s && *s ? atoi(s) : CUDART_VERSION;
-    return cudaSuccess;
-}
