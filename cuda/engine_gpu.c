@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include "engine_gpu.h"
+#include "gpu_driver.h"
 #include "gpu_pack.h"
 #include "hooks.h"
 
@@ -35,6 +36,7 @@
 static int gpu_probe(char *why, size_t why_len)
 {
     int n = 0;
+    if (omsig_gpu_driver_check(why, why_len) != OMSIG_GPU_DRIVER_OK) return 0;
     const cudaError_t rc = cudaGetDeviceCount(&n);
     if (rc != cudaSuccess) {
         snprintf(why, why_len, "no usable CUDA driver or device (%s)", cudaGetErrorString(rc));

@@ -278,7 +278,8 @@ OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt
                                         omsig_report **rep);
 
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0 with the reason in
- *  @p why (a build without CUDA, no driver, no device). */
+ *  @p why (a build without CUDA, no driver, a driver too old for this build's CUDA runtime,
+ *  naming both versions, no device). */
 OMSIG_API int omsig_gpu_probe(char *why, size_t why_len);
 
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0. */
