@@ -7,6 +7,7 @@ const char *omsig_strerror(omsig_status st)
     switch (st) {
     case OMSIG_OK: return "success";
     case OMSIG_E_GENERIC: return "error";
+    case OMSIG_E_CANCELLED: return "the caller stopped the run";
     case OMSIG_E_NOMEM: return "out of memory";
     case OMSIG_E_LIMIT: return "size or count limit exceeded";
     case OMSIG_E_IO: return "file cannot be opened or read";

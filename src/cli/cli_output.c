@@ -176,6 +176,7 @@ static const char *status_name(omsig_status st)
     switch (st) {
     case OMSIG_OK: return "OMSIG_OK";
     case OMSIG_E_GENERIC: return "OMSIG_E_GENERIC";
+    case OMSIG_E_CANCELLED: return "OMSIG_E_CANCELLED";
     case OMSIG_E_NOMEM: return "OMSIG_E_NOMEM";
     case OMSIG_E_LIMIT: return "OMSIG_E_LIMIT";
     case OMSIG_E_IO: return "OMSIG_E_IO";
