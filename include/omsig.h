@@ -415,8 +415,8 @@ OMSIG_API omsig_sink_cuda *omsig_sink_cuda_new(const omsig_cuda_dest *dest, char
 /** The sink to pass to omsig_verify_to(); valid until the CUDA sink is freed.  One run at a
  *  time per CUDA sink. */
 OMSIG_API const omsig_sink *omsig_sink_cuda_sink(omsig_sink_cuda *s);
-/** Why the last run was stopped by this sink (a CUDA error, a file with no destination), or
- *  "" when it was not. */
+/** The first failure of this sink since it was made (a CUDA error, a file with no destination:
+ *  why a run it served ended with OMSIG_E_CANCELLED), or "" when there was none. */
 OMSIG_API const char *omsig_sink_cuda_error(const omsig_sink_cuda *s);
 /** Stops the completion thread and frees the sink; accepts NULL.  Not during a run. */
 OMSIG_API void omsig_sink_cuda_free(omsig_sink_cuda *s);

@@ -37,9 +37,9 @@ typedef struct vl_model {
     size_t n;
 } vl_model;
 
-static int vl_write(const char *path, const void *p, size_t n)
+static inline int vl_write(const char *path, const void *p, size_t n)
 {
-    char tmp[700];
+    char tmp[1024];
     snprintf(tmp, sizeof tmp, "%s", path);
     for (char *s = strchr(tmp + 1, '/'); s; s = strchr(s + 1, '/')) {
         *s = 0;
@@ -53,7 +53,7 @@ static int vl_write(const char *path, const void *p, size_t n)
 }
 
 /* Adds a file of n pseudo-random bytes (seeded by its index) to the model on disk. */
-static int vl_add(vl_model *m, const char *name, size_t n)
+static inline int vl_add(vl_model *m, const char *name, size_t n)
 {
     vl_file *f = &m->f[m->n];
     f->name = name;
@@ -69,7 +69,7 @@ static int vl_add(vl_model *m, const char *name, size_t n)
 }
 
 /* A fresh model directory and the test keys of testdata/pki. */
-static int vl_begin(vl_model *m, const char *srcdir)
+static inline int vl_begin(vl_model *m, const char *srcdir)
 {
     memset(m, 0, sizeof *m);
     const char *tmp = getenv("TMPDIR");
@@ -83,7 +83,7 @@ static int vl_begin(vl_model *m, const char *srcdir)
 }
 
 /* Signs the model with serialization shard_size (0: files) and hash h. */
-static omsig_status vl_sign(vl_model *m, uint64_t shard_size, omsig_hash h)
+static inline omsig_status vl_sign(vl_model *m, uint64_t shard_size, omsig_hash h)
 {
     omsig_options o;
     omsig_options_init(&o);
@@ -103,7 +103,7 @@ static omsig_status vl_sign(vl_model *m, uint64_t shard_size, omsig_hash h)
     return st;
 }
 
-static void vl_options(const vl_model *m, omsig_options *o)
+static inline void vl_options(const vl_model *m, omsig_options *o)
 {
     omsig_options_init(o);
     o->method = OMSIG_METHOD_KEY;
@@ -112,7 +112,7 @@ static void vl_options(const vl_model *m, omsig_options *o)
     o->public_key_path = m->pub;
 }
 
-static void vl_end(vl_model *m)
+static inline void vl_end(vl_model *m)
 {
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", m->dir);
@@ -151,7 +151,7 @@ typedef struct vl_sink {
     pthread_t releaser;
 } vl_sink;
 
-static size_t vl_find(const vl_model *m, const char *name)
+static inline size_t vl_find(const vl_model *m, const char *name)
 {
     for (size_t i = 0; i < m->n; i++)
         if (strcmp(m->f[i].name, name) == 0) return i;
@@ -159,7 +159,7 @@ static size_t vl_find(const vl_model *m, const char *name)
 }
 
 /* Checks one piece against the file's contents (called with mu held). */
-static void vl_check(vl_sink *s, size_t i, uint64_t off, const void *data, size_t len)
+static inline void vl_check(vl_sink *s, size_t i, uint64_t off, const void *data, size_t len)
 {
     const vl_file *f = &s->m->f[i];
     if (off > f->size || len > f->size - off || len == 0) {
@@ -182,7 +182,7 @@ static void vl_check(vl_sink *s, size_t i, uint64_t off, const void *data, size_
         }
 }
 
-static void vl_order(vl_sink *s, size_t i, uint64_t off, size_t len)
+static inline void vl_order(vl_sink *s, size_t i, uint64_t off, size_t len)
 {
     if (s->stream_size == UINT64_MAX) return;
     const uint64_t k = s->stream_size ? off / s->stream_size : 0;
@@ -194,7 +194,7 @@ static void vl_order(vl_sink *s, size_t i, uint64_t off, size_t len)
     s->next[i][k] = off + len;
 }
 
-static void *vl_releaser(void *arg)
+static inline void *vl_releaser(void *arg)
 {
     vl_sink *s = arg;
     pthread_mutex_lock(&s->mu);
@@ -218,7 +218,7 @@ static void *vl_releaser(void *arg)
     return NULL;
 }
 
-static int vl_piece(void *user, const char *name, uint64_t file_size, uint64_t offset,
+static inline int vl_piece(void *user, const char *name, uint64_t file_size, uint64_t offset,
                     const void *data, size_t len, omsig_piece *token)
 {
     vl_sink *s = user;
@@ -252,7 +252,7 @@ static int vl_piece(void *user, const char *name, uint64_t file_size, uint64_t o
     return rc;
 }
 
-static int vl_buffers(void *user, void *base, size_t len, int attach)
+static inline int vl_buffers(void *user, void *base, size_t len, int attach)
 {
     vl_sink *s = user;
     pthread_mutex_lock(&s->mu);
@@ -265,7 +265,7 @@ static int vl_buffers(void *user, void *base, size_t len, int attach)
     return 0;
 }
 
-static int vl_sink_init(vl_sink *s, const vl_model *m, uint64_t stream_size)
+static inline int vl_sink_init(vl_sink *s, const vl_model *m, uint64_t stream_size)
 {
     memset(s, 0, sizeof *s);
     s->m = m;
@@ -285,7 +285,7 @@ static int vl_sink_init(vl_sink *s, const vl_model *m, uint64_t stream_size)
     return pthread_create(&s->releaser, NULL, vl_releaser, s) == 0 ? 0 : -1;
 }
 
-static void vl_sink_end(vl_sink *s)
+static inline void vl_sink_end(vl_sink *s)
 {
     pthread_mutex_lock(&s->mu);
     s->closing = true;
@@ -299,14 +299,14 @@ static void vl_sink_end(vl_sink *s)
 }
 
 /* Bytes of file i the sink received. */
-static uint64_t vl_covered(const vl_sink *s, size_t i)
+static inline uint64_t vl_covered(const vl_sink *s, size_t i)
 {
     uint64_t n = 0;
     for (size_t k = 0; k < s->m->f[i].size; k++) n += s->seen[i][k] != 0;
     return n;
 }
 
-static omsig_sink vl_as_sink(vl_sink *s)
+static inline omsig_sink vl_as_sink(vl_sink *s)
 {
     return (omsig_sink){.piece = vl_piece, .buffers = vl_buffers, .user = s};
 }
