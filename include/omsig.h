@@ -291,7 +291,8 @@ OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt
  *
  * Which pieces, in which order.  The pieces of a file tile the ranges that are hashed, each
  * byte once; each piece carries the file's name (as the manifest names it, '/'-separated), the
- * file's size, and the piece's offset in the file.  The library hashes a file in one or more
+ * file's size, and the piece's offset in the file.  An empty file of a files manifest comes as
+ * one piece of length 0 (a shards manifest has no entry for an empty file).  The library hashes a file in one or more
  * "streams": a whole file for a files manifest (SHA-256, BLAKE2b), one shard [k * shard_size,
  * min((k + 1) * shard_size, size)) for a shards manifest, and for BLAKE3 files large enough to
  * be cut for several cores, one subtree-aligned part.  Each stream is delivered by one thread,

@@ -235,6 +235,8 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
         if (n == -EAGAIN && active > 0) break; /* hash and release what is held first */
         if (n < 0) return omsig_queue_fail_read(p->q, c->s->file, (int)-n);
         if (n == 0) { /* this stream is done; the next claimed one moves up */
+            if (p->q->sink && c->s->length == 0) /* an empty file: one piece of no bytes */
+                OMSIG_FORWARD_IF_ERROR(deliver(p, w, c, active, (const uint8_t *)"", 0));
             OMSIG_FORWARD_IF_ERROR(finish_lane(p, w, i, true));
             continue;
         }

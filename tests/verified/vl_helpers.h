@@ -162,7 +162,7 @@ static inline size_t vl_find(const vl_model *m, const char *name)
 static inline void vl_check(vl_sink *s, size_t i, uint64_t off, const void *data, size_t len)
 {
     const vl_file *f = &s->m->f[i];
-    if (off > f->size || len > f->size - off || len == 0) {
+    if (off > f->size || len > f->size - off || (len == 0 && f->size != 0)) {
         fprintf(stderr, "%s: piece [%llu, +%zu) outside the file\n", f->name,
                 (unsigned long long)off, len);
         s->errors++;
@@ -171,6 +171,10 @@ static inline void vl_check(vl_sink *s, size_t i, uint64_t off, const void *data
     if (memcmp(f->data + off, data, len) != 0) {
         fprintf(stderr, "%s: piece at %llu differs from the file\n", f->name,
                 (unsigned long long)off);
+        s->errors++;
+    }
+    if (len == 0 && s->seen[i][0]++) { /* an empty file's one piece */
+        fprintf(stderr, "%s: empty file delivered twice\n", f->name);
         s->errors++;
     }
     for (size_t k = 0; k < len; k++)
@@ -304,6 +308,12 @@ static inline uint64_t vl_covered(const vl_sink *s, size_t i)
     uint64_t n = 0;
     for (size_t k = 0; k < s->m->f[i].size; k++) n += s->seen[i][k] != 0;
     return n;
+}
+
+/* Whether the empty file i got its one piece of no bytes. */
+static inline bool vl_empty_delivered(const vl_sink *s, size_t i)
+{
+    return s->m->f[i].size == 0 && s->seen[i][0] != 0;
 }
 
 static inline omsig_sink vl_as_sink(vl_sink *s)
