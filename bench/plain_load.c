@@ -16,6 +16,8 @@
 int main(int argc, char **argv)
 {
     uint64_t total = 0;
+    uint8_t **kept = calloc((size_t)argc, sizeof *kept); /* the model stays in memory */
+    if (!kept) return 1;
     for (int i = 1; i < argc; i++) {
         const int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
         struct stat sb;
@@ -39,8 +41,10 @@ int main(int argc, char **argv)
         }
         total += got;
         close(fd);
-        free(buf); /* a loader would keep it; the time to read it is what is measured */
+        kept[i] = buf;
     }
     printf("%d files, %llu bytes loaded\n", argc - 1, (unsigned long long)total);
+    for (int i = 1; i < argc; i++) free(kept[i]);
+    free(kept);
     return 0;
 }
