@@ -59,6 +59,7 @@
 #endif
 
 #ifdef SIMT_ASAN
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #ifdef SIMT_TSAN
@@ -149,6 +150,22 @@ region *find_region(uintptr_t a)
     return NULL;
 }
 
+/* Unmaps the region whose buffer is at user; false when there is none. */
+bool unmap_region(const void *user)
+{
+    std::lock_guard<std::mutex> hold(g_regions_lock);
+    const size_t n = g_n_regions.load();
+    for (size_t i = 0; i < n; i++) {
+        region *r = &g_regions[i];
+        if (r->live.load() && r->user_lo == (uintptr_t)user) {
+            munmap((void *)r->map_lo, r->map_hi - r->map_lo);
+            r->live.store(0);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The canary around a buffer is intact. */
 bool canary_ok(const region *r)
 {
@@ -200,6 +217,21 @@ struct worker {
 
 std::mutex g_pool_lock;
 std::vector<worker *> g_pool;
+
+/* Returns the pool's workers and their mappings at exit (leak checkers see them freed). */
+struct pool_owner {
+    ~pool_owner()
+    {
+        for (worker *w : g_pool) {
+            for (fiber &f : w->fibers)
+                if (f.stack) unmap_region(f.stack);
+            for (auto &a : w->arenas) unmap_region(a.second);
+            munmap(w->altstack, 64 << 10);
+            delete w;
+        }
+        g_pool.clear();
+    }
+} g_pool_owner;
 std::mutex g_launch_lock;
 std::atomic<uint64_t> g_barrier_passes{0};
 std::atomic<bool> g_launch_running{false};
@@ -426,6 +458,20 @@ struct launch_state {
     std::string error;
 };
 
+/* After a failed block its fibers' stacks, and the signal stack if a fault was handled, hold
+ * frames that were never returned from: AddressSanitizer's record of them is dropped, or it
+ * would take their redzones for errors when the stacks are used again. */
+void forget_frames(worker *w)
+{
+#ifdef SIMT_ASAN
+    for (fiber &f : w->fibers)
+        if (f.stack) __asan_unpoison_memory_region(f.stack, k_stack);
+    __asan_unpoison_memory_region(w->altstack, 64 << 10);
+#else
+    (void)w;
+#endif
+}
+
 void *worker_main(void *arg)
 {
     std::pair<worker *, launch_state *> *job = (std::pair<worker *, launch_state *> *)arg;
@@ -446,6 +492,7 @@ void *worker_main(void *arg)
         if (b >= ls->grid || ls->failed.load()) break;
         w->error.clear();
         if (!run_block(w, b)) {
+            forget_frames(w);
             std::lock_guard<std::mutex> hold(ls->lock);
             if (!ls->failed.exchange(true)) ls->error = w->error;
             break;
@@ -528,12 +575,7 @@ void *alloc(size_t bytes, const char *name, placement where)
 
 void release(void *p)
 {
-    if (!p) return;
-    std::lock_guard<std::mutex> hold(g_regions_lock);
-    region *r = find_region((uintptr_t)p);
-    if (!r || r->kind != GLOBAL || r->user_lo != (uintptr_t)p) return;
-    munmap((void *)r->map_lo, r->map_hi - r->map_lo);
-    r->live.store(0);
+    if (p) unmap_region(p);
 }
 
 cudaError_t launch(unsigned grid, unsigned block, const std::function<void()> &body)

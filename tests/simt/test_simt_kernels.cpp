@@ -306,7 +306,8 @@ __global__ void read_at(const uint32_t *p, int delta, uint32_t *out)
 __global__ void shared_past(uint32_t *out)
 {
     OMSIG_SHARED_ARRAY(uint32_t, sh, 64);
-    sh[threadIdx.x + 1] = threadIdx.x; /* thread 63 writes sh[64] */
+    uint32_t *const q = sh; /* through a pointer: UBSan's bounds check would stop it first */
+    q[threadIdx.x + 1] = threadIdx.x; /* thread 63 writes sh[64] */
     __syncthreads();
     out[threadIdx.x] = sh[threadIdx.x];
 }
@@ -398,6 +399,7 @@ static void checks_trip(void)
 
 int main(int argc, char **argv)
 {
+    setvbuf(stdout, NULL, _IOLBF, 0); /* in order with stderr */
     const uint64_t n_streams = argc > 1 ? strtoull(argv[1], NULL, 10) : 3000;
     if (const char *why = omsig_simt::unsupported()) {
         printf("SKIP: %s\n", why);
