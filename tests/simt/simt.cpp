@@ -209,6 +209,7 @@ struct worker {
     dim3 block_idx, block_dim, grid_dim;
     const std::function<void()> *body;
     std::string error;
+    char fault[320]; /* set by the fault handler */
     uint64_t barrier_passes;
     const void *sched_stack_lo;
     size_t sched_stack_size;
@@ -311,6 +312,8 @@ bool resume(worker *w, fiber *f)
     __sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
     w->cur = NULL;
+    if (w->fault[0] && w->error.empty()) w->error = w->fault;
+    w->fault[0] = 0;
     return w->error.empty();
 }
 
@@ -404,16 +407,16 @@ void on_fault(int sig, siginfo_t *si, void *uc)
 #else
     (void)uc;
 #endif
-    char msg[256];
+    /* no allocation in a signal handler: the message waits in the worker for the scheduler */
+    const char *who = r->kind == GLOBAL ? "buffer" : "shared array";
     if (r->kind == STACK)
-        snprintf(msg, sizeof msg, "stack overflow (%s at %p, %s)", op, si->si_addr, r->name);
+        snprintf(w->fault, sizeof w->fault, "block %u thread %u: stack overflow (%s at %p, %s)",
+                 w->block_idx.x, w->cur->tid.x, op, si->si_addr, r->name);
     else
-        snprintf(msg, sizeof msg, "out-of-bounds %s at byte %lld of %s '%s' (%zu bytes)", op,
-                 (long long)(a - r->user_lo), r->kind == GLOBAL ? "buffer" : "shared array",
-                 r->name, (size_t)(r->user_hi - r->user_lo));
-    if (w->error.empty())
-        w->error = "block " + std::to_string(w->block_idx.x) + " thread " +
-                   std::to_string(w->cur->tid.x) + ": " + msg;
+        snprintf(w->fault, sizeof w->fault,
+                 "block %u thread %u: out-of-bounds %s at byte %lld of %s '%s' (%zu bytes)",
+                 w->block_idx.x, w->cur->tid.x, op, (long long)(a - r->user_lo), who, r->name,
+                 (size_t)(r->user_hi - r->user_lo));
     switch_to_sched(w, w->cur, true);
 }
 
@@ -460,16 +463,23 @@ struct launch_state {
 
 /* After a failed block its fibers' stacks, and the signal stack if a fault was handled, hold
  * frames that were never returned from: AddressSanitizer's record of them is dropped, or it
- * would take their redzones for errors when the stacks are used again. */
+ * would take their redzones for errors when the stacks are used again, and ThreadSanitizer gets
+ * new fibers, as it would keep a fiber that left the fault handler by setcontext in the handler. */
 void forget_frames(worker *w)
 {
 #ifdef SIMT_ASAN
     for (fiber &f : w->fibers)
         if (f.stack) __asan_unpoison_memory_region(f.stack, k_stack);
     __asan_unpoison_memory_region(w->altstack, 64 << 10);
-#else
-    (void)w;
 #endif
+#ifdef SIMT_TSAN
+    for (fiber &f : w->fibers)
+        if (f.tsan_fiber) {
+            __tsan_destroy_fiber(f.tsan_fiber);
+            f.tsan_fiber = __tsan_create_fiber(0);
+        }
+#endif
+    (void)w;
 }
 
 void *worker_main(void *arg)
