@@ -663,6 +663,4 @@ cudaError_t launch(unsigned grid, unsigned block, const std::function<void()> &b
 const std::string &last_error() { return g_last_error; }
 uint64_t barrier_passes() { return g_barrier_passes.load(); }
 
-const char *unsupported() { return NULL; }
-
 } // namespace omsig_simt

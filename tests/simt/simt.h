@@ -74,9 +74,6 @@ const std::string &last_error();
 /* Barrier passes (threads released from __syncthreads) of all launches so far. */
 uint64_t barrier_passes();
 
-/* Why fibers cannot run in this build, or NULL when they can. */
-const char *unsupported();
-
 /* used by the definitions below */
 const dim3 &thread_idx();
 const dim3 &block_idx();

@@ -410,10 +410,6 @@ int main(int argc, char **argv)
     /* under the sanitizers (ten times slower) fewer short inputs; every kind stays */
     const int lighter = getenv("OMSIG_TEST_SANITIZER") != NULL;
     const uint64_t n_streams = argc > 1 ? strtoull(argv[1], NULL, 10) : lighter ? 600 : 3000;
-    if (const char *why = omsig_simt::unsupported()) {
-        printf("SKIP: %s\n", why);
-        return T_SKIP;
-    }
     g_pool = (uint8_t *)malloc(POOL_BYTES);
     if (!g_pool) return T_FAIL;
     t_fill(&g_rng, g_pool, POOL_BYTES);
