@@ -5,6 +5,9 @@
 #include <cuda_runtime.h>
 
 #include "blake3_core.h"
+#ifndef OMSIG_SIMT
+#include "gpu_launch.h"
+#endif
 
 /* Reduces the m nodes in s (8 words each, node t at s + 8t) to one, left in s[0..8): at each
  * level thread t < next computes node t from the level below, then every thread waits before
@@ -33,7 +36,7 @@ __global__ void __launch_bounds__(OMSIG_BLAKE3_GROUP)
     omsig_blake3_chunks_kernel(const uint8_t *__restrict__ data, uint64_t len, uint64_t base,
                                int root, uint32_t *__restrict__ nodes, uint8_t *__restrict__ out)
 {
-    __shared__ uint32_t s[OMSIG_BLAKE3_GROUP * 8];
+    OMSIG_SHARED_ARRAY(uint32_t, s, OMSIG_BLAKE3_GROUP * 8);
     const uint32_t t = threadIdx.x;
     const uint64_t n = omsig_blake3_core_chunks(len);
     const uint64_t first = (uint64_t)blockIdx.x * OMSIG_BLAKE3_GROUP;
@@ -66,7 +69,7 @@ __global__ void __launch_bounds__(OMSIG_BLAKE3_GROUP)
     omsig_blake3_reduce_kernel(const uint32_t *__restrict__ in, uint64_t count, int root,
                                uint32_t *__restrict__ next, uint8_t *__restrict__ out)
 {
-    __shared__ uint32_t s[OMSIG_BLAKE3_GROUP * 8];
+    OMSIG_SHARED_ARRAY(uint32_t, s, OMSIG_BLAKE3_GROUP * 8);
     const uint32_t t = threadIdx.x;
     const uint64_t first = (uint64_t)blockIdx.x * OMSIG_BLAKE3_GROUP;
     const uint32_t m =
@@ -87,28 +90,37 @@ __global__ void __launch_bounds__(OMSIG_BLAKE3_GROUP)
     }
 }
 
-extern "C" int omsig_cuda_blake3_launch(const void *data, uint64_t len, uint64_t base, int root,
-                                        void *scratch, void *out, void *cuda_stream)
+/* The stages for one input, each given to `launch(kernel, grid, block, args...)` (gpu_launch.h
+ * on the device; the host SIMT runner in tests/simt runs the same sequence). */
+template <typename Launch>
+static int omsig_blake3_launch_with(const void *data, uint64_t len, uint64_t base, int root,
+                                    void *scratch, void *out, const Launch &launch)
 {
     if (root && base != 0) return (int)cudaErrorInvalidValue; /* a root is chunk 0's tree */
-    const cudaStream_t st = (cudaStream_t)cuda_stream;
     uint64_t groups =
         (omsig_blake3_core_chunks(len) + OMSIG_BLAKE3_GROUP - 1) / OMSIG_BLAKE3_GROUP;
     if (groups > 0x7fffffffu) return (int)cudaErrorInvalidValue; /* grid x: 2^31 - 1 blocks */
     /* the stages' nodes alternate between the two halves of the scratch */
     uint32_t *a = (uint32_t *)scratch, *b = a + 8 * groups;
-    omsig_blake3_chunks_kernel<<<(unsigned)groups, OMSIG_BLAKE3_GROUP, 0, st>>>(
-        (const uint8_t *)data, len, base, root, a, (uint8_t *)out);
-    cudaError_t rc = cudaGetLastError();
-    while (rc == cudaSuccess && groups > 1) {
+    int rc = launch(omsig_blake3_chunks_kernel, (unsigned)groups, OMSIG_BLAKE3_GROUP,
+                    (const uint8_t *)data, len, base, root, a, (uint8_t *)out);
+    while (rc == (int)cudaSuccess && groups > 1) {
         const uint64_t next = (groups + OMSIG_BLAKE3_GROUP - 1) / OMSIG_BLAKE3_GROUP;
-        omsig_blake3_reduce_kernel<<<(unsigned)next, OMSIG_BLAKE3_GROUP, 0, st>>>(
-            a, groups, root, b, (uint8_t *)out);
-        rc = cudaGetLastError();
+        rc = launch(omsig_blake3_reduce_kernel, (unsigned)next, OMSIG_BLAKE3_GROUP,
+                    (const uint32_t *)a, groups, root, b, (uint8_t *)out);
         uint32_t *const t = a;
         a = b;
         b = t;
         groups = next;
     }
-    return (int)rc;
+    return rc;
 }
+
+#ifndef OMSIG_SIMT
+extern "C" int omsig_cuda_blake3_launch(const void *data, uint64_t len, uint64_t base, int root,
+                                        void *scratch, void *out, void *cuda_stream)
+{
+    return omsig_blake3_launch_with(data, len, base, root, scratch, out,
+                                    omsig_cuda_launcher{(cudaStream_t)cuda_stream});
+}
+#endif

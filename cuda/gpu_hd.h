@@ -28,4 +28,11 @@
 #define OMSIG_NO_UNROLL
 #endif
 
+/* A kernel's shared array: OMSIG_SHARED_ARRAY(uint32_t, s, 2048) declares __shared__ uint32_t
+ * s[2048]. The host SIMT runner (tests/simt) defines it first, to place each block's array
+ * between guard pages. */
+#ifndef OMSIG_SHARED_ARRAY
+#define OMSIG_SHARED_ARRAY(type, name, n) __shared__ type name[n]
+#endif
+
 #endif

@@ -4,9 +4,15 @@
 #include <cuda_runtime.h>
 
 #include "gpu_job.h"
+#ifndef OMSIG_SIMT
+#include "gpu_launch.h"
+#endif
 
 /* Threads per block. A thread needs well under 128 registers, so 256 threads per block sets no
- * register cap that could force spills, and 8 such blocks fill an SM's 2048 threads. */
+ * register cap that could force spills. Occupancy is set by registers, not threads: at the 55
+ * registers ptxas reports for sm_90 (allocated in units of 8 per thread, so 56), a block takes
+ * 256 x 56 = 14336 of an SM's 65536 registers, so 4 blocks (1024 threads, 32 warps, half the
+ * SM's 2048 threads) fit per SM, not 8. */
 #define OMSIG_SHA256_BLOCK 256
 
 __global__ void __launch_bounds__(OMSIG_SHA256_BLOCK)
@@ -20,13 +26,23 @@ __global__ void __launch_bounds__(OMSIG_SHA256_BLOCK)
     omsig_gpu_job_run(data, &job, states + 8 * (uint64_t)job.state, digests + 32 * (uint64_t)i);
 }
 
-extern "C" int omsig_cuda_sha256_launch(const void *data, const void *jobs, uint32_t n_jobs,
-                                        void *states, void *digests, void *cuda_stream)
+/* The launch of a batch: `launch(kernel, grid, block, args...)` runs the kernel (gpu_launch.h on
+ * the device; the host SIMT runner in tests/simt runs the same shape). */
+template <typename Launch>
+static int omsig_sha256_launch_with(const void *data, const void *jobs, uint32_t n_jobs,
+                                    void *states, void *digests, const Launch &launch)
 {
     if (n_jobs == 0) return (int)cudaSuccess;
     const uint32_t blocks = n_jobs / OMSIG_SHA256_BLOCK + (n_jobs % OMSIG_SHA256_BLOCK != 0);
-    omsig_sha256_batch_kernel<<<blocks, OMSIG_SHA256_BLOCK, 0, (cudaStream_t)cuda_stream>>>(
-        (const uint8_t *)data, (const omsig_gpu_job *)jobs, n_jobs, (uint32_t *)states,
-        (uint8_t *)digests);
-    return (int)cudaGetLastError();
+    return launch(omsig_sha256_batch_kernel, blocks, OMSIG_SHA256_BLOCK, (const uint8_t *)data,
+                  (const omsig_gpu_job *)jobs, n_jobs, (uint32_t *)states, (uint8_t *)digests);
 }
+
+#ifndef OMSIG_SIMT
+extern "C" int omsig_cuda_sha256_launch(const void *data, const void *jobs, uint32_t n_jobs,
+                                        void *states, void *digests, void *cuda_stream)
+{
+    return omsig_sha256_launch_with(data, jobs, n_jobs, states, digests,
+                                    omsig_cuda_launcher{(cudaStream_t)cuda_stream});
+}
+#endif
