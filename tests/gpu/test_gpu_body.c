@@ -284,8 +284,8 @@ static void packer_limits(void)
 
     /* configurations it refuses */
     const omsig_gpu_batch_cfg bad[] = {
-        {0, 4096, 4}, {100, 4096, 4}, {(uint64_t)OMSIG_GPU_CHUNK_MAX + 64, 4096, 4},
-        {64, 63, 4}, {64, 4096, 0}};
+        {0, 4096, 4, 0}, {100, 4096, 4, 0}, {(uint64_t)OMSIG_GPU_CHUNK_MAX + 64, 4096, 4, 0},
+        {64, 63, 4, 0}, {64, 4096, 0, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         omsig_gpu_active a = {.length = 1000};
         T_CHECK(!omsig_gpu_batch_cfg_ok(&bad[i]));
