@@ -43,16 +43,32 @@
 
 /* ---- probe ----------------------------------------------------------------------------------- */
 
+/* No device, or no driver at all, is an absence; a driver older than this build's runtime, or
+ * a runtime that fails to start, is a GPU present but unusable: the reasons say which, the
+ * first with both versions. */
 static int gpu_probe(char *why, size_t why_len)
 {
-    int n = 0;
+    int n = 0, driver = 0, runtime = 0;
     const cudaError_t rc = cudaGetDeviceCount(&n);
-    if (rc != cudaSuccess) {
-        snprintf(why, why_len, "no usable CUDA driver or device (%s)", cudaGetErrorString(rc));
+    if (rc == cudaErrorInsufficientDriver) {
+        if (cudaDriverGetVersion(&driver) != cudaSuccess || driver == 0) {
+            snprintf(why, why_len, "no CUDA driver found");
+        } else {
+            cudaRuntimeGetVersion(&runtime);
+            snprintf(why, why_len,
+                     "the CUDA driver is too old: it supports CUDA %d.%d (%d), this build's runtime "
+                     "needs CUDA %d.%d (%d) or newer",
+                     driver / 1000, driver % 1000 / 10, driver, runtime / 1000,
+                     runtime % 1000 / 10, runtime);
+        }
         return 0;
     }
-    if (n <= 0) {
+    if (rc == cudaErrorNoDevice || (rc == cudaSuccess && n <= 0)) {
         snprintf(why, why_len, "no CUDA device found");
+        return 0;
+    }
+    if (rc != cudaSuccess) {
+        snprintf(why, why_len, "the CUDA runtime cannot start: %s", cudaGetErrorString(rc));
         return 0;
     }
     return 1;
