@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The GPU feeder's read rate without a GPU: `digest --hasher gpu` over every file of DIR with
 # the stand-in CUDA runtime in its discarding mode (OMSIG_FAKE_CUDA_DISCARD=1: copies and
-# kernels do nothing, so only the feeder's reads, opens and bookkeeping are timed), against
+# kernels do nothing, so only the feeder's reads, opens and bookkeeping are timed; the test hook
+# OMSIG_GPU_SKIP_SELF_TEST lets such a device be set up), against
 # `cat` with one process per core over the same files, in turns, in the same run.
 #
 # Usage: bench/gpu_feeder.sh DIR [--rounds R] [--cold] [--cli PATH] [-- extra omsig flags]
@@ -47,7 +48,7 @@ run_cat() {
     find "$dir" -type f -print0 | xargs -0 -P"$cores" -n 256 cat >/dev/null
 }
 run_feeder() {
-    OMSIG_FAKE_CUDA_DISCARD=1 "$cli" digest "$dir" --hasher gpu --json "$@"
+    OMSIG_FAKE_CUDA_DISCARD=1 OMSIG_GPU_SKIP_SELF_TEST=1 "$cli" digest "$dir" --hasher gpu --json "$@"
 }
 
 # one untimed pass of each brings the page cache and the dentries to the state of the rounds

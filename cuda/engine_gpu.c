@@ -438,15 +438,25 @@ static bool device_create(omsig_engine *e, gpu_dev *dv, unsigned groups, size_t 
         ok = group_create(&dv->g[k], &e->cfg, data_bytes, dv->why, sizeof dv->why) == 0;
     }
     if (moved) pthread_setaffinity_np(pthread_self(), sizeof old, &old);
-    /* the test hook OMSIG_FAKE_CUDA_DISCARD makes a stand-in device that swallows its input
-     * (the feeder's bench): its digests mean nothing, so it is not tested */
-    if (ok && !omsig_hook("OMSIG_FAKE_CUDA_DISCARD"))
+    /* test hook OMSIG_GPU_SKIP_SELF_TEST: the feeder's bench, on a stand-in device that
+     * swallows its input (OMSIG_FAKE_CUDA_DISCARD), whose digests mean nothing */
+    if (ok && !omsig_hook("OMSIG_GPU_SKIP_SELF_TEST"))
         ok = self_test(&dv->g[0], dv->why, sizeof dv->why) &&
              omsig_gpu_b3_self_test(&dv->g[0], dv->why, sizeof dv->why);
     return ok;
 cleanup:
     snprintf(dv->why, sizeof dv->why, "cannot set up the GPU: %.200s", err.msg);
     return false;
+}
+
+/* Appends device dv's reason to why at off ("GPU 1: ..." when the engine has several devices,
+ * joined by "; "); returns the new length. */
+static size_t append_reason(char *why, size_t why_len, size_t off, unsigned n_dev, const gpu_dev *dv)
+{
+    if (off >= why_len) return off;
+    if (n_dev == 1) return off + (size_t)snprintf(why + off, why_len - off, "%s", dv->why);
+    return off + (size_t)snprintf(why + off, why_len - off, "%sGPU %d: %s", off ? "; " : "",
+                                  dv->device, dv->why);
 }
 
 /* The devices cfg asks for, as runtime ordinals; 0 with the reason in why when it names a
@@ -507,9 +517,7 @@ static omsig_engine *gpu_create(const omsig_hash_cfg *cfg, char *why, size_t why
         for (unsigned k = 0; k < dv->n_groups; k++) group_destroy(&dv->g[k]);
         dv->n_groups = 0;
         atomic_store(&dv->failed, true);
-        if (off < why_len)
-            off += (size_t)snprintf(why + off, why_len - off, "%sGPU %d: %s", off ? "; " : "",
-                                    dv->device, dv->why);
+        off = append_reason(why, why_len, off, n, dv);
     }
     if (usable == 0) goto fail;
     why[0] = '\0';
@@ -553,14 +561,19 @@ cleanup:
     return f->err.code;
 }
 
-/* Adds streams from the queue's short end while there are free states.  A stream of several
+/* Adds streams from the queue's short end while there are free states and the group holds
+ * less than its batches can take (so that the other groups and devices get streams).  A
+ * stream of several
  * jobs is opened now and keeps its descriptor until its last job is read, within the group's
  * budget; one that fits one job is opened when its batch is read.  -1 when a file failed
  * (reported through the queue). */
 static int refill(feeder *f)
 {
     gpu_group *g = f->g;
-    while (g->n_active < MAX_ACTIVE && g->n_free_states > 0 && !omsig_queue_stopped(f->q)) {
+    uint64_t pending = 0;
+    for (size_t i = 0; i < g->n_active; i++) pending += g->active[i].length - g->active[i].done;
+    while (g->n_active < MAX_ACTIVE && g->n_free_states > 0 && !omsig_queue_stopped(f->q) &&
+           pending < (uint64_t)N_BATCHES * g->data_bytes) {
         omsig_stream *s[256];
         size_t want = MAX_ACTIVE - g->n_active;
         if (want > g->n_free_states) want = g->n_free_states;
@@ -582,6 +595,7 @@ static int refill(feeder *f)
                 g->held_fds++;
             }
             g->active_fd[g->n_active] = fd;
+            pending += s[i]->length;
             g->active[g->n_active++] = (omsig_gpu_active){
                 .length = s[i]->length,
                 .state = g->free_states[--g->n_free_states],
@@ -882,8 +896,8 @@ static void report_devices(omsig_engine *e, omsig_queue *q)
 
 /* Runs every group of every usable device over the queue, each in its own thread, until the
  * queue is empty: when a device drops out mid-run its streams come back to the queue and the
- * devices still usable go on with them.  OMSIG_E_CUDA, with every device's reason, when none
- * is left and streams are. */
+ * devices still usable go on with them.  OMSIG_E_CUDA, with every device's reason, when no
+ * device is left, or streams are. */
 static omsig_status gpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t why_len)
 {
     const char *fault = omsig_hook("OMSIG_FAULT_CUDA"); /* test hook: <batch>[@<device>] */
@@ -943,11 +957,11 @@ static omsig_status gpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t w
     why[0] = '\0';
     for (unsigned d = 0; d < e->n_dev; d++) {
         gpu_dev *dv = &e->dev[d];
-        if (!atomic_load(&dv->failed) || off >= why_len) continue;
-        off += (size_t)snprintf(why + off, why_len - off, "%sGPU %d: %s", off ? "; " : "",
-                                dv->device, dv->why);
+        if (atomic_load(&dv->failed)) off = append_reason(why, why_len, off, e->n_dev, dv);
     }
-    if (omsig_queue_left(q) > 0) return OMSIG_E_CUDA;
+    bool left = false; /* a device still usable after this run */
+    for (unsigned d = 0; d < e->n_dev; d++) left |= !atomic_load(&e->dev[d].failed);
+    if (!left || omsig_queue_left(q) > 0) return OMSIG_E_CUDA;
     if (why[0]) omsig_queue_warn(q, "a GPU dropped out, the other devices hashed its streams (%s)", why);
     return OMSIG_OK;
 }

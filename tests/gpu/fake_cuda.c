@@ -1026,17 +1026,3 @@ int omsig_cuda_blake3_launch(const void *data, uint64_t len, uint64_t base, int 
                   (op){.kind = OP_BLAKE3, .data = data, .len = len, .base = base, .root = root,
                        .out = out});
 }
-
-/* ---- device attributes the engine's set-up asks for (a stand-in device: 132 SMs, an H100's
- * count; no PCI address, so no NUMA node) ---- */
-cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attr, int device)
-{
-    (void)device;
-    *value = attr == cudaDevAttrMultiProcessorCount ? 132 : 0;
-    return cudaSuccess;
-}
-cudaError_t cudaDeviceGetPCIBusId(char *bus, int len, int device)
-{
-    (void)bus, (void)len, (void)device;
-    return cudaErrorNotSupported;
-}
