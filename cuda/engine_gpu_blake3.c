@@ -6,7 +6,8 @@
  * an aligned subtree of the stream, the engine's batch slots in turn; each slab's chaining
  * value comes back and the host joins them in order (omsig_blake3_push_cv).  A stream that
  * fits in one slab is hashed whole on the device, root included.  Its known-answer test runs
- * at set-up, after SHA-256's.
+ * at set-up, after SHA-256's.  Each reader group of each device hashes its own stream, so as many
+ * BLAKE3 inputs are in flight as there are groups.
  */
 #define _GNU_SOURCE
 #include "engine_gpu.h"
@@ -21,17 +22,17 @@
 
 /* BLAKE3 of the len bytes in batch 0's host area on the device, as a whole message (root) or
  * as a piece whose first chunk is `base`; 32 bytes to out.  0 or the CUDA error's code. */
-static int b3_device(omsig_engine *e, uint64_t len, uint64_t base, int root, uint8_t out[32],
+static int b3_device(gpu_group *g, uint64_t len, uint64_t base, int root, uint8_t out[32],
                      omsig_cuda_err *err)
 {
-    batch *b = &e->b[0];
-    OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, len, cudaMemcpyHostToDevice, e->compute), err);
+    batch *b = &g->b[0];
+    OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, len, cudaMemcpyHostToDevice, g->compute), err);
     OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_blake3_launch(b->dev, len, base, root,
-                                                         e->dev_b3_scratch, b->dev_digests,
-                                                         e->compute), err);
+                                                         g->dev_b3_scratch, b->dev_digests,
+                                                         g->compute), err);
     OMSIG_CUDA_TRY(cudaMemcpyAsync(b->host_digests, b->dev_digests, 32, cudaMemcpyDeviceToHost,
-                                   e->compute), err);
-    OMSIG_CUDA_TRY(cudaStreamSynchronize(e->compute), err);
+                                   g->compute), err);
+    OMSIG_CUDA_TRY(cudaStreamSynchronize(g->compute), err);
     memcpy(out, b->host_digests, 32);
 cleanup:
     return err->code;
@@ -41,7 +42,7 @@ cleanup:
  * block, chunk and group boundaries, up to three kernel stages where the slot holds them, as
  * whole messages against the library's BLAKE3; and pieces of a larger message (chaining
  * values, not roots) against the library's hasher started at the same chunk. */
-bool omsig_gpu_b3_self_test(omsig_engine *e, char *why, size_t why_len)
+bool omsig_gpu_b3_self_test(gpu_group *g, char *why, size_t why_len)
 {
     static const uint8_t k_empty[32] = {
         0xaf, 0x13, 0x49, 0xb9, 0xf5, 0xf9, 0xa1, 0xa6, 0xa0, 0x40, 0x4d, 0xea, 0x36, 0xdc, 0xc9, 0x49,
@@ -52,16 +53,16 @@ bool omsig_gpu_b3_self_test(omsig_engine *e, char *why, size_t why_len)
                                      (64u << 20) + 3 * 1024 + 5};
     /* pieces: (chunks, first chunk) */
     static const uint64_t k_piece[][2] = {{1, 7}, {2, 6}, {256, 512}, {1024, 3072}, {4096, 4096}};
-    uint8_t *host = e->b[0].host;
+    uint8_t *host = g->b[0].host;
     omsig_cuda_err err = {0};
     uint8_t got[32], want[32];
-    const uint64_t max = e->b3_slab;
+    const uint64_t max = g->b3_slab;
     for (uint64_t i = 0; i < max && i < (65u << 20); i++) host[i] = (uint8_t)(i * 2654435761u >> 13);
-    if (b3_device(e, 0, 0, 1, got, &err) != 0) goto cuda;
+    if (b3_device(g, 0, 0, 1, got, &err) != 0) goto cuda;
     if (memcmp(got, k_empty, 32) != 0) goto wrong;
     for (size_t i = 0; i < sizeof k_len / sizeof k_len[0]; i++) {
         if (k_len[i] > max) continue;
-        if (b3_device(e, k_len[i], 0, 1, got, &err) != 0) goto cuda;
+        if (b3_device(g, k_len[i], 0, 1, got, &err) != 0) goto cuda;
         omsig_blake3(host, k_len[i], want);
         if (memcmp(got, want, 32) != 0) goto wrong;
     }
@@ -72,7 +73,7 @@ bool omsig_gpu_b3_self_test(omsig_engine *e, char *why, size_t why_len)
         omsig_blake3_init_at(&h, k_piece[i][1]);
         omsig_blake3_update(&h, host, len);
         omsig_blake3_final_cv(&h, want);
-        if (b3_device(e, len, k_piece[i][1], 0, got, &err) != 0) goto cuda;
+        if (b3_device(g, len, k_piece[i][1], 0, got, &err) != 0) goto cuda;
         if (memcmp(got, want, 32) != 0) goto wrong;
     }
     return true;
@@ -106,6 +107,7 @@ static int b3_take(feeder *f, batch *b, b3_input *in)
     else
         (void)omsig_blake3_push_cv(&in->h, b->host_digests, b->b3_chunks);
     omsig_queue_hashed(f->q, b->bytes);
+    f->g->bytes += b->bytes;
 cleanup:
     return f->err.code;
 }
@@ -122,23 +124,21 @@ cleanup:
  * hashes it there: the root when `root`, else the slab's CV. */
 static int b3_launch(feeder *f, batch *b, uint64_t len, uint64_t base, int root)
 {
-    omsig_engine *e = f->e;
-    if (e->fault_batch >= 0 && f->batches == e->fault_batch) /* test hook */
-        OMSIG_CUDA_TRY(cudaErrorLaunchFailure, &f->err);
+    gpu_group *g = f->g;
+    if (omsig_gpu_batch_check(f) != 0) goto cleanup;
     OMSIG_CUDA_TRY(cudaStreamWaitEvent(b->copy, b->done, 0), &f->err);
     if (len) OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, len, cudaMemcpyHostToDevice, b->copy), &f->err);
     OMSIG_CUDA_TRY(cudaEventRecord(b->copied, b->copy), &f->err);
-    OMSIG_CUDA_TRY(cudaStreamWaitEvent(e->compute, b->copied, 0), &f->err);
+    OMSIG_CUDA_TRY(cudaStreamWaitEvent(g->compute, b->copied, 0), &f->err);
     OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_blake3_launch(b->dev, len, base, root,
-                                                         e->dev_b3_scratch, b->dev_digests,
-                                                         e->compute), &f->err);
+                                                         g->dev_b3_scratch, b->dev_digests,
+                                                         g->compute), &f->err);
     OMSIG_CUDA_TRY(cudaMemcpyAsync(b->host_digests, b->dev_digests, 32, cudaMemcpyDeviceToHost,
-                                   e->compute), &f->err);
-    OMSIG_CUDA_TRY(cudaEventRecord(b->done, e->compute), &f->err);
+                                   g->compute), &f->err);
+    OMSIG_CUDA_TRY(cudaEventRecord(b->done, g->compute), &f->err);
     b->busy = true;
     b->bytes = len;
     b->b3_chunks = omsig_blake3_core_chunks(len);
-    f->batches++;
 cleanup:
     return f->err.code;
 }
@@ -148,19 +148,19 @@ cleanup:
 static int b3_read(feeder *f, batch *b, const omsig_stream *s, int fd, int inject, uint64_t off,
                    uint64_t len)
 {
-    omsig_engine *e = f->e;
+    gpu_group *g = f->g;
     size_t n = 0;
     for (uint64_t at = 0; at < len; at += B3_READ_BYTES, n++)
-        e->req[n] = (omsig_read_req){.fd = fd, .off = s->offset + off + at,
+        g->req[n] = (omsig_read_req){.fd = fd, .off = s->offset + off + at,
                                      .len = len - at < B3_READ_BYTES ? len - at : B3_READ_BYTES,
                                      .dst = b->host + at, .inject = inject};
-    if (n && e->rops->read_batch(e->rd, e->req, n) < 0) {
-        omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", e->rops->name);
+    if (n && g->rops->read_batch(g->rd, g->req, n) < 0) {
+        omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", g->rops->name);
         return -1;
     }
     for (size_t k = 0; k < n; k++)
-        if (e->req[k].res < 0) {
-            omsig_queue_fail_read(f->q, s->file, -e->req[k].res);
+        if (g->req[k].res < 0) {
+            omsig_queue_fail_read(f->q, s->file, -g->req[k].res);
             return -1;
         }
     return 0;
@@ -171,8 +171,8 @@ static int b3_read(feeder *f, batch *b, const omsig_stream *s, int fd, int injec
  * file failure (reported through the queue), 2 on a CUDA error (s is then not finished). */
 static int b3_stream(feeder *f, omsig_stream *s, b3_input *in)
 {
-    omsig_engine *e = f->e;
-    const uint64_t slab = e->b3_slab;
+    gpu_group *g = f->g;
+    const uint64_t slab = g->b3_slab;
     const uint64_t base = s->offset / OMSIG_BLAKE3_CHUNK_LEN; /* pieces start on a chunk */
     const uint64_t slabs = s->length ? s->length / slab + (s->length % slab != 0) : 1;
     in->s = s;
@@ -186,7 +186,7 @@ static int b3_stream(feeder *f, omsig_stream *s, b3_input *in)
     if (fd < 0) return -1;
     int rc = 0;
     for (uint64_t j = 0; j < slabs && rc == 0; j++) {
-        batch *b = &e->b[f->next];
+        batch *b = &g->b[f->next];
         const uint64_t off = j * slab, len = s->length - off < slab ? s->length - off : slab;
         if (b3_slot_free(f, b) != 0) rc = 2;
         else if (b3_read(f, b, s, fd, inject, off, len) != 0) rc = -1;
@@ -196,8 +196,9 @@ static int b3_stream(feeder *f, omsig_stream *s, b3_input *in)
         f->next = (f->next + 1) % N_BATCHES;
     }
     for (unsigned k = 0; k < N_BATCHES && rc == 0; k++)
-        if (b3_take(f, &e->b[(f->next + k) % N_BATCHES], in) != 0) rc = 2;
+        if (b3_take(f, &g->b[(f->next + k) % N_BATCHES], in) != 0) rc = 2;
     if (rc == 0 && omsig_queue_check_unchanged(f->q, s, fd) != OMSIG_OK) rc = -1;
+    if (rc == 0) g->streams++;
     close(fd);
     if (rc == 0 && !in->whole) {
         if (s->b3_piece)
@@ -209,27 +210,31 @@ static int b3_stream(feeder *f, omsig_stream *s, b3_input *in)
     return rc;
 }
 
-/* The BLAKE3 feeder: streams from the queue's short end, one at a time.  A CUDA error puts
- * the stream it was on back on the queue. */
-omsig_status omsig_gpu_b3_run(feeder *f, char *why, size_t why_len)
+/* The BLAKE3 feeder of one group: streams from the queue's short end, one at a time (each
+ * group of each device on its own).  A CUDA error puts the stream it was on back on the queue. */
+int omsig_gpu_b3_run(feeder *f)
 {
-    omsig_engine *e = f->e;
+    gpu_group *g = f->g;
     b3_input *in = malloc(sizeof *in);
-    if (!in) return omsig_queue_fail(f->q, OMSIG_E_NOMEM, "out of memory");
-    int rc = cudaSetDevice(e->device) == cudaSuccess ? 0 : 2;
+    if (!in) {
+        omsig_queue_fail(f->q, OMSIG_E_NOMEM, "out of memory");
+        return -1;
+    }
+    int rc = 0;
     omsig_stream *s = NULL;
     while (rc == 0 && !omsig_queue_stopped(f->q)) {
-        if (omsig_queue_take_shortest(f->q, &s, 1, UINT64_MAX) == 0) break;
+        if (omsig_queue_take_shortest(f->q, &s, 1, UINT64_MAX) == 0) {
+            s = NULL;
+            break;
+        }
         rc = b3_stream(f, s, in);
     }
     free(in);
-    cudaStreamSynchronize(e->compute);
+    cudaStreamSynchronize(g->compute);
     for (unsigned k = 0; k < N_BATCHES; k++) {
-        cudaStreamSynchronize(e->b[k].copy);
-        e->b[k].busy = false;
+        cudaStreamSynchronize(g->b[k].copy);
+        g->b[k].busy = false;
     }
-    if (rc == 0 || rc == -1) return rc == 0 ? OMSIG_OK : f->q->rep->status;
-    snprintf(why, why_len, "%s", f->err.code ? f->err.msg : "a CUDA error");
-    if (s) omsig_queue_put_back(f->q, &s, 1);
-    return OMSIG_E_CUDA;
+    if (rc == 2 && s) omsig_queue_put_back(f->q, &s, 1);
+    return rc;
 }

@@ -176,6 +176,13 @@ typedef struct omsig_options {
 
     omsig_progress_fn progress;
     void *progress_user;
+
+    /* GPU engine: which devices (CUDA ordinals among the visible ones: CUDA_VISIBLE_DEVICES
+     * applies first).  gpus lists them (n_gpus entries); with gpus NULL, n_gpus > 0 takes the
+     * first n_gpus devices, and 0 (the default) every device.  A listed device that is not
+     * there makes GPU hashing unavailable, with the reason. */
+    const int *gpus;
+    size_t n_gpus;
 } omsig_options;
 
 /** Fills @p opt with the defaults above. */
@@ -212,6 +219,15 @@ OMSIG_API const char *omsig_report_engine_reason(const omsig_report *rep);
 /** The reader that brought the bytes: "io_uring", "pread" (io_uring cannot be set up here, or
  *  --io pread), "io_uring and pread" (some threads fell back), or "" before hashing. */
 OMSIG_API const char *omsig_report_reader(const omsig_report *rep);
+/** GPUs the GPU engine had in this operation (0 when it did not run). */
+OMSIG_API size_t omsig_report_device_count(const omsig_report *rep);
+/** The i-th of them: its CUDA ordinal (after CUDA_VISIBLE_DEVICES), the bytes and streams it
+ *  hashed, the reader threads that fed it, and why it dropped out (set-up, self-test or a CUDA
+ *  error mid-run; its streams then went to the other devices or the CPU), "" when it did not.
+ *  Any out-pointer may be NULL.  Returns 0 when i is out of range. */
+OMSIG_API int omsig_report_device(const omsig_report *rep, size_t i, int *device,
+                                  uint64_t *bytes, uint64_t *streams, unsigned *readers,
+                                  const char **dropped);
 /** The sigstore method's trust root: "trust_config" (the file given), "sigstore-python-cache"
  *  (the trusted_root.json sigstore-python fetched over TUF and keeps in its cache) or
  *  "built-in" (omsig's copy of Sigstore's); "" for the other methods or before it is loaded. */

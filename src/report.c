@@ -126,6 +126,21 @@ double omsig_report_seconds(const omsig_report *r) { return r ? r->seconds : 0; 
 const char *omsig_report_engine(const omsig_report *r) { return r ? r->engine : ""; }
 const char *omsig_report_engine_reason(const omsig_report *r) { return r ? r->engine_reason : ""; }
 const char *omsig_report_reader(const omsig_report *r) { return r && r->reader ? r->reader : ""; }
+
+size_t omsig_report_device_count(const omsig_report *r) { return r ? r->n_devices : 0; }
+
+int omsig_report_device(const omsig_report *r, size_t i, int *device, uint64_t *bytes,
+                        uint64_t *streams, unsigned *readers, const char **dropped)
+{
+    if (!r || i >= r->n_devices) return 0;
+    const omsig_device_use *u = &r->devices[i];
+    if (device) *device = u->device;
+    if (bytes) *bytes = u->bytes;
+    if (streams) *streams = u->streams;
+    if (readers) *readers = u->readers;
+    if (dropped) *dropped = u->dropped;
+    return 1;
+}
 const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
 const char *omsig_report_trust_root_source(const omsig_report *r)
 {

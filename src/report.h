@@ -15,6 +15,15 @@ typedef struct omsig_problem {
     char *actual;
 } omsig_problem;
 
+/* What one GPU did in an operation (the GPU engine fills it). */
+#define OMSIG_REPORT_MAX_DEVICES 64
+typedef struct omsig_device_use {
+    int device;               /* the CUDA runtime's ordinal */
+    unsigned readers;         /* reader groups (host threads) that fed it */
+    uint64_t bytes, streams;  /* hashed on it */
+    char dropped[256];        /* why it dropped out (set-up, self-test, mid-run), or "" */
+} omsig_device_use;
+
 struct omsig_report {
     omsig_status status;
     char *message;
@@ -34,6 +43,8 @@ struct omsig_report {
     omsig_problem *problems;
     size_t n_problems;
     const char *where;             /* debug builds: where the failure was made (omsig_fail) */
+    omsig_device_use devices[OMSIG_REPORT_MAX_DEVICES]; /* GPUs the engine had, in its order */
+    size_t n_devices;
 };
 
 OMSIG_PRIVATE omsig_report *omsig_report_new(void);

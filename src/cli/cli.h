@@ -33,6 +33,7 @@ typedef struct omsigcli_args {
     size_t n_chain;
     const char **ignore;      /* --ignore-paths, repeatable */
     size_t n_ignore;
+    int gpus[64];             /* --gpus LIST: opt.gpus points here */
     bool json;
     bool quiet;
     int log_level;            /* OMSIGCLI_LOG_* */
@@ -60,6 +61,11 @@ void omsigcli_print_line(FILE *f, const char *prefix, const char *s);
 void omsigcli_print_warnings(const omsigcli_args *a, const omsig_report *rep);
 /* --log-level DEBUG: the engine and why, the reader, the trust root, the timings. */
 void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep);
+/* What each GPU did ("gpu 0: 1.234 GB in 567 streams, 2 readers"; or "gpu 1: dropped out:
+ * why"), the devices joined by "; " into buf; "" when no GPU ran. */
+void omsigcli_devices_text(const omsig_report *rep, char *buf, size_t len);
+/* The same as a JSON array of {device, bytes, streams, readers[, dropped]}. */
+cJSON *omsigcli_devices_json(const omsig_report *rep);
 /* --json: the one document of a verify, sign or digest run. */
 void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
                          int exit_code);

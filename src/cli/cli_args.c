@@ -76,6 +76,9 @@ const opt_def omsigcli_opts[] = {
     {"io", NULL, O_IO, T_VALUE, HASHING, "auto|uring|pread", "How files are read.  [default: auto]", NULL},
     {"threads", NULL, O_THREADS, T_VALUE, HASHING, "N",
      "CPU hashing threads.  [default: the online cores]", NULL},
+    {"gpus", NULL, O_GPUS, T_VALUE, HASHING, "N|LIST",
+     "GPUs to hash on: the first N, or the listed ones (0,3; one alone as 2,).  [default: "
+     "every visible one]", NULL},
     {"buffer-size", NULL, O_BUFFER, T_VALUE, HASHING, "N[K|M|G]",
      "Bytes of read buffers in flight.  [default: 256M]", NULL},
     {"json", NULL, O_JSON, T_FLAG, HASHING, NULL, "Print a machine-readable report on stdout.", NULL},
@@ -144,6 +147,41 @@ static int level_error(const omsigcli_args *a, const char *val)
 }
 
 /* Bytes with an optional K, M or G (powers of 1024) suffix. */
+/* --gpus: "N" (digits) the first N devices; "i,j,..." (a comma makes it a list; "2," is
+ * device 2 alone) those devices, each once.  0, or -1 when the value is neither. */
+static int parse_gpus(const char *val, omsigcli_args *a)
+{
+    const size_t max = sizeof a->gpus / sizeof a->gpus[0];
+    size_t n = 0;
+    const bool list = strchr(val, ',') != NULL;
+    for (const char *p = val; *p;) {
+        if (*p < '0' || *p > '9') return -1;
+        long v = 0;
+        for (; *p >= '0' && *p <= '9'; p++)
+            if ((v = v * 10 + (*p - '0')) > 4096) return -1;
+        if (list) {
+            if (v >= (long)max || n >= max) return -1;
+            for (size_t i = 0; i < n; i++)
+                if (a->gpus[i] == (int)v) return -1;
+            a->gpus[n++] = (int)v;
+            if (*p == ',') {
+                p++;
+                if (*p == ',') return -1;
+            }
+        } else if (v < 1 || v > (long)max) {
+            return -1;
+        } else {
+            a->opt.gpus = NULL;
+            a->opt.n_gpus = (size_t)v;
+            return 0;
+        }
+    }
+    if (!list || n == 0) return -1;
+    a->opt.gpus = a->gpus;
+    a->opt.n_gpus = n;
+    return 0;
+}
+
 static bool parse_size(const char *s, uint64_t *out)
 {
     errno = 0;
@@ -229,6 +267,10 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
         if (!parse_size(val, &n) || n == 0 || n > 4096)
             return omsigcli_usage_error(a, "Invalid value for '--threads': '%s' is not a count from 1 to 4096.", val);
         o->threads = (unsigned)n;
+        break;
+    case O_GPUS:
+        if (parse_gpus(val, a) != 0)
+            return omsigcli_usage_error(a, "Invalid value for '--gpus': '%s' is not a count from 1 to 64 or a list of distinct device numbers from 0 to 63 (such as 0,3, or 2, for device 2 alone).", val);
         break;
     case O_BUFFER:
         if (!parse_size(val, &n) || n < (1u << 20))

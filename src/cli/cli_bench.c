@@ -20,6 +20,8 @@ typedef struct result {
     uint64_t bytes, files;
     char root[65];
     char message[256];
+    char devices[1024];   /* what each GPU did */
+    cJSON *devices_json;
 } result;
 
 static int bench(omsig_ctx *ctx, const omsigcli_args *a);
@@ -41,6 +43,8 @@ static result run(omsig_ctx *ctx, const omsigcli_args *a, omsig_hasher h, const 
     r.files = omsig_report_files(rep);
     snprintf(r.root, sizeof r.root, "%s", omsig_report_root_digest(rep));
     snprintf(r.message, sizeof r.message, "%s", omsig_report_message(rep));
+    omsigcli_devices_text(rep, r.devices, sizeof r.devices);
+    r.devices_json = omsig_report_device_count(rep) ? omsigcli_devices_json(rep) : NULL;
     omsig_report_free(rep);
     return r;
 }
@@ -132,6 +136,8 @@ static int bench(omsig_ctx *ctx, const omsigcli_args *a)
                 cJSON_AddNumberToObject(e, "ratio_to_bound", g / bound);
                 omsigcli_json_add(e, "root_digest", res[i].root);
             }
+            if (res[i].devices_json) cJSON_AddItemToObject(e, "devices", res[i].devices_json);
+            res[i].devices_json = NULL;
             cJSON_AddItemToArray(arr, e);
         }
         omsigcli_json_emit(j);
@@ -153,8 +159,10 @@ static int bench(omsig_ctx *ctx, const omsigcli_args *a)
             const double g = (double)res[i].bytes / res[i].seconds;
             printf("%-8s %9.3f %8.3f %13.0f%%\n", res[i].engine, res[i].seconds, g / 1e9, 100 * g / bound);
             if (eng[i].h == OMSIG_HASHER_AUTO) omsigcli_print_line(stdout, "auto: ", res[i].reason);
+            if (res[i].devices[0]) omsigcli_print_line(stdout, "  devices: ", res[i].devices);
         }
         if (!gpu) omsigcli_print_line(stdout, "gpu, hybrid: not measured: ", gpu_why);
     }
+    for (int i = 0; i < n; i++) cJSON_Delete(res[i].devices_json); /* text output: unused */
     return exit_code;
 }

@@ -137,6 +137,43 @@ void omsigcli_print_warnings(const omsigcli_args *a, const omsig_report *rep)
     }
 }
 
+void omsigcli_devices_text(const omsig_report *rep, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < omsig_report_device_count(rep) && off < len; i++) {
+        int dev = 0;
+        uint64_t bytes = 0, streams = 0;
+        unsigned readers = 0;
+        const char *dropped = "";
+        omsig_report_device(rep, i, &dev, &bytes, &streams, &readers, &dropped);
+        off += (size_t)snprintf(buf + off, len - off, "%sgpu %d: %.3f GB in %llu streams, %u readers%s%s",
+                                off ? "; " : "", dev, (double)bytes / 1e9,
+                                (unsigned long long)streams, readers,
+                                dropped[0] ? ", dropped out: " : "", dropped);
+    }
+}
+
+cJSON *omsigcli_devices_json(const omsig_report *rep)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; arr && i < omsig_report_device_count(rep); i++) {
+        int dev = 0;
+        uint64_t bytes = 0, streams = 0;
+        unsigned readers = 0;
+        const char *dropped = "";
+        omsig_report_device(rep, i, &dev, &bytes, &streams, &readers, &dropped);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "device", dev);
+        cJSON_AddNumberToObject(o, "bytes", (double)bytes);
+        cJSON_AddNumberToObject(o, "streams", (double)streams);
+        cJSON_AddNumberToObject(o, "readers", readers);
+        if (dropped[0]) omsigcli_json_add(o, "dropped", dropped);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
 void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep)
 {
     const char *f = omsig_build_features();
@@ -154,6 +191,20 @@ void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep)
         const char *io = a->opt.io == OMSIG_IO_URING ? "uring" : a->opt.io == OMSIG_IO_PREAD ? "pread" : "auto";
         fprintf(stderr, "debug: reader: %s (--io %s)\n",
                 omsig_report_reader(rep)[0] ? omsig_report_reader(rep) : "none", io);
+        for (size_t i = 0; i < omsig_report_device_count(rep); i++) {
+            int dev = 0;
+            uint64_t bytes = 0, streams = 0;
+            unsigned readers = 0;
+            const char *dropped = "";
+            omsig_report_device(rep, i, &dev, &bytes, &streams, &readers, &dropped);
+            fprintf(stderr, "debug: gpu %d: %llu bytes, %llu streams, %u readers\n", dev,
+                    (unsigned long long)bytes, (unsigned long long)streams, readers);
+            if (dropped[0]) {
+                char *e = omsigcli_escape(dropped);
+                fprintf(stderr, "debug: gpu %d dropped out: %s\n", dev, e ? e : "?");
+                free(e);
+            }
+        }
     }
     fprintf(stderr, "debug: files: %llu, bytes: %llu, hashing: %.3f s, total: %.3f s\n",
             (unsigned long long)omsig_report_files(rep), (unsigned long long)omsig_report_bytes(rep),
@@ -260,6 +311,7 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
     }
     omsigcli_json_add(j, "engine", omsig_report_engine(rep));
     omsigcli_json_add(j, "engine_reason", omsig_report_engine_reason(rep));
+    if (omsig_report_device_count(rep)) cJSON_AddItemToObject(j, "devices", omsigcli_devices_json(rep));
     cJSON_AddNumberToObject(j, "files", (double)omsig_report_files(rep));
     cJSON_AddNumberToObject(j, "bytes", (double)omsig_report_bytes(rep));
     cJSON_AddNumberToObject(j, "seconds", omsig_report_seconds(rep));

@@ -14,7 +14,9 @@
 typedef struct omsig_hash_cfg {
     unsigned threads;         /* CPU workers; 0: one per online core */
     omsig_io io;              /* which reader */
-    size_t buffer_size;       /* bytes of read slots in flight */
+    size_t buffer_size;       /* bytes of read slots in flight (the GPU: per device) */
+    const int *gpus;          /* GPU: the devices to use (ordinals of the visible ones), or NULL */
+    size_t n_gpus;            /*   with gpus NULL: the first n_gpus devices; 0: every device */
 } omsig_hash_cfg;
 
 /* What an engine measured about itself, for the auto rule (0 where it does not apply). */
@@ -29,6 +31,9 @@ typedef struct omsig_engine_rates {
     uint64_t streams_to_fill; /* streams in flight that total_rate needs */
     double b3_rate;           /* bytes/s of BLAKE3 on one large input: one CPU core's in memory,
                                * or the GPU's on device-resident data */
+    double feed_rate;         /* GPU: bytes/s one feeder thread moves from the page cache into
+                               * pinned memory (0: not measured) */
+    unsigned devices;         /* GPU: devices the rates add up */
 } omsig_engine_rates;
 
 typedef struct omsig_engine omsig_engine;

@@ -213,7 +213,9 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     const omsig_hash_cfg cfg = {.threads = o->threads,
                                 .io = o->io,
                                 .buffer_size = o->buffer_size ? o->buffer_size
-                                                              : OMSIG_DEFAULT_BUFFER};
+                                                              : OMSIG_DEFAULT_BUFFER,
+                                .gpus = o->gpus,
+                                .n_gpus = o->n_gpus};
     char why[256];
     omsig_engine *cpu = NULL, *gpu = NULL;
     const char *gpu_why = "";

@@ -29,10 +29,15 @@ typedef struct omsig_gpu_batch_cfg {
     uint64_t chunk;    /* bytes per job for long streams: a multiple of 64, 64..CHUNK_MAX */
     size_t data_bytes; /* capacity of the data area; only whole 64-byte blocks of it are used */
     size_t max_jobs;   /* capacity of jobs[] and job_active[] */
+    uint32_t align;    /* 0 or 64: jobs as above; a larger power of two (a multiple of 64 that
+                        * divides chunk): every job but a stream's whole (FIRST and LAST) starts
+                        * at a multiple of align, and is a multiple of align unless LAST, so
+                        * long streams are read in aligned pieces (O_DIRECT) */
 } omsig_gpu_batch_cfg;
 
 /* Returns 1 if cfg is one omsig_gpu_pack accepts: chunk a multiple of 64 in
- * [64, OMSIG_GPU_CHUNK_MAX], data_bytes >= 64 and max_jobs >= 1; else 0. With such a cfg a
+ * [64, OMSIG_GPU_CHUNK_MAX], data_bytes >= 64, max_jobs >= 1, align 0 or a power of two
+ * >= 64 dividing chunk; else 0. With such a cfg a
  * batch always makes progress while some stream has not ENDED. */
 int omsig_gpu_batch_cfg_ok(const omsig_gpu_batch_cfg *cfg);
 

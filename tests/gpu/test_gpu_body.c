@@ -284,8 +284,8 @@ static void packer_limits(void)
 
     /* configurations it refuses */
     const omsig_gpu_batch_cfg bad[] = {
-        {0, 4096, 4}, {100, 4096, 4}, {(uint64_t)OMSIG_GPU_CHUNK_MAX + 64, 4096, 4},
-        {64, 63, 4}, {64, 4096, 0}};
+        {0, 4096, 4, 0}, {100, 4096, 4, 0}, {(uint64_t)OMSIG_GPU_CHUNK_MAX + 64, 4096, 4, 0},
+        {64, 63, 4, 0}, {64, 4096, 0, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         omsig_gpu_active a = {.length = 1000};
         T_CHECK(!omsig_gpu_batch_cfg_ok(&bad[i]));
@@ -298,7 +298,7 @@ static void packer_limits(void)
         {.length = UINT64_MAX, .done = UINT64_MAX - 64 * 11 + 1, .state = 7,
          .flags = OMSIG_GPU_ACTIVE_STARTED},
         {.length = (uint64_t)1 << 63, .state = 9}};
-    omsig_gpu_batch_cfg cfg = {OMSIG_GPU_CHUNK_MAX, SIZE_MAX, 4};
+    omsig_gpu_batch_cfg cfg = {OMSIG_GPU_CHUNK_MAX, SIZE_MAX, 4, 0};
     size_t k = omsig_gpu_pack(top, 2, &cfg, jobs, ja, &used);
     T_CHECK(k == 2 && ja[0] == 0 && ja[1] == 1);
     T_CHECK(jobs[0].len == 64 * 11 - 1 && jobs[0].flags == OMSIG_GPU_LAST && jobs[0].src == 0);
@@ -310,7 +310,7 @@ static void packer_limits(void)
 
     /* a full area still takes an empty stream, then stops; a cut job keeps whole blocks */
     omsig_gpu_active s[4] = {{.length = 1000}, {.length = 0}, {.length = 64}, {.length = 5}};
-    cfg = (omsig_gpu_batch_cfg){1024, 1024 + 63, 4};
+    cfg = (omsig_gpu_batch_cfg){1024, 1024 + 63, 4, 0};
     k = omsig_gpu_pack(s, 4, &cfg, jobs, ja, &used);
     T_CHECK(k == 2 && used == 1024);
     T_CHECK(jobs[0].len == 1000 && jobs[0].flags == (OMSIG_GPU_FIRST | OMSIG_GPU_LAST));
@@ -320,13 +320,13 @@ static void packer_limits(void)
     T_CHECK(k == 2 && ja[0] == 2 && ja[1] == 3 && jobs[1].src == 64 && used == 69);
 
     omsig_gpu_active big[2] = {{.length = 100}, {.length = 4096}};
-    cfg = (omsig_gpu_batch_cfg){4096, 1000, 4};
+    cfg = (omsig_gpu_batch_cfg){4096, 1000, 4, 0};
     k = omsig_gpu_pack(big, 2, &cfg, jobs, ja, &used);
     T_CHECK(k == 2 && jobs[1].src == 128 && jobs[1].len == 832 && jobs[1].flags == OMSIG_GPU_FIRST);
 
     /* a corrupt entry (done past length, or not whole blocks) is never packed */
     omsig_gpu_active odd[2] = {{.length = 10, .done = 64, .flags = 1}, {.length = 200, .done = 3}};
-    cfg = (omsig_gpu_batch_cfg){64, 4096, 4};
+    cfg = (omsig_gpu_batch_cfg){64, 4096, 4, 0};
 #ifdef NDEBUG
     T_CHECK(omsig_gpu_pack(odd, 2, &cfg, jobs, ja, &used) == 0);
 #else
