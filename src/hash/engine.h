@@ -63,6 +63,12 @@ typedef struct omsig_engine_ops {
  * show where a device's feeder stands against it. */
 #define OMSIG_HOST_READ_RATE 8e9
 
+/* A plan this small is hashed on the caller's thread with plain reads (no worker threads, no
+ * io_uring ring, no rates, no GPU probe): a few files of a few MB take less time to hash than
+ * those take to set up (about 1-3 ms here against 0.1 ms for 100 KB). */
+#define OMSIG_TINY_PLAN_BYTES (4ull << 20)
+#define OMSIG_TINY_PLAN_STREAMS 256u
+
 /* Below this many streams auto does not even set a GPU up. */
 #define OMSIG_GPU_MIN_STREAMS 1024u
 /* BLAKE3: below this many bytes auto does not even set a GPU up (its set-up and self-test

@@ -49,6 +49,7 @@ typedef struct pool {
     unsigned running;
     size_t max_claim;          /* open streams per worker: bounded by the descriptor limit */
     bool lanes_x86;            /* SHA-256 through the interleaved x86 backend */
+    omsig_io io;               /* the workers' reader (pread for a tiny plan) */
 } pool;
 
 /* A stream a worker has claimed: opened, handed to its reader, and (once it is one of the
@@ -306,12 +307,12 @@ static void *worker(void *arg)
     pool *p = arg;
     worker_state w = {0};
     char why[256];
-    w.rd = omsig_reader_open(p->e->cfg.io, &p->cfg, &w.reader, why, sizeof why);
+    w.rd = omsig_reader_open(p->io, &p->cfg, &w.reader, why, sizeof why);
     if (w.rd) omsig_queue_note_reader(p->q, w.reader->name);
     w.q = calloc(p->max_claim + 1, sizeof *w.q);
     if (w.rd && w.q && p->q->sink) sink_setup(p, &w);
     if (!w.rd)
-        omsig_queue_fail(p->q, p->e->cfg.io == OMSIG_IO_URING ? OMSIG_E_USAGE : OMSIG_E_NOMEM,
+        omsig_queue_fail(p->q, p->io == OMSIG_IO_URING ? OMSIG_E_USAGE : OMSIG_E_NOMEM,
                          "%s", why);
     else if (!w.q)
         omsig_queue_fail(p->q, OMSIG_E_NOMEM, "out of memory");
@@ -410,10 +411,28 @@ static void size_pool(pool *p, unsigned threads)
     if (p->max_claim > MAX_QUEUE) p->max_claim = MAX_QUEUE;
 }
 
+/* A tiny plan (q->one_thread, decided in engine_select.c): the one worker runs on the
+ * caller's thread with the pread reader and a ring no larger than the model, so hashing a
+ * few files costs no thread, no io_uring ring and no pinned memory. */
+static omsig_status run_inline(pool *p)
+{
+    p->io = OMSIG_IO_PREAD;
+    size_pool(p, 1);
+    p->cfg.async_copy = false;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->running = 1;
+    worker(p);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+    return omsig_queue_stopped(p->q) ? p->q->rep->status : OMSIG_OK;
+}
+
 static omsig_status cpu_run(omsig_engine *e, omsig_queue *q, char *why, size_t why_len)
 {
     (void)why, (void)why_len;
-    pool p = {.e = e, .q = q};
+    pool p = {.e = e, .q = q, .io = e->cfg.io};
+    if (q->one_thread) return run_inline(&p);
     const unsigned n = thread_count(&e->cfg, omsig_queue_left(q));
     size_pool(&p, n);
     pthread_mutex_init(&p.mu, NULL);

@@ -239,8 +239,13 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     }
     if (o->hasher != OMSIG_HASHER_GPU && !(cpu = omsig_ctx_cpu(ctx, &cfg, why, sizeof why)))
         return omsig_fail(r, OMSIG_E_GENERIC, "cannot set up the CPU engine: %s", why);
+    /* a tiny plan: one thread, the caller's, whatever the GPU (unless one was asked for) */
+    const bool tiny = (o->hasher == OMSIG_HASHER_AUTO || o->hasher == OMSIG_HASHER_CPU) &&
+                      o->io != OMSIG_IO_URING && o->threads <= 1 &&
+                      plan->total_bytes <= OMSIG_TINY_PLAN_BYTES &&
+                      plan->n_streams <= OMSIG_TINY_PLAN_STREAMS;
     omsig_engine_pick pick;
-    switch (o->hasher) {
+    switch (tiny ? OMSIG_HASHER_CPU : o->hasher) {
     case OMSIG_HASHER_GPU: pick = OMSIG_PICK_GPU; break;
     case OMSIG_HASHER_HYBRID: pick = OMSIG_PICK_HYBRID; break;
     case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
@@ -254,13 +259,19 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         }
         break;
     }
-    if (o->hasher != OMSIG_HASHER_AUTO)
+    if (tiny)
+        snprintf(r->engine_reason, sizeof r->engine_reason,
+                 "cpu: one thread, the caller's, with plain reads (a small model: %zu files, "
+                 "%llu bytes)%s",
+                 plan->n_streams, (unsigned long long)plan->total_bytes,
+                 o->hasher == OMSIG_HASHER_CPU ? "; asked for with --hasher" : "");
+    else if (o->hasher != OMSIG_HASHER_AUTO)
         snprintf(r->engine_reason, sizeof r->engine_reason, "%s: asked for with --hasher",
                  k_pick_name[pick]);
     r->engine = k_pick_name[pick];
     /* BLAKE3: large files are cut into subtrees, so that every core works on them */
     omsig_plan pieces = {0}, *work = plan;
-    if (!sha256 && plan->n_streams && plan->streams[0].hash == OMSIG_HASH_BLAKE3) {
+    if (!sha256 && plan->n_streams && plan->streams[0].hash == OMSIG_HASH_BLAKE3 && !tiny) {
         const long cores = o->threads ? (long)o->threads : sysconf(_SC_NPROCESSORS_ONLN);
         OMSIG_FORWARD_IF_ERROR(
             omsig_plan_split_blake3(plan, cores > 0 ? (unsigned)cores : 1, &pieces, r));
@@ -272,6 +283,7 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         return r->status;
     }
     q.cancel = &ctx->cancel;
+    q.one_thread = tiny;
     q.sink = sink;
     const double t0 = omsig_now();
     omsig_status st;

@@ -21,6 +21,7 @@ typedef struct omsig_queue {
     omsig_progress_fn progress;
     void *progress_user;
     bool read_only;             /* read every byte, hash nothing (digest --read-only) */
+    bool one_thread;            /* a tiny plan: the CPU engine hashes on the caller's thread */
     const omsig_sink *sink;     /* verified load: the caller's sink for every piece, or NULL
                                  * (then set by omsig_hash_plan after init; CPU engine only) */
 
