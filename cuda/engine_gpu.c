@@ -114,8 +114,11 @@ static int device_hash(omsig_engine *e, const uint8_t *const *data, const uint64
             memcpy(b->host + e->jobs[j].src, data[e->job_active[j]] + e->jobs[j].done,
                    e->jobs[j].len);
         memcpy(b->host + e->data_bytes, e->jobs, nj * sizeof *e->jobs);
-        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, e->data_bytes + nj * sizeof *e->jobs,
-                                       cudaMemcpyHostToDevice, e->compute), err);
+        /* the packed bytes and the jobs, not the whole data area */
+        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, used, cudaMemcpyHostToDevice, e->compute), err);
+        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev + e->data_bytes, b->host + e->data_bytes,
+                                       nj * sizeof *e->jobs, cudaMemcpyHostToDevice, e->compute),
+                       err);
         OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_sha256_launch(b->dev, b->dev + e->data_bytes,
                                                              (uint32_t)nj, e->dev_states,
                                                              b->dev_digests, e->compute),
