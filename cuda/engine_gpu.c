@@ -172,8 +172,11 @@ static int device_hash(gpu_group *g, const uint8_t *const *data, const uint64_t 
             memcpy(b->host + g->jobs[j].src, data[g->job_active[j]] + g->jobs[j].done,
                    g->jobs[j].len);
         memcpy(b->host + g->data_bytes, g->jobs, nj * sizeof *g->jobs);
-        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, g->data_bytes + nj * sizeof *g->jobs,
-                                       cudaMemcpyHostToDevice, g->compute), err);
+        /* the packed bytes and the jobs, not the whole data area */
+        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev, b->host, used, cudaMemcpyHostToDevice, g->compute), err);
+        OMSIG_CUDA_TRY(cudaMemcpyAsync(b->dev + g->data_bytes, b->host + g->data_bytes,
+                                       nj * sizeof *g->jobs, cudaMemcpyHostToDevice, g->compute),
+                       err);
         OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_sha256_launch(b->dev, b->dev + g->data_bytes,
                                                              (uint32_t)nj, g->dev_states,
                                                              b->dev_digests, g->compute),

@@ -35,8 +35,12 @@
  *                                  0 is no driver at all; a major version below the runtime's
  *                                  (CUDART_VERSION) makes every call fail with
  *                                  cudaErrorInsufficientDriver, as the real runtime does.
- *   OMSIG_FAKE_CUDA_DISCARD=1      copies and kernels do nothing: a device that swallows bytes,
- *                                  for measuring the feeder (digests are meaningless).
+ *   OMSIG_FAKE_CUDA_DISCARD=N      copies and kernels do nothing from the N-th launch on (1:
+ *                                  from the start; a copy goes with the last launch issued
+ *                                  before it): a device that swallows bytes, for measuring the
+ *                                  feeder.  Digests are then meaningless: the engine's
+ *                                  self-tests refuse the device unless N lies after their
+ *                                  launches (49 SHA-256 and 20 BLAKE3 with 64 MiB batches).
  *   OMSIG_FAKE_CUDA_SEED=S         the delays' seed (default 1, so a failure replays);
  *   OMSIG_FAKE_CUDA_DELAY_US=U     the longest delay in microseconds (default 300; 0: none).
  * A malformed value stops the program with a message: it is a test's mistake.
@@ -67,7 +71,7 @@ typedef struct config {
     char fail_call[64];
     uint64_t fail_n;
     int fail_device; /* -1: any */
-    bool discard;
+    uint64_t discard; /* the first launch discarded; 0: none */
     uint64_t seed;
     unsigned delay_us;
 } config;
@@ -77,6 +81,7 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static atomic_uint_fast64_t g_digests;   /* digests the kernels have written */
 static atomic_uint_fast64_t g_fail_seen; /* calls of g_cfg.fail_call so far */
 static atomic_uint g_streams_made;
+static atomic_uint_fast64_t g_launches;  /* kernel launches issued */
 
 static _Noreturn void bad_env(const char *name, const char *value)
 {
@@ -119,6 +124,7 @@ typedef struct op {
     uint64_t len, base; /* OP_BLAKE3: the input at data, its first chunk, root, out */
     int root;
     void *out;
+    bool discard;       /* OMSIG_FAKE_CUDA_DISCARD: a copy or kernel that does nothing */
     mark *m;            /* OP_RECORD, OP_WAIT */
     cudaHostFn_t fn;    /* OP_HOST */
     void *user;
@@ -176,7 +182,7 @@ static void configure(void)
     if (getenv("OMSIG_FAKE_CUDA_NO_DEVICE")) g_cfg.devices = 0;
     g_cfg.driver = (int)env_u64("OMSIG_FAKE_CUDA_DRIVER", CUDART_VERSION);
     g_cfg.corrupt = env_u64("OMSIG_FAKE_CUDA_CORRUPT", 0);
-    g_cfg.discard = env_u64("OMSIG_FAKE_CUDA_DISCARD", 0) != 0;
+    g_cfg.discard = env_u64("OMSIG_FAKE_CUDA_DISCARD", 0);
     g_cfg.seed = env_u64("OMSIG_FAKE_CUDA_SEED", 1);
     g_cfg.delay_us = (unsigned)env_u64("OMSIG_FAKE_CUDA_DELAY_US", 300);
     g_cfg.fail_device = -1;
@@ -256,10 +262,16 @@ static fake_device *current(void) { return &g_dev[t_device]; }
 
 static fake_stream *stream_new(fake_device *d, bool blocking);
 
-static bool is_legacy(cudaStream_t h) { return !h || h == cudaStreamLegacy || h == cudaStreamPerThread; }
+static bool is_legacy(cudaStream_t h)
+{
+    return !h || h == cudaStreamLegacy || h == cudaStreamPerThread;
+}
 
 /* The device a stream handle belongs to: the current one for the legacy stream. */
-static fake_device *dev_of(cudaStream_t h) { return is_legacy(h) ? current() : ((fake_stream *)h)->dev; }
+static fake_device *dev_of(cudaStream_t h)
+{
+    return is_legacy(h) ? current() : ((fake_stream *)h)->dev;
+}
 
 /* NULL, cudaStreamLegacy and cudaStreamPerThread: the current device's legacy stream, made
  * on first use.  NULL when it cannot be made. */
@@ -334,14 +346,14 @@ static void run_op(fake_stream *s, op *o)
     const bool dead = atomic_load(&s->dev->sticky) != 0;
     switch (o->kind) {
     case OP_COPY:
-        if (!dead && !g_cfg.discard) memcpy(o->dst, o->src, o->n);
+        if (!dead && !o->discard) memcpy(o->dst, o->src, o->n);
         break;
     case OP_SET:
-        if (!dead && !g_cfg.discard) memset(o->dst, o->value, o->n);
+        if (!dead && !o->discard) memset(o->dst, o->value, o->n);
         break;
     case OP_SHA256:
     case OP_BLAKE3:
-        if (!dead && !g_cfg.discard) run_kernel(o);
+        if (!dead && !o->discard) run_kernel(o);
         break;
     case OP_RECORD:
         pthread_mutex_lock(&g_mark_lock);
@@ -465,6 +477,13 @@ static cudaError_t enqueue(fake_stream *s, op o)
     if (!p) return ret(cudaErrorMemoryAllocation);
     *p = o;
     p->next = NULL;
+    const bool kernel = o.kind == OP_SHA256 || o.kind == OP_BLAKE3;
+    if (g_cfg.discard && (kernel || o.kind == OP_COPY || o.kind == OP_SET)) {
+        /* a kernel counts itself; a copy or memset goes with the last launch before it */
+        uint64_t k = kernel ? atomic_fetch_add(&g_launches, 1) + 1 : atomic_load(&g_launches);
+        if (k == 0) k = 1;
+        p->discard = k >= g_cfg.discard;
+    }
     if (!s->blocking) {
         push(s, p);
         return cudaSuccess;
@@ -669,15 +688,18 @@ const char *cudaGetErrorString(cudaError_t e)
     case cudaSuccess: return "no error";
     case cudaErrorInvalidValue: return "invalid argument";
     case cudaErrorMemoryAllocation: return "out of memory";
-    case cudaErrorInsufficientDriver: return "CUDA driver version is insufficient for CUDA runtime version";
+    case cudaErrorInsufficientDriver:
+        return "CUDA driver version is insufficient for CUDA runtime version";
     case cudaErrorNoDevice: return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorIllegalAddress: return "an illegal memory access was encountered";
     case cudaErrorLaunchFailure: return "unspecified launch failure";
-    case cudaErrorHostMemoryAlreadyRegistered: return "part or all of the requested memory range is already mapped";
-    case cudaErrorHostMemoryNotRegistered: return "pointer does not correspond to a registered memory region";
+    case cudaErrorHostMemoryAlreadyRegistered:
+        return "part or all of the requested memory range is already mapped";
+    case cudaErrorHostMemoryNotRegistered:
+        return "pointer does not correspond to a registered memory region";
     default: return "unknown error";
     }
 }
@@ -783,14 +805,17 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t *out, unsigned int flags)
     return cudaSuccess;
 }
 
-cudaError_t cudaStreamCreate(cudaStream_t *out) { return cudaStreamCreateWithFlags(out, cudaStreamDefault); }
+cudaError_t cudaStreamCreate(cudaStream_t *out)
+{
+    return cudaStreamCreateWithFlags(out, cudaStreamDefault);
+}
 
 /* Runs what is queued, then ends the stream's thread (CUDA returns at once and finishes the
  * work later; waiting here is the same to the caller). */
 cudaError_t cudaStreamDestroy(cudaStream_t h)
 {
     init();
-    if (!h || h == cudaStreamLegacy || h == cudaStreamPerThread) return ret(cudaErrorInvalidResourceHandle);
+    if (is_legacy(h)) return ret(cudaErrorInvalidResourceHandle);
     fake_stream *s = (fake_stream *)h;
     fake_device *d = s->dev;
     pthread_mutex_lock(&d->lock);
@@ -854,7 +879,10 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t *out, unsigned int flags)
     return cudaSuccess;
 }
 
-cudaError_t cudaEventCreate(cudaEvent_t *out) { return cudaEventCreateWithFlags(out, cudaEventDefault); }
+cudaError_t cudaEventCreate(cudaEvent_t *out)
+{
+    return cudaEventCreateWithFlags(out, cudaEventDefault);
+}
 
 /* The event goes at once; a record or wait still queued keeps its mark. */
 cudaError_t cudaEventDestroy(cudaEvent_t h)
@@ -926,10 +954,13 @@ cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t a, cudaEvent_t b)
     fake_event *ea = (fake_event *)a, *eb = (fake_event *)b;
     cudaError_t e = enter("cudaEventElapsedTime", ea ? ea->dev : NULL, CALL_OTHER);
     if (e != cudaSuccess) return e;
-    if (!ea || !eb || (ea->flags | eb->flags) & cudaEventDisableTiming) return ret(cudaErrorInvalidResourceHandle);
+    if (!ea || !eb || (ea->flags | eb->flags) & cudaEventDisableTiming)
+        return ret(cudaErrorInvalidResourceHandle);
     pthread_mutex_lock(&g_mark_lock);
     const mark *ma = ea->m, *mb = eb->m;
-    e = !ma || !mb ? cudaErrorInvalidResourceHandle : !ma->done || !mb->done ? cudaErrorNotReady : cudaSuccess;
+    e = !ma || !mb                ? cudaErrorInvalidResourceHandle
+        : !ma->done || !mb->done ? cudaErrorNotReady
+                                 : cudaSuccess;
     if (e == cudaSuccess) *ms = (float)((mb->when - ma->when) * 1e3);
     pthread_mutex_unlock(&g_mark_lock);
     return ret(e);

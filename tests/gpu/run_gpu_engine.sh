@@ -17,7 +17,7 @@ P=$PWD/testdata/pki
 
 need_feature cuda
 if ! "$OMSIG" digest testdata/interop/models/nested --hasher gpu >"$tmp/probe" 2>&1; then
-    if grep -qE 'no CUDA (device|driver) found' "$tmp/probe"; then
+    if grep -qE 'no CUDA (device|driver) found|no NVIDIA driver is installed' "$tmp/probe"; then
         echo "SKIP: no GPU: $(cat "$tmp/probe")"
         exit 77
     fi
