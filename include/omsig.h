@@ -16,6 +16,10 @@
  *
  * The library never prints.  Messages, warnings and per-file problems are in the report.
  *
+ * Verified load (omsig_verify_to(), docs/verified-load.md): the same verification, with every
+ * byte the manifest covers handed to the caller's sink from the buffer it was hashed in, so a
+ * program loads exactly the bytes that were verified, read from disk once.
+ *
  * Threads: every function here is safe to call from several threads at once, each call with
  * its own report (the library keeps no mutable global state).  An omsig_ctx is used by one
  * call at a time: give each thread its own, or use the one-shot calls, which make and free a
@@ -50,7 +54,7 @@ extern "C" {
 typedef enum {
     OMSIG_OK = 0,
     OMSIG_E_GENERIC = 1,
-    OMSIG_E_CANCELLED = 2,          /* the caller stopped the run (omsig_ctx_cancel()) */
+    OMSIG_E_CANCELLED = 2,          /* the caller stopped the run (omsig_ctx_cancel(), or a sink) */
     OMSIG_E_NOMEM = 10,
     OMSIG_E_LIMIT = 11,             /* a documented size or count limit was exceeded */
     OMSIG_E_IO = 20,                /* a file could not be opened or read */
@@ -276,6 +280,156 @@ OMSIG_API omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *opt,
                                       omsig_report **rep);
 OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt,
                                         omsig_report **rep);
+
+/*
+ * ---- Verified load: streaming verification into a sink -------------------------------------
+ *
+ * omsig_verify_to() verifies as omsig_verify() does and hands every byte the manifest covers
+ * to the caller, piece by piece, from the read buffer ("slot") the byte was hashed in: one read
+ * from disk serves both the hash and the load, and what is loaded is exactly what was hashed.
+ * (docs/verified-load.md has the whole contract, with examples.)
+ *
+ * Order of events:
+ *   1. the bundle's signature and the manifest are checked; a failure returns before any piece;
+ *   2. pieces are delivered while the files are hashed, only for files (or shards) that both the
+ *      manifest and the model name: ignored paths, extra files and, with
+ *      ignore_unsigned_files, unsigned files are never read, so never delivered;
+ *   3. the verdict is returned last.  Until it is OMSIG_OK the pieces are untrusted: a caller
+ *      keeps nothing it received unless the verdict is success (a tampered file is delivered,
+ *      then fails the verdict; a file that changes while it is read fails it as well).
+ *
+ * Which pieces, in which order.  The pieces of a file tile the ranges that are hashed, each
+ * byte once; each piece carries the file's name (as the manifest names it, '/'-separated), the
+ * file's size, and the piece's offset in the file.  An empty file of a files manifest comes as
+ * one piece of length 0 (a shards manifest has no entry for an empty file).  The library hashes a file in one or more
+ * "streams": a whole file for a files manifest (SHA-256, BLAKE2b), one shard [k * shard_size,
+ * min((k + 1) * shard_size, size)) for a shards manifest, and for BLAKE3 files large enough to
+ * be cut for several cores, one subtree-aligned part.  Each stream is delivered by one thread,
+ * in increasing offset, each piece starting where the one before ended; different streams,
+ * including streams of the same file, may be delivered at the same time by different threads.
+ * A files-manifest SHA-256 file is therefore delivered from offset 0 to its end in order.
+ *
+ * Threads.  The callback runs on the CPU engine's worker threads (opt->threads of them, one
+ * per core by default), so up to that many calls run at once, each on a different piece; it
+ * must be thread-safe and must not call back into the library (other than
+ * omsig_piece_release()).  With a sink the CPU engine always hashes: the GPU engine's batches
+ * pack many files into one buffer, not a slot per file; OMSIG_HASHER_AUTO picks the CPU (the
+ * report's engine reason says so) and OMSIG_HASHER_GPU or OMSIG_HASHER_HYBRID is
+ * OMSIG_E_USAGE.
+ *
+ * The slot.  `data` points into the library's read buffer, valid until the callback returns
+ * OMSIG_PIECE_DONE, or, when it returns OMSIG_PIECE_HELD, until it calls
+ * omsig_piece_release(token): an asynchronous consumer (a cudaMemcpyAsync out of the slot, an
+ * RDMA write) holds the piece and releases it from its completion (a CUDA host function, a
+ * thread waiting on an event), from any thread.  The library does not reuse the slot, nor read
+ * more of that stream into it, before the release; it hashes the piece meanwhile, so a copy
+ * that takes less time than the hash costs nothing.  Release every held piece promptly and
+ * without waiting for later pieces or for the verdict: the worker that delivered it waits for
+ * the release before it goes on, and omsig_verify_to() returns only after every held piece was
+ * released (so when it returns, every copy out of a slot has completed).
+ *
+ * Stopping.  A callback that returns anything other than OMSIG_PIECE_DONE or OMSIG_PIECE_HELD
+ * (OMSIG_PIECE_STOP, say), or a release with stop set, stops the run: the verdict is
+ * OMSIG_E_CANCELLED ("the caller stopped the run").  Each worker checks before each piece, so
+ * no piece is delivered after the stop is seen; calls that other workers had already begun at
+ * that moment (at most threads - 1) may still arrive, none after omsig_verify_to() returns.
+ *
+ * The buffers callback (optional) tells a DMA consumer which memory pieces will point into:
+ * each worker calls it with attach = 1 for its whole read buffer before its first piece (to
+ * pin or register it: cudaHostRegister, ibv_reg_mr) and with attach = 0 before it frees the
+ * buffer; a non-zero return from attach stops the run (OMSIG_E_CANCELLED).
+ *
+ * The structures are part of the ABI: their layout never changes; a later version adds new
+ * functions, not fields.
+ */
+
+/** A delivered piece: pass it to omsig_piece_release() when the callback held it. */
+typedef struct omsig_piece omsig_piece;
+
+/** What a piece callback returns. */
+enum {
+    OMSIG_PIECE_DONE = 0, /* finished with the slot: it may be reused after the return */
+    OMSIG_PIECE_STOP = 1, /* stop the run (any value but DONE and HELD does) */
+    OMSIG_PIECE_HELD = 2  /* the slot stays the caller's until omsig_piece_release(token) */
+};
+
+/** One piece: [offset, offset + len) of the file @p name (of @p file_size bytes) at @p data. */
+typedef int (*omsig_piece_fn)(void *user, const char *name, uint64_t file_size, uint64_t offset,
+                              const void *data, size_t len, omsig_piece *token);
+/** A worker's read buffer, [base, base + len): attach 1 before its first piece, 0 before it
+ *  is freed. */
+typedef int (*omsig_buffers_fn)(void *user, void *base, size_t len, int attach);
+
+typedef struct omsig_sink {
+    omsig_piece_fn piece;       /* required */
+    omsig_buffers_fn buffers;   /* optional, NULL: not told */
+    void *user;                 /* passed to both */
+} omsig_sink;
+
+/**
+ * Ends a held piece: the library may reuse its slot.  @p stop non-zero also stops the run
+ * (OMSIG_E_CANCELLED), for a consumer whose asynchronous work failed.  Any thread; once per
+ * held piece.
+ */
+OMSIG_API void omsig_piece_release(omsig_piece *token, int stop);
+
+/**
+ * omsig_verify() that delivers the covered bytes to @p sink as it hashes them (see above).
+ * Returns OMSIG_OK only when the model is exactly what was signed; OMSIG_E_CANCELLED when the
+ * sink stopped the run; OMSIG_E_USAGE when sink or sink->piece is NULL or a GPU hasher was
+ * asked for; otherwise the statuses of omsig_verify().
+ */
+OMSIG_API omsig_status omsig_verify_to(const omsig_options *opt, const omsig_sink *sink,
+                                       omsig_report **rep);
+OMSIG_API omsig_status omsig_ctx_verify_to(omsig_ctx *ctx, const omsig_options *opt,
+                                           const omsig_sink *sink, omsig_report **rep);
+
+/*
+ * ---- A GPU destination: a sink that copies each piece into device memory --------------------
+ *
+ * Shipped in builds with CUDA ("cuda " in omsig_build_features()); elsewhere
+ * omsig_sink_cuda_new() returns NULL with the reason.  Each piece is copied with
+ * cudaMemcpyAsync from its slot (each worker's read buffer is registered with
+ * cudaHostRegister while the run uses it) and held until the copy's event completed; one
+ * completion thread per sink issues the copies and waits on their events (blocking-sync
+ * events: no busy wait) and releases each slot after its copy ran.  When omsig_verify_to()
+ * returns, every copy has completed.  The device bytes are the verified model only when the
+ * verdict is OMSIG_OK.
+ *
+ * Where a piece goes: map(map_user, name, file_size, offset, len) when map is set (NULL: no
+ * destination, the run stops), else base + the file's entry in offsets[] + offset, the file
+ * found by name in names[] (n_files of them).  With size non-zero, a destination past
+ * base + size stops the run (for the table; map's addresses are the caller's to check).
+ * A file with no destination stops the run; omsig_sink_cuda_error() says which.
+ */
+typedef void *(*omsig_cuda_map_fn)(void *user, const char *name, uint64_t file_size,
+                                   uint64_t offset, size_t len);
+
+typedef struct omsig_cuda_dest {
+    int device;                     /* CUDA device ordinal of the destination memory */
+    void *base;                     /* device memory (with names/offsets) */
+    uint64_t size;                  /* bytes at base; 0: not checked */
+    const char *const *names;       /* file names as the manifest names them */
+    const uint64_t *offsets;        /* where each file starts, from base */
+    size_t n_files;
+    omsig_cuda_map_fn map;          /* or this, when set */
+    void *map_user;
+} omsig_cuda_dest;
+
+typedef struct omsig_sink_cuda omsig_sink_cuda;
+
+/** A CUDA sink for @p dest (copied: names and offsets are borrowed until freed), or NULL with
+ *  the reason in @p why (no CUDA in this build, no device, out of memory). */
+OMSIG_API omsig_sink_cuda *omsig_sink_cuda_new(const omsig_cuda_dest *dest, char *why,
+                                               size_t why_len);
+/** The sink to pass to omsig_verify_to(); valid until the CUDA sink is freed.  One run at a
+ *  time per CUDA sink. */
+OMSIG_API const omsig_sink *omsig_sink_cuda_sink(omsig_sink_cuda *s);
+/** The first failure of this sink since it was made (a CUDA error, a file with no destination:
+ *  why a run it served ended with OMSIG_E_CANCELLED), or "" when there was none. */
+OMSIG_API const char *omsig_sink_cuda_error(const omsig_sink_cuda *s);
+/** Stops the completion thread and frees the sink; accepts NULL.  Not during a run. */
+OMSIG_API void omsig_sink_cuda_free(omsig_sink_cuda *s);
 
 /** 1 if this build has the GPU engine and a CUDA device is present, else 0 with the reason in
  *  @p why (a build without CUDA, no driver, no device). */

@@ -85,6 +85,18 @@ omsig_status omsig_verify(const omsig_options *o, omsig_report **rep)
     return one_shot(omsig_ctx_verify, o, rep);
 }
 
+omsig_status omsig_verify_to(const omsig_options *o, const omsig_sink *sink, omsig_report **rep)
+{
+    omsig_ctx *ctx = omsig_ctx_new();
+    if (!ctx) {
+        if (rep) *rep = NULL;
+        return OMSIG_E_NOMEM;
+    }
+    const omsig_status st = omsig_ctx_verify_to(ctx, o, sink, rep);
+    omsig_ctx_free(ctx);
+    return st;
+}
+
 omsig_status omsig_sign(const omsig_options *o, omsig_report **rep)
 {
     return one_shot(omsig_ctx_sign, o, rep);

@@ -34,9 +34,11 @@ OMSIG_PRIVATE const omsig_engine_rates *omsig_ctx_cpu_rates(omsig_ctx *ctx);
 OMSIG_PRIVATE omsig_status omsig_ctx_call_done(omsig_ctx *ctx, omsig_status st);
 
 /* Hashes every stream of plan with the engines the options and the plan call for; fills
- * the report's engine, its reason, files, bytes and hashing time. (hash/engine_select.c) */
+ * the report's engine, its reason, files, bytes and hashing time.  With a sink (verified
+ * load; NULL otherwise) the CPU engine hashes and hands every piece to it.
+ * (hash/engine_select.c) */
 OMSIG_PRIVATE omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o,
                                            const omsig_model *m, omsig_plan *plan,
-                                           omsig_report *r);
+                                           const omsig_sink *sink, omsig_report *r);
 
 #endif /* OMSIG_CONTEXT_H */

@@ -61,7 +61,7 @@ omsig_status omsig_hash_model(omsig_ctx *ctx, const omsig_options *o, omsig_mani
         if (!res->path || !res->name) goto nomem;
         res->digest_len = omsig_hash_size(man->hash);
     }
-    if ((st = omsig_hash_plan(ctx, o, &model, &plan, r)) != OMSIG_OK) goto out;
+    if ((st = omsig_hash_plan(ctx, o, &model, &plan, NULL, r)) != OMSIG_OK) goto out;
     for (size_t i = 0; i < man->n_res; i++)
         memcpy(man->res[i].digest, plan.streams[i].digest, man->res[i].digest_len);
     omsig_root_digest(man->res, man->n_res, man->root_hex);

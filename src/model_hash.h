@@ -17,9 +17,10 @@ OMSIG_PRIVATE omsig_status omsig_hash_model(struct omsig_ctx *ctx, const omsig_o
                                             omsig_manifest *m, char **model_name,
                                             omsig_report *r);
 
-/* walked: the tree listed while the bundle was checked (owned from here on), or NULL. */
+/* walked: the tree listed while the bundle was checked (owned from here on), or NULL.
+ * sink: verified load, every covered piece handed to it (NULL: verify alone). */
 OMSIG_PRIVATE omsig_status omsig_verify_model(struct omsig_ctx *ctx, const omsig_options *o,
                                               const omsig_manifest *m, omsig_model *walked,
-                                              omsig_report *r);
+                                              const omsig_sink *sink, omsig_report *r);
 
 #endif /* OMSIG_MODEL_HASH_H */

@@ -109,7 +109,9 @@ static omsig_model *early_walk_finish(early_walk *w, bool wanted)
     return NULL;
 }
 
-omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
+/* Verify, and with a sink (verified load) deliver the covered pieces as they are hashed. */
+static omsig_status verify(omsig_ctx *ctx, const omsig_options *o, const omsig_sink *sink,
+                           bool want_sink, omsig_report **out)
 {
     omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
@@ -118,6 +120,8 @@ omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_repo
     omsig_status st;
     if (!o || !o->model_path || !o->signature_path) {
         st = omsig_fail(r, OMSIG_E_USAGE, "a model path and a signature path are required");
+    } else if (want_sink && (!sink || !sink->piece)) {
+        st = omsig_fail(r, OMSIG_E_USAGE, "a verified load needs a sink with a piece callback");
     } else {
         early_walk w;
         early_walk_start(&w, o);
@@ -125,11 +129,22 @@ omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_repo
         omsig_model *walked = early_walk_finish(&w, st == OMSIG_OK);
         if (st == OMSIG_OK) {
             memcpy(r->root_digest, man.root_hex, sizeof r->root_digest);
-            st = omsig_verify_model(ctx, o, &man, walked, r);
+            st = omsig_verify_model(ctx, o, &man, walked, sink, r);
         } else if (walked) {
             omsig_model_close(walked);
         }
     }
     omsig_manifest_free(&man);
     return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));
+}
+
+omsig_status omsig_ctx_verify(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
+{
+    return verify(ctx, o, NULL, false, out);
+}
+
+omsig_status omsig_ctx_verify_to(omsig_ctx *ctx, const omsig_options *o, const omsig_sink *sink,
+                                 omsig_report **out)
+{
+    return verify(ctx, o, sink, true, out);
 }

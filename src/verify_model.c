@@ -5,11 +5,14 @@
  */
 #define _GNU_SOURCE
 #include "context.h"
+#include "hooks.h"
 #include "model_hash.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_NAMES_IN_MESSAGE 200 /* the report keeps them all; the message line stays short */
 
@@ -118,8 +121,30 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
     return st;
 }
 
+/*
+ * Test hook OMSIG_HOOK_PAUSE_BEFORE_READ=<fifo>: the run stops between the signature check
+ * (the model listed, the plan made) and the first read, so a test can change the model in
+ * that window.  It writes "paused\n" to the fifo (waiting for a reader), then reads the fifo
+ * until a writer closes it.
+ */
+static void pause_before_read_hook(void)
+{
+    const char *fifo = omsig_hook("OMSIG_HOOK_PAUSE_BEFORE_READ");
+    if (!fifo || !fifo[0]) return;
+    int fd = open(fifo, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    const ssize_t w = write(fd, "paused\n", 7);
+    close(fd);
+    if (w != 7 || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0) return;
+    char buf[64];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+}
+
 omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
-                                const omsig_manifest *man, omsig_model *walked, omsig_report *r)
+                                const omsig_manifest *man, omsig_model *walked,
+                                const omsig_sink *sink, omsig_report *r)
 {
     omsig_model model;
     omsig_plan plan = {0};
@@ -157,7 +182,8 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
                    dn ? dn : diff.empty_unlisted[i]);
         free(dn);
     }
-    if ((st = omsig_hash_plan(ctx, o, &model, &plan, r)) != OMSIG_OK) goto out;
+    pause_before_read_hook();
+    if ((st = omsig_hash_plan(ctx, o, &model, &plan, sink, r)) != OMSIG_OK) goto out;
 
     /* the verdict, worded and ordered as the reference words and orders it */
     if (!(mism = omsig_reallocarray(NULL, plan.n_streams, sizeof *mism))) goto nomem;

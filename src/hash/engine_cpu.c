@@ -6,10 +6,16 @@
  * the reader busy with the streams that follow, and hashes two or three SHA-256 streams at
  * once, interleaved on its core (sha256_x86.c), straight from the slots; BLAKE3 streams go
  * through blake3_portable.c, other hashes and CPUs without the SHA extensions through OpenSSL.
+ *
+ * Verified load: with a sink (omsig_verify_to), each chunk is handed to the caller before it
+ * is hashed, from the slot it landed in, and the slot goes back to the reader only once the
+ * caller is done with it (piece.c); a stream's chunks come in file order, so each stream is
+ * delivered in increasing offset by the one worker that hashes it.
  */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "hooks.h"
+#include "piece.h"
 #include "reader.h"
 #include "blake3.h"
 #include "sha256_x86.h"
@@ -51,6 +57,7 @@ typedef struct claimed {
     omsig_stream *s;
     int fd;
     int h;
+    uint64_t at;              /* file offset of the stream's next chunk (for a sink) */
     EVP_MD_CTX *ctx;          /* OpenSSL path; NULL until the stream becomes a lane */
     omsig_sha256_lane lane;   /* interleaved SHA-256 path */
     omsig_blake3_hasher *b3;  /* BLAKE3 path (blake3_portable.c); NULL otherwise */
@@ -68,6 +75,10 @@ typedef struct worker_state {
     omsig_blake3_hasher *b3_spare[4]; /* likewise BLAKE3 hashers (kept out of `claimed`,
                                        * which moves as streams finish) */
     unsigned n_b3_spare;
+    omsig_piece tokens[4];    /* with a sink: one per lane of a round */
+    bool lent[4];             /* tokens[i] is held by the caller */
+    bool tokens_ready;
+    bool attached;            /* the sink was told of the reader's memory */
 } worker_state;
 
 /* Claims the next stream (longest first) and hands it to the reader. 0: claimed, 1: none
@@ -78,6 +89,7 @@ static int claim(pool *p, worker_state *w, claimed *c)
     if (!s) return 1;
     memset(c, 0, sizeof *c);
     c->s = s;
+    c->at = s->offset;
     int inject = 0;
     c->fd = omsig_queue_open(p->q, s, &inject);
     if (c->fd < 0) return -1;
@@ -156,6 +168,41 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
     return st;
 }
 
+/* Hands lane's chunk to the caller's sink before it is hashed (a copy out of the slot then
+ * overlaps the hash).  The run stopped meanwhile: nothing more is delivered. */
+static omsig_status deliver(pool *p, worker_state *w, claimed *c, unsigned lane,
+                            const uint8_t *data, size_t len)
+{
+    const omsig_sink *sink = p->q->sink;
+    if (omsig_queue_stopped(p->q)) return OMSIG_E_CANCELLED;
+    omsig_piece *t = &w->tokens[lane];
+    omsig_piece_lend(t);
+    const int rc = sink->piece(sink->user, omsig_queue_piece_name(p->q, c->s->file),
+                               c->s->file->size, c->at, data, len, t);
+    c->at += len;
+    if (rc == OMSIG_PIECE_HELD) {
+        w->lent[lane] = true;
+        return OMSIG_OK;
+    }
+    omsig_piece_take_back(t);
+    if (rc != OMSIG_PIECE_DONE)
+        return omsig_queue_fail(p->q, OMSIG_E_CANCELLED, "the caller stopped the run");
+    return OMSIG_OK;
+}
+
+/* Waits until the caller has released every piece it holds, before their slots are reused. */
+static omsig_status settle(pool *p, worker_state *w)
+{
+    omsig_status st = OMSIG_OK;
+    for (unsigned i = 0; i < 4; i++) {
+        if (!w->lent[i]) continue;
+        w->lent[i] = false;
+        if (omsig_piece_wait(&w->tokens[i]) && st == OMSIG_OK)
+            st = omsig_queue_fail(p->q, OMSIG_E_CANCELLED, "the caller stopped the run");
+    }
+    return st;
+}
+
 /*
  * One round: every lane gets its next chunk, the chunks are hashed together (the SHA-256
  * lanes interleaved on this core, other hashes one after the other), and handed back.  A lane
@@ -188,10 +235,13 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
         if (n == -EAGAIN && active > 0) break; /* hash and release what is held first */
         if (n < 0) return omsig_queue_fail_read(p->q, c->s->file, (int)-n);
         if (n == 0) { /* this stream is done; the next claimed one moves up */
+            if (p->q->sink && c->s->length == 0) /* an empty file: one piece of no bytes */
+                OMSIG_FORWARD_IF_ERROR(deliver(p, w, c, active, (const uint8_t *)"", 0));
             OMSIG_FORWARD_IF_ERROR(finish_lane(p, w, i, true));
             continue;
         }
         len[active] = (size_t)n;
+        if (p->q->sink) OMSIG_FORWARD_IF_ERROR(deliver(p, w, c, active, data[active], len[active]));
         if (c->b3) {
             if (!p->q->read_only) omsig_blake3_update(c->b3, data[active], len[active]);
         } else if (c->ctx) {
@@ -205,6 +255,7 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
         i++;
     }
     if (n_lane && !p->q->read_only) omsig_sha256_lanes_update(lanes, ldata, llen, n_lane);
+    if (p->q->sink) OMSIG_FORWARD_IF_ERROR(settle(p, w));
     uint64_t bytes = 0;
     for (unsigned j = 0; j < active; j++) {
         w->reader->release(w->rd, w->q[j].h);
@@ -212,6 +263,42 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
     }
     omsig_queue_hashed(p->q, bytes);
     return OMSIG_OK;
+}
+
+/* With a sink: the lanes' tokens, and the sink told of the memory its pieces point into. */
+static void sink_setup(pool *p, worker_state *w)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        if (omsig_piece_init(&w->tokens[i]) != 0) {
+            while (i--) omsig_piece_destroy(&w->tokens[i]);
+            omsig_queue_fail(p->q, OMSIG_E_GENERIC, "cannot create a lock");
+            return;
+        }
+    }
+    w->tokens_ready = true;
+    const omsig_sink *sink = p->q->sink;
+    if (!sink->buffers) return;
+    uint8_t *base;
+    size_t len;
+    w->reader->memory(w->rd, &base, &len);
+    if (sink->buffers(sink->user, base, len, 1) != 0)
+        omsig_queue_fail(p->q, OMSIG_E_CANCELLED, "the caller stopped the run");
+    else
+        w->attached = true;
+}
+
+/* Every held piece released (whatever went wrong), then the sink lets go of the memory. */
+static void sink_teardown(pool *p, worker_state *w)
+{
+    settle(p, w);
+    if (w->attached) {
+        uint8_t *base;
+        size_t len;
+        w->reader->memory(w->rd, &base, &len);
+        p->q->sink->buffers(p->q->sink->user, base, len, 0);
+    }
+    if (w->tokens_ready)
+        for (unsigned i = 0; i < 4; i++) omsig_piece_destroy(&w->tokens[i]);
 }
 
 static void *worker(void *arg)
@@ -222,6 +309,7 @@ static void *worker(void *arg)
     w.rd = omsig_reader_open(p->e->cfg.io, &p->cfg, &w.reader, why, sizeof why);
     if (w.rd) omsig_queue_note_reader(p->q, w.reader->name);
     w.q = calloc(p->max_claim + 1, sizeof *w.q);
+    if (w.rd && w.q && p->q->sink) sink_setup(p, &w);
     if (!w.rd)
         omsig_queue_fail(p->q, p->e->cfg.io == OMSIG_IO_URING ? OMSIG_E_USAGE : OMSIG_E_NOMEM,
                          "%s", why);
@@ -240,6 +328,7 @@ static void *worker(void *arg)
         }
         if (round_of_lanes(p, &w) != OMSIG_OK) break;
     }
+    if (p->q->sink) sink_teardown(p, &w);
     while (w.qn) finish_lane(p, &w, w.qn - 1, false);
     free(w.q);
     for (unsigned i = 0; i < w.n_spare; i++) EVP_MD_CTX_free(w.spare[i]);

@@ -208,7 +208,7 @@ static omsig_engine_pick pick_auto(omsig_ctx *ctx, const omsig_hash_cfg *cfg,
 }
 
 omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig_model *m,
-                             omsig_plan *plan, omsig_report *r)
+                             omsig_plan *plan, const omsig_sink *sink, omsig_report *r)
 {
     const omsig_hash_cfg cfg = {.threads = o->threads,
                                 .io = o->io,
@@ -220,6 +220,12 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     /* the GPU kernels are SHA-256 and BLAKE3; a plan holds one hash */
     const bool sha256 = plan->n_streams == 0 || plan->streams[0].hash == OMSIG_HASH_SHA256;
     const bool blake3 = plan->n_streams > 0 && plan->streams[0].hash == OMSIG_HASH_BLAKE3;
+    /* a sink takes its pieces from the CPU workers' slots, a slot per stream; the GPU
+     * engine's batches pack many files into one buffer */
+    if (sink && (o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID))
+        return omsig_fail(r, OMSIG_E_USAGE,
+                          "a verified load is hashed by the CPU engine, whose read slots feed "
+                          "the sink; use hasher auto or cpu");
     if ((o->hasher == OMSIG_HASHER_GPU || o->hasher == OMSIG_HASHER_HYBRID) && !sha256 && !blake3)
         return omsig_fail(r, OMSIG_E_UNSUPPORTED,
                           "the GPU engine hashes SHA-256 and BLAKE3 only, and this model's hash "
@@ -237,7 +243,13 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
     case OMSIG_HASHER_HYBRID: pick = OMSIG_PICK_HYBRID; break;
     case OMSIG_HASHER_CPU: pick = OMSIG_PICK_CPU; break;
     default:
-        pick = pick_auto(ctx, &cfg, plan, &gpu, r);
+        if (sink) {
+            pick = OMSIG_PICK_CPU;
+            snprintf(r->engine_reason, sizeof r->engine_reason,
+                     "cpu: a verified load's pieces come from the CPU engine's read slots");
+        } else {
+            pick = pick_auto(ctx, &cfg, plan, &gpu, r);
+        }
         break;
     }
     if (o->hasher != OMSIG_HASHER_AUTO)
@@ -258,6 +270,7 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         return r->status;
     }
     q.cancel = &ctx->cancel;
+    q.sink = sink;
     const double t0 = omsig_now();
     omsig_status st;
     if (pick == OMSIG_PICK_CPU) {

@@ -211,7 +211,10 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
         return -1;
     }
     struct stat st;
-    if (s->length > CHECK_AT_OPEN_BYTES && (fstat(fd, &st) != 0 || !same_file(s->file, &st, true))) {
+    /* with a sink, every file is checked before its first byte is delivered: a file swapped
+     * after the walk is refused unread, not delivered and then failed */
+    if ((s->length > CHECK_AT_OPEN_BYTES || q->sink) &&
+        (fstat(fd, &st) != 0 || !same_file(s->file, &st, true))) {
         close(fd);
         omsig_queue_fail_read(q, s->file, ESTALE);
         return -1;
@@ -230,6 +233,12 @@ omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, 
     return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
                      " changed while it was being hashed (size, modification time or identity "
                      "differs)");
+}
+
+const char *omsig_queue_piece_name(const omsig_queue *q, const omsig_file *f)
+{
+    if (q->model && q->model->single_name && strcmp(f->path, ".") == 0) return q->model->single_name;
+    return f->path;
 }
 
 void omsig_queue_note_reader(omsig_queue *q, const char *name)

@@ -21,6 +21,8 @@ typedef struct omsig_queue {
     omsig_progress_fn progress;
     void *progress_user;
     bool read_only;             /* read every byte, hash nothing (digest --read-only) */
+    const omsig_sink *sink;     /* verified load: the caller's sink for every piece, or NULL
+                                 * (then set by omsig_hash_plan after init; CPU engine only) */
 
     pthread_mutex_t mu;         /* guards front, back, returned, the report */
     size_t front, back;         /* plan->order[front, back) has not been taken */
@@ -57,6 +59,10 @@ OMSIG_PRIVATE size_t omsig_queue_left(omsig_queue *q);
 OMSIG_PRIVATE bool omsig_queue_stopped(const omsig_queue *q);
 /* The caller cancelled (omsig_ctx_cancel()). */
 OMSIG_PRIVATE bool omsig_queue_cancelled(const omsig_queue *q);
+
+/* The name a sink is given for f: its path in the model ("/"-separated, as the manifest names
+ * it), a single-file model's file name rather than ".". */
+OMSIG_PRIVATE const char *omsig_queue_piece_name(const omsig_queue *q, const omsig_file *f);
 
 /* Opens s's file and checks it is the one the walk listed.  Returns the descriptor, or -1
  * after reporting the failure (the run stops).  *inject receives the test hook's fault for
