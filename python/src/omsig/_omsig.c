@@ -4,7 +4,8 @@
  * omsig_ctx, whose run() turns a dictionary of already-checked options into omsig_options,
  * calls omsig_ctx_verify/sign/digest with the GIL released, and returns the report as a
  * dictionary.  Everything Pythonic (argument checks, path conversion, the result class, the
- * exceptions, the model_signing-shaped API) lives in the Python modules beside it.
+ * exceptions, the model_signing-shaped API) lives in the Python modules beside it.  The
+ * verified load's sinks and types (Ctx.load_into, Ctx.open_stream) are in _verified.c.
  *
  * The CPython API, not cffi: the wheel then needs no runtime dependency (cffi's backend), the
  * GIL is released exactly around the library call (Py_BEGIN_ALLOW_THREADS), and the progress
