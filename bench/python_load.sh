@@ -34,7 +34,7 @@ bytes=$(numfmt --from=iec "$size")
 mkdir -p "$dir"
 venv=$dir/venv
 # the package is rebuilt when the sources changed (the tree's state, committed or not)
-stamp=$(cd "$here" && git rev-parse HEAD && git diff HEAD -- python src include | sha256sum)
+stamp=$(cd "$here" && git rev-parse HEAD:python HEAD:src HEAD:include && git diff HEAD -- python src include | sha256sum)
 if [ ! -x "$venv/bin/python" ] || [ "$(cat "$dir/built" 2>/dev/null)" != "$stamp" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv"
