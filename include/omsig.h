@@ -330,9 +330,10 @@ OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt
  *
  * Stopping.  A callback that returns anything other than OMSIG_PIECE_DONE or OMSIG_PIECE_HELD
  * (OMSIG_PIECE_STOP, say), or a release with stop set, stops the run: the verdict is
- * OMSIG_E_CANCELLED ("the caller stopped the run").  Each worker checks before each piece, so
- * no piece is delivered after the stop is seen; calls that other workers had already begun at
- * that moment (at most threads - 1) may still arrive, none after omsig_verify_to() returns.
+ * OMSIG_E_CANCELLED ("the caller stopped the run").  Each worker checks before each piece:
+ * with one thread nothing follows the stop; with several, pieces that other workers began
+ * before the library saw the stop (a few, one per worker but for a worker preempted in
+ * between) may still arrive; none after omsig_verify_to() returns.
  *
  * The buffers callback (optional) tells a DMA consumer which memory pieces will point into:
  * each worker calls it with attach = 1 for its whole read buffer before its first piece (to
