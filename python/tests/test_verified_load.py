@@ -396,6 +396,15 @@ def test_progress(big_model):
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
 
 
+def test_load_progress_and_other_files(np, big_model):
+    """Files that are not .safetensors are verified, not loaded; progress reaches the end."""
+    m, sig = big_model
+    calls = []
+    out = omsig.load_safetensors(m, sig, progress=lambda d, t: calls.append((d, t)), **KEY)
+    total = 4 * (128 << 20)
+    assert out == {} and calls and calls[-1] == (total, total)
+
+
 # ---- the window between verify and load ---------------------------------------------------------
 
 
