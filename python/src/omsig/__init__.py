@@ -3,7 +3,8 @@
 
 A binding of libomsig (C): the signature is checked before a byte of the model is read, then
 every core hashes with the GIL released.  ``omsig.verify``, ``omsig.sign`` and
-``omsig.digest`` are the native API; ``omsig.model_signing`` has ``model_signing`` 1.1.1's
+``omsig.digest`` are the native API; ``omsig.open_verified`` and ``omsig.load_safetensors``
+verify and load from the same read; ``omsig.model_signing`` has ``model_signing`` 1.1.1's
 API under the same names (``from omsig import model_signing``).
 """
 
@@ -22,6 +23,7 @@ from ._api import (
     sign,
     verify,
 )
+from ._load import LoadError, VerifiedPieces, load_safetensors, open_verified
 
 __version__ = _omsig.LIBRARY_VERSION
 """The version of libomsig in this package."""
@@ -38,7 +40,7 @@ def gpu_available() -> bool:
 
 
 __all__ = [
-    "Context", "DigestError", "Error", "PathLike", "Problem", "Result", "SigningError",
-    "Status", "VerificationError", "build_features", "digest", "gpu_available", "sign",
-    "verify",
+    "Context", "DigestError", "Error", "LoadError", "PathLike", "Problem", "Result",
+    "SigningError", "Status", "VerificationError", "VerifiedPieces", "build_features",
+    "digest", "gpu_available", "load_safetensors", "open_verified", "sign", "verify",
 ]

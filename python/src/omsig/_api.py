@@ -7,7 +7,7 @@ import enum
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _omsig
 
@@ -260,6 +260,57 @@ def _result(command: str, d: dict) -> Result:
     )
 
 
+def _verify_options(
+    model: PathLike,
+    signature: PathLike,
+    *,
+    method: Optional[str] = None,
+    public_key: Optional[PathLike] = None,
+    certificate_chain: Union[PathLike, Iterable[PathLike], None] = None,
+    log_fingerprints: bool = False,
+    verify_time_now: bool = False,
+    identity: Optional[str] = None,
+    identity_provider: Optional[str] = None,
+    trust_config: Optional[PathLike] = None,
+    use_staging: bool = False,
+    ignore_paths: Union[PathLike, Iterable[PathLike], None] = None,
+    ignore_git_paths: bool = True,
+    ignore_unsigned_files: bool = False,
+    allow_symlinks: bool = False,
+    hasher: str = "auto",
+    threads: Optional[int] = None,
+    progress: Optional[ProgressFn] = None,
+) -> Tuple[dict, Optional[ProgressFn]]:
+    """The options of a verify call (the keywords of :func:`omsig.verify`), checked."""
+    opts: dict = {"model": _path(model, "model"), "signature": _path(signature, "signature")}
+    chain = _paths(certificate_chain, "certificate_chain")
+    m = _infer(method, {"certificate": bool(chain) or bool(log_fingerprints),
+                        "key": public_key is not None,
+                        "sigstore": identity is not None or identity_provider is not None
+                                    or trust_config is not None or bool(use_staging)},
+               ("key", "certificate", "sigstore"), "sigstore")
+    opts["method"] = _METHODS[m]
+    if m == "key":
+        if public_key is None:
+            raise ValueError("the key method needs public_key")
+        opts["public_key"] = _path(public_key, "public_key")
+    elif m == "certificate":
+        opts["certificate_chain"] = chain
+        opts["log_fingerprints"] = _flag(log_fingerprints, "log_fingerprints")
+        opts["verify_time_now"] = _flag(verify_time_now, "verify_time_now")
+    else:
+        opts["identity"] = _text(identity, "identity")
+        opts["identity_provider"] = _text(identity_provider, "identity_provider")
+        if not opts["identity"] or not opts["identity_provider"]:
+            raise ValueError("the sigstore method needs identity and identity_provider")
+        opts["trust_config"] = _opt_path(trust_config, "trust_config")
+        opts["use_staging"] = _flag(use_staging, "use_staging")
+    _walk(opts, ignore_paths, ignore_git_paths, allow_symlinks)
+    opts["ignore_unsigned_files"] = _flag(ignore_unsigned_files, "ignore_unsigned_files")
+    _engines(opts, hasher, threads)
+    return opts, _progress(progress)
+
+
 # ---- the context -----------------------------------------------------------------------------
 
 
@@ -277,68 +328,27 @@ class Context:
         self._lock = threading.Lock()
         self._idle: List[_omsig.Ctx] = []
 
-    def _run(self, op: int, opts: dict, progress: Optional[ProgressFn]) -> dict:
+    def _borrow(self) -> "_omsig.Ctx":
         with self._lock:
             ctx = self._idle.pop() if self._idle else None
-        if ctx is None:
-            ctx = _omsig.Ctx()
+        return ctx if ctx is not None else _omsig.Ctx()
+
+    def _give_back(self, ctx: "_omsig.Ctx") -> None:
+        with self._lock:
+            if len(self._idle) < self._KEEP:
+                self._idle.append(ctx)
+
+    def _run(self, op: int, opts: dict, progress: Optional[ProgressFn]) -> dict:
+        ctx = self._borrow()
         try:
             return ctx.run(op, opts, progress)
         finally:
-            with self._lock:
-                if len(self._idle) < self._KEEP:
-                    self._idle.append(ctx)
+            self._give_back(ctx)
 
-    def verify(
-        self,
-        model: PathLike,
-        signature: PathLike,
-        *,
-        method: Optional[str] = None,
-        public_key: Optional[PathLike] = None,
-        certificate_chain: Union[PathLike, Iterable[PathLike], None] = None,
-        log_fingerprints: bool = False,
-        verify_time_now: bool = False,
-        identity: Optional[str] = None,
-        identity_provider: Optional[str] = None,
-        trust_config: Optional[PathLike] = None,
-        use_staging: bool = False,
-        ignore_paths: Union[PathLike, Iterable[PathLike], None] = None,
-        ignore_git_paths: bool = True,
-        ignore_unsigned_files: bool = False,
-        allow_symlinks: bool = False,
-        hasher: str = "auto",
-        threads: Optional[int] = None,
-        progress: Optional[ProgressFn] = None,
-    ) -> Result:
+    def verify(self, model: PathLike, signature: PathLike, **kwargs) -> Result:
         """Verifies ``model`` against the bundle ``signature``; see :func:`omsig.verify`."""
-        opts: dict = {"model": _path(model, "model"), "signature": _path(signature, "signature")}
-        chain = _paths(certificate_chain, "certificate_chain")
-        m = _infer(method, {"certificate": bool(chain) or bool(log_fingerprints),
-                            "key": public_key is not None,
-                            "sigstore": identity is not None or identity_provider is not None
-                                        or trust_config is not None or bool(use_staging)},
-                   ("key", "certificate", "sigstore"), "sigstore")
-        opts["method"] = _METHODS[m]
-        if m == "key":
-            if public_key is None:
-                raise ValueError("the key method needs public_key")
-            opts["public_key"] = _path(public_key, "public_key")
-        elif m == "certificate":
-            opts["certificate_chain"] = chain
-            opts["log_fingerprints"] = _flag(log_fingerprints, "log_fingerprints")
-            opts["verify_time_now"] = _flag(verify_time_now, "verify_time_now")
-        else:
-            opts["identity"] = _text(identity, "identity")
-            opts["identity_provider"] = _text(identity_provider, "identity_provider")
-            if not opts["identity"] or not opts["identity_provider"]:
-                raise ValueError("the sigstore method needs identity and identity_provider")
-            opts["trust_config"] = _opt_path(trust_config, "trust_config")
-            opts["use_staging"] = _flag(use_staging, "use_staging")
-        _walk(opts, ignore_paths, ignore_git_paths, allow_symlinks)
-        opts["ignore_unsigned_files"] = _flag(ignore_unsigned_files, "ignore_unsigned_files")
-        _engines(opts, hasher, threads)
-        r = _result("verify", self._run(_OP_VERIFY, opts, _progress(progress)))
+        opts, progress = _verify_options(model, signature, **kwargs)
+        r = _result("verify", self._run(_OP_VERIFY, opts, progress))
         if not r.ok:
             raise VerificationError(r)
         return r

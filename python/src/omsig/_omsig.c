@@ -4,7 +4,8 @@
  * omsig_ctx, whose run() turns a dictionary of already-checked options into omsig_options,
  * calls omsig_ctx_verify/sign/digest with the GIL released, and returns the report as a
  * dictionary.  Everything Pythonic (argument checks, path conversion, the result class, the
- * exceptions, the model_signing-shaped API) lives in the Python modules beside it.
+ * exceptions, the model_signing-shaped API) lives in the Python modules beside it.  The
+ * verified load's sinks and types (Ctx.load_into, Ctx.open_stream) are in _verified.c.
  *
  * The CPython API, not cffi: the wheel then needs no runtime dependency (cffi's backend), the
  * GIL is released exactly around the library call (Py_BEGIN_ALLOW_THREADS), and the progress
@@ -19,10 +20,7 @@
  * the caller asks the library to stop (omsig_ctx_cancel()), waits for the worker, and the
  * exception propagates.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
-#include "omsig.h"
+#include "_omsig.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -37,12 +35,7 @@ enum { OP_VERIFY = 0, OP_SIGN = 1, OP_DIGEST = 2 };
 
 /* ---- options: owned copies of every string, so the GIL can be released ------------------- */
 
-typedef struct arena {
-    char **p;
-    size_t n, cap;
-} arena;
-
-static void arena_free(arena *a)
+void arena_free(arena *a)
 {
     for (size_t i = 0; i < a->n; i++) free(a->p[i]);
     free(a->p);
@@ -145,7 +138,7 @@ static int opt_int(PyObject *d, const char *key, int *out)
     return 0;
 }
 
-static int options_from_dict(PyObject *d, omsig_options *o, arena *a)
+int options_from_dict(PyObject *d, omsig_options *o, arena *a)
 {
     omsig_options_init(o);
     int method = (int)o->method, ser = (int)o->serialization, hash = (int)o->hash,
@@ -195,12 +188,12 @@ static int put(PyObject *d, const char *key, PyObject *v)
 }
 
 /* Library text (names from a manifest included) may hold bytes that are not UTF-8. */
-static PyObject *text(const char *s)
+PyObject *text(const char *s)
 {
     return PyUnicode_DecodeUTF8(s ? s : "", (Py_ssize_t)strlen(s ? s : ""), "surrogateescape");
 }
 
-static PyObject *report_dict(omsig_status st, const omsig_report *rep)
+PyObject *report_dict(omsig_status st, const omsig_report *rep)
 {
     PyObject *d = PyDict_New();
     if (!d) return NULL;
@@ -252,6 +245,7 @@ typedef struct job {
     omsig_ctx *ctx;
     int op;
     const omsig_options *o;
+    const omsig_sink *sink;          /* OP_VERIFY with a sink: omsig_ctx_verify_to */
     omsig_report *rep;
     omsig_status st;
     pthread_mutex_t mu;
@@ -261,12 +255,14 @@ typedef struct job {
     atomic_int seen;                 /* the library reported progress at least once */
 } job;
 
-static omsig_status call(omsig_ctx *ctx, int op, const omsig_options *o, omsig_report **rep)
+static omsig_status call(job *j)
 {
-    switch (op) {
-    case OP_SIGN: return omsig_ctx_sign(ctx, o, rep);
-    case OP_DIGEST: return omsig_ctx_digest(ctx, o, rep);
-    default: return omsig_ctx_verify(ctx, o, rep);
+    switch (j->op) {
+    case OP_SIGN: return omsig_ctx_sign(j->ctx, j->o, &j->rep);
+    case OP_DIGEST: return omsig_ctx_digest(j->ctx, j->o, &j->rep);
+    default:
+        return j->sink ? omsig_ctx_verify_to(j->ctx, j->o, j->sink, &j->rep)
+                       : omsig_ctx_verify(j->ctx, j->o, &j->rep);
     }
 }
 
@@ -282,7 +278,7 @@ static void on_progress(void *user, uint64_t done, uint64_t total)
 static void *job_main(void *arg)
 {
     job *j = arg;
-    j->st = call(j->ctx, j->op, j->o, &j->rep);
+    j->st = call(j);
     pthread_mutex_lock(&j->mu);
     j->finished = 1;
     pthread_cond_signal(&j->cv);
@@ -290,7 +286,7 @@ static void *job_main(void *arg)
     return NULL;
 }
 
-static double now_mono(void)
+double now_mono(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -341,7 +337,7 @@ static int run_relayed(job *j, PyObject *progress, int *cancelled)
     if (pthread_create(&t, NULL, job_main, j) != 0) {
         /* no thread: the call runs here, and the callable hears only the end */
         Py_BEGIN_ALLOW_THREADS
-        j->st = call(j->ctx, j->op, j->o, &j->rep);
+        j->st = call(j);
         Py_END_ALLOW_THREADS
         j->finished = 1;
     } else {
@@ -382,12 +378,6 @@ static int run_relayed(job *j, PyObject *progress, int *cancelled)
 
 /* ---- the Ctx type ----------------------------------------------------------------------------- */
 
-typedef struct {
-    PyObject_HEAD
-    omsig_ctx *ctx;
-    int busy;                        /* a call is running (checked with the GIL held) */
-} CtxObject;
-
 static PyObject *Ctx_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
     CtxObject *self = (CtxObject *)type->tp_alloc(type, 0);
@@ -413,33 +403,23 @@ PyDoc_STRVAR(Ctx_run_doc,
              "taking (bytes_done, bytes_total), called from this thread at most ten times a\n"
              "second; an exception it raises stops the run and propagates.");
 
-static PyObject *Ctx_run(CtxObject *self, PyObject *args)
+int ctx_call(CtxObject *self, int op, const omsig_options *o, const omsig_sink *sink,
+             PyObject *progress, omsig_status *st, omsig_report **rep)
 {
-    int op;
-    PyObject *d, *progress;
-    if (!PyArg_ParseTuple(args, "iO!O:run", &op, &PyDict_Type, &d, &progress)) return NULL;
-    if (op < OP_VERIFY || op > OP_DIGEST) return PyErr_Format(PyExc_ValueError, "bad op %d", op);
-    if (progress != Py_None && !PyCallable_Check(progress))
-        return PyErr_Format(PyExc_TypeError, "progress must be callable or None");
-    if (self->busy)
-        return PyErr_Format(PyExc_RuntimeError, "this context is running a call already");
-    omsig_options o;
-    arena a = {0};
-    if (options_from_dict(d, &o, &a) != 0) {
-        arena_free(&a);
-        return NULL;
-    }
-    job j = {.ctx = self->ctx, .op = op, .o = &o};
+    job j = {.ctx = self->ctx, .op = op, .o = o, .sink = sink};
+    omsig_options with_progress;
     int rc = 0, cancelled = 0;
     self->busy = 1;
     Py_INCREF(self);
     if (progress == Py_None) {
         Py_BEGIN_ALLOW_THREADS
-        j.st = call(self->ctx, op, &o, &j.rep);
+        j.st = call(&j);
         Py_END_ALLOW_THREADS
     } else {
-        o.progress = on_progress;
-        o.progress_user = &j;
+        with_progress = *o;
+        with_progress.progress = on_progress;
+        with_progress.progress_user = &j;
+        j.o = &with_progress;
         rc = run_relayed(&j, progress, &cancelled);
         /* a stop asked for as the call was returning may outlive it: start afresh */
         if (cancelled && j.st != OMSIG_E_CANCELLED) {
@@ -451,15 +431,51 @@ static PyObject *Ctx_run(CtxObject *self, PyObject *args)
         }
     }
     self->busy = 0;
-    arena_free(&a);
-    PyObject *out = rc == 0 ? report_dict(j.st, j.rep) : NULL;
-    omsig_report_free(j.rep);
     Py_DECREF(self);
+    *st = j.st;
+    *rep = j.rep;
+    return rc;
+}
+
+int ctx_claim(CtxObject *self, PyObject *progress)
+{
+    if (progress != Py_None && !PyCallable_Check(progress)) {
+        PyErr_Format(PyExc_TypeError, "progress must be callable or None");
+        return -1;
+    }
+    if (self->busy) {
+        PyErr_Format(PyExc_RuntimeError, "this context is running a call already");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *Ctx_run(CtxObject *self, PyObject *args)
+{
+    int op;
+    PyObject *d, *progress;
+    if (!PyArg_ParseTuple(args, "iO!O:run", &op, &PyDict_Type, &d, &progress)) return NULL;
+    if (op < OP_VERIFY || op > OP_DIGEST) return PyErr_Format(PyExc_ValueError, "bad op %d", op);
+    if (ctx_claim(self, progress) != 0) return NULL;
+    omsig_options o;
+    arena a = {0};
+    if (options_from_dict(d, &o, &a) != 0) {
+        arena_free(&a);
+        return NULL;
+    }
+    omsig_status st;
+    omsig_report *rep = NULL;
+    const int rc = ctx_call(self, op, &o, NULL, progress, &st, &rep);
+    arena_free(&a);
+    PyObject *out = rc == 0 ? report_dict(st, rep) : NULL;
+    omsig_report_free(rep);
     return out;
 }
 
 static PyMethodDef Ctx_methods[] = {
     {"run", (PyCFunction)Ctx_run, METH_VARARGS, Ctx_run_doc},
+    {"load_into", (PyCFunction)Ctx_load_into, METH_VARARGS, Ctx_load_into_doc},
+    {"open_stream", (PyCFunction)Ctx_open_stream, METH_VARARGS, Ctx_open_stream_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -518,7 +534,8 @@ PyMODINIT_FUNC PyInit__omsig(void)
     if (!m) return NULL;
     Py_INCREF(&CtxType);
     if (PyModule_AddObject(m, "Ctx", (PyObject *)&CtxType) < 0 ||
-        PyModule_AddStringConstant(m, "LIBRARY_VERSION", OMSIG_VERSION_STRING) < 0) {
+        PyModule_AddStringConstant(m, "LIBRARY_VERSION", OMSIG_VERSION_STRING) < 0 ||
+        verified_add_types(m) < 0) {
         Py_DECREF(&CtxType);
         Py_DECREF(m);
         return NULL;
