@@ -326,7 +326,9 @@ OMSIG_API omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *opt
  * A files-manifest SHA-256 file is therefore delivered from offset 0 to its end in order.
  *
  * Threads.  The callback runs on the CPU engine's worker threads (opt->threads of them, one
- * per core by default), so up to that many calls run at once, each on a different piece; it
+ * per core by default), or, for a small model hashed on one thread (at most 256 files and
+ * 4 MiB; the report's engine reason says "one thread"), on the thread that called
+ * omsig_verify_to(); so up to opt->threads calls run at once, each on a different piece; it
  * must be thread-safe and must not call back into the library (other than
  * omsig_piece_release()).  With a sink the CPU engine always hashes: the GPU engine's batches
  * pack many files into one buffer, not a slot per file; OMSIG_HASHER_AUTO picks the CPU (the
