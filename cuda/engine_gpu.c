@@ -231,7 +231,8 @@ static bool self_test(gpu_group *g, char *why, size_t why_len)
 }
 
 /* Rates of one device for the auto rule, timed with events: the pinned host-to-device copy,
- * and the kernel on device-resident data with MAX_JOBS streams of one chunk each. */
+ * the kernel on device-resident data with MAX_JOBS streams of one chunk each, and one stream
+ * alone (a GPU thread's rate). */
 static void measure_device(gpu_group *g, omsig_engine_rates *r)
 {
     batch *b = &g->b[0];
@@ -266,9 +267,24 @@ static void measure_device(gpu_group *g, omsig_engine_rates *r)
         OMSIG_CUDA_TRY(cudaEventElapsedTime(&ms, t0, t1), &err);
         if (ms <= 0) break;
         r->total_rate = (double)(per * MAX_JOBS) / (ms / 1e3);
-        r->stream_rate = (double)per / (ms / 1e3);
         r->streams_to_fill = MAX_JOBS;
         if (ms > 10) break;
+    }
+    /* one stream alone: a GPU thread's dependent chain (about 50 MB/s; 256 KiB, a few ms) */
+    {
+        const size_t one = bytes < CHUNK_IO_MIN ? bytes / 64 * 64 : CHUNK_IO_MIN;
+        g->jobs[0] = (omsig_gpu_job){.src = 0, .len = (uint32_t)one, .state = 0,
+                                     .flags = OMSIG_GPU_FIRST};
+        OMSIG_CUDA_TRY(cudaMemcpy(b->dev + g->data_bytes, g->jobs, sizeof *g->jobs,
+                                  cudaMemcpyHostToDevice), &err);
+        OMSIG_CUDA_TRY(cudaEventRecord(t0, g->compute), &err);
+        OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_sha256_launch(b->dev, b->dev + g->data_bytes, 1,
+                                                             g->dev_states, b->dev_digests,
+                                                             g->compute), &err);
+        OMSIG_CUDA_TRY(cudaEventRecord(t1, g->compute), &err);
+        OMSIG_CUDA_TRY(cudaEventSynchronize(t1), &err);
+        OMSIG_CUDA_TRY(cudaEventElapsedTime(&ms, t0, t1), &err);
+        if (ms > 0) r->stream_rate = (double)one / (ms / 1e3);
     }
     /* BLAKE3: one slab-sized input on the device, a thread per chunk */
     OMSIG_CUDA_TRY(cudaEventRecord(t0, g->compute), &err);
@@ -306,7 +322,8 @@ static double feed_rate(gpu_group *g)
 }
 
 /* Every usable device's rates, added up: the kernel's, the copy's, BLAKE3's; one GPU thread's
- * rate as the stream rate; the feeder's threads as the workers paying each stream's host time. */
+ * rate as the stream rate; one feeder thread's copy rate, and the reader groups of every
+ * device as the workers that share the feeder's work (the auto rule's model, engine_select.c). */
 static void measure(omsig_engine *e)
 {
     omsig_engine_rates sum = {0};
