@@ -349,6 +349,7 @@ static void measure(omsig_engine *e)
     sum.launch_seconds = 50e-6;
     sum.batch_bytes = e->n_dev ? (double)e->dev[0].g[0].data_bytes : 0;
     sum.stream_seconds = OMSIG_STREAM_HOST_SECONDS; /* a group's open, stats and close */
+    sum.job_bytes = CHUNK_IO_MIN;
     sum.workers = groups ? groups : 1;
     e->rates = sum;
 }
@@ -568,28 +569,39 @@ cleanup:
     return f->err.code;
 }
 
+/* Bytes of stream a that the group's batches in flight can take: all of a short one, at most a
+ * job of CHUNK_IO_MIN per batch of a long one. */
+static uint64_t in_flight_share(const omsig_gpu_active *a)
+{
+    const uint64_t rest = a->length - a->done, most = (uint64_t)N_BATCHES * CHUNK_IO_MIN;
+    return rest < most ? rest : most;
+}
+
 /* Adds streams from the queue's short end while there are free states and the group holds
- * less than its batches can take (so that the other groups and devices get streams).  A
- * stream of several
- * jobs is opened now and keeps its descriptor until its last job is read, within the group's
- * budget; one that fits one job is opened when its batch is read.  -1 when a file failed
- * (reported through the queue). */
+ * less than its batches can take (so that the other groups and devices get streams): long
+ * streams count for the jobs they can have in the batches in flight, so that a group holds
+ * enough of them to give every batch a job per CHUNK_IO_MIN of its data area.  A stream that
+ * may take several jobs is opened now and keeps its descriptor until its last job is read,
+ * within the group's budget; a shorter one is opened when its batch is read.  -1 when a file
+ * failed (reported through the queue). */
 static int refill(feeder *f)
 {
     gpu_group *g = f->g;
     uint64_t pending = 0;
-    for (size_t i = 0; i < g->n_active; i++) pending += g->active[i].length - g->active[i].done;
+    for (size_t i = 0; i < g->n_active; i++) pending += in_flight_share(&g->active[i]);
+    const uint64_t limit = (uint64_t)N_BATCHES * g->data_bytes;
     while (g->n_active < MAX_ACTIVE && g->n_free_states > 0 && !omsig_queue_stopped(f->q) &&
-           pending < (uint64_t)N_BATCHES * g->data_bytes) {
+           pending < limit) {
         omsig_stream *s[256];
         size_t want = MAX_ACTIVE - g->n_active;
         if (want > g->n_free_states) want = g->n_free_states;
         if (want > 256) want = 256;
-        const size_t n = omsig_queue_take_shortest(f->q, s, want, UINT64_MAX);
+        /* by whole lengths, at least one stream: the take never overshoots by much */
+        const size_t n = omsig_queue_take_shortest(f->q, s, want, limit - pending);
         if (n == 0) break;
         for (size_t i = 0; i < n; i++) {
             int fd = -1;
-            if (s[i]->length > f->cfg.chunk) {
+            if (s[i]->length > CHUNK_IO_MIN) { /* may take several jobs */
                 if (g->held_fds >= g->fd_budget) { /* no descriptor left: later */
                     omsig_queue_put_back(f->q, s + i, n - i);
                     return 0;
@@ -602,11 +614,11 @@ static int refill(feeder *f)
                 g->held_fds++;
             }
             g->active_fd[g->n_active] = fd;
-            pending += s[i]->length;
-            g->active[g->n_active++] = (omsig_gpu_active){
+            g->active[g->n_active] = (omsig_gpu_active){
                 .length = s[i]->length,
                 .state = g->free_states[--g->n_free_states],
                 .tag = (uint64_t)(uintptr_t)s[i]};
+            pending += in_flight_share(&g->active[g->n_active++]);
         }
     }
     return 0;
@@ -738,6 +750,27 @@ cleanup:
     return f->err.code;
 }
 
+/*
+ * Bytes per job for streams of several jobs, chosen before each batch from the batch and the
+ * streams the group holds.  A stream's jobs run one after another (each continues the last
+ * one's state), so a batch holds at most one job per active stream, and a batch of long
+ * streams runs as many GPU threads as it has jobs, each at one thread's rate (about 50 MB/s):
+ * the batch's data area is shared among the active streams, so that each gets a job in it, in
+ * jobs never below CHUNK_IO_MIN (one read of a file must stay large), a multiple of IO_ALIGN,
+ * at most CHUNK_MAX.  The launch then spreads those jobs over every SM
+ * (omsig_sha256_block_threads).
+ */
+static uint64_t choose_chunk(const gpu_group *g)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < g->n_active; i++) live += !(g->active[i].flags & OMSIG_GPU_ACTIVE_ENDED);
+    uint64_t c = g->data_bytes / (live ? live : 1) / IO_ALIGN * IO_ALIGN;
+    if (c < CHUNK_IO_MIN) c = CHUNK_IO_MIN;
+    if (c > CHUNK_MAX) c = CHUNK_MAX;
+    if (c > g->data_bytes / IO_ALIGN * IO_ALIGN) c = g->data_bytes / IO_ALIGN * IO_ALIGN;
+    return c;
+}
+
 /* One batch: pack, read into the slot once its last copy has fired, take the digests of the
  * slot's previous kernel, launch.  1 when there was nothing to pack, 0 after a launch, -1 on
  * a file failure (reported through the queue), 2 on a CUDA error. */
@@ -746,6 +779,7 @@ static int one_batch(feeder *f)
     gpu_group *g = f->g;
     batch *b = &g->b[f->next];
     size_t used = 0;
+    f->cfg.chunk = choose_chunk(g);
     const size_t nj = omsig_gpu_pack(g->active, g->n_active, &f->cfg, g->jobs, g->job_active, &used);
     if (nj == 0) return 1;
     /* the slot is the reader's again once the copy out of it has fired */
@@ -794,26 +828,6 @@ static void release_active(gpu_group *g)
         if (g->active_fd[i] >= 0) close(g->active_fd[i]);
     g->n_active = 0;
     g->held_fds = 0;
-}
-
-/*
- * Bytes per job for streams of several jobs: the launch shape.  A launch runs a thread per
- * job, so a batch fills the device when it holds a job for every thread the device's
- * multiprocessors keep resident (2 blocks of 256 per SM: 67,584 on 132 SMs), or for every
- * stream the group can keep active (its descriptor budget), whichever is fewer.  The batch's
- * data area is shared among them; a job is never below CHUNK_IO_MIN (one read of a file must
- * stay large) and is a multiple of IO_ALIGN.
- */
-static uint64_t choose_chunk(const gpu_group *g)
-{
-    uint64_t fill = (uint64_t)(g->dev->sms > 0 ? g->dev->sms : 1) * 2 * 256;
-    if (fill > MAX_JOBS) fill = MAX_JOBS;
-    if (fill > (uint64_t)g->fd_budget) fill = (uint64_t)g->fd_budget;
-    uint64_t c = g->data_bytes / (fill ? fill : 1) / IO_ALIGN * IO_ALIGN;
-    if (c < CHUNK_IO_MIN) c = CHUNK_IO_MIN;
-    if (c > CHUNK_MAX) c = CHUNK_MAX;
-    if (c > g->data_bytes / IO_ALIGN * IO_ALIGN) c = g->data_bytes / IO_ALIGN * IO_ALIGN;
-    return c;
 }
 
 /* The SHA-256 feeder of one group.  0, -1 on a file failure (reported), 2 on a CUDA error

@@ -36,6 +36,7 @@ typedef struct omsig_engine_rates {
     double feed_rate;         /* GPU: bytes/s one feeder thread moves from the page cache into
                                * pinned memory (0: not measured) */
     unsigned devices;         /* GPU: devices the rates add up */
+    double job_bytes;         /* GPU: the smallest job of a stream longer than one job (0: none) */
 } omsig_engine_rates;
 
 typedef struct omsig_engine omsig_engine;

@@ -24,8 +24,10 @@
  *                each stream's host time (open, stats, close) side by side on the workers, and
  *                no stream faster than one core.
  *   on the GPU:  max(kernel, copy, feeder, chain), the four stages overlapping in batches:
- *                kernel = B / min(total_rate, n x stream_rate): every device's kernel (the
- *                         rates are summed), each stream on one GPU thread;
+ *                kernel = B / min(total_rate, m x stream_rate): every device's kernel (the
+ *                         rates are summed), each stream on one GPU thread, m streams at once:
+ *                         n, at most a job each in every group's batch, m = min(n, groups x
+ *                         batch_bytes / min(B/n, job_bytes));
  *                copy   = B / copy_rate: every device's PCIe link (summed);
  *                feeder = F / groups, F = B / feed_rate + n x stream_seconds + batches x
  *                         launch_seconds: one host thread's work of reading, opening and
@@ -79,7 +81,14 @@ static double gpu_seconds(const omsig_engine_rates *g, part s, omsig_gpu_bound *
 {
     if (s.n <= 0) return 0;
     if (g->total_rate <= 0) return NEVER;
-    const double kernel_rate = g->stream_rate > 0 ? fmin(g->total_rate, s.n * g->stream_rate)
+    /* streams hashed at once: a job each in every group's batch */
+    double job = s.bytes / s.n;
+    if (g->job_bytes > 0 && job > g->job_bytes) job = g->job_bytes;
+    const double at_once =
+        g->batch_bytes > 0 ? fmin(s.n, fmax(1, (g->workers ? g->workers : 1) * g->batch_bytes /
+                                                    fmax(64, job)))
+                           : s.n;
+    const double kernel_rate = g->stream_rate > 0 ? fmin(g->total_rate, at_once * g->stream_rate)
                                                   : g->total_rate;
     const double t[4] = {
         [OMSIG_GPU_BOUND_KERNEL] = s.bytes / kernel_rate,

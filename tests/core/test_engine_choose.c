@@ -98,7 +98,8 @@ static omsig_engine_rates gpu_rates(const machine *m)
                                 .workers = m->groups,
                                 .streams_to_fill = 65536ull * m->gpus,
                                 .feed_rate = m->feeder / m->groups,
-                                .devices = m->gpus};
+                                .devices = m->gpus,
+                                .job_bytes = 256 << 10};
 }
 
 /* ---- the cost model, as engine_select.c states it, written out again ------------------------ */
@@ -131,7 +132,8 @@ static double model_feeder_work(const omsig_engine_rates *g, set s)
 static double model_gpu(const omsig_engine_rates *g, set s)
 {
     if (s.n == 0) return 0;
-    const double kernel = s.bytes / fmin(g->total_rate, s.n * g->stream_rate);
+    const double at_once = fmin(s.n, g->workers * g->batch_bytes / fmin(s.bytes / s.n, g->job_bytes));
+    const double kernel = s.bytes / fmin(g->total_rate, at_once * g->stream_rate);
     const double copy = s.bytes / g->copy_rate;
     const double feeder = model_feeder_work(g, s) / g->workers;
     const double chain = s.longest / g->stream_rate;
