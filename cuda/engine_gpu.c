@@ -33,6 +33,7 @@
 #include "blake3.h"
 #include "blake3_core.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,7 @@ static void group_destroy(gpu_group *g)
     if (g->rd) g->rops->destroy(g->rd);
     free(g->active);
     free(g->active_fd);
+    free(g->active_dfd);
     free(g->free_states);
     free(g->jobs);
     free(g->job_active);
@@ -379,11 +381,12 @@ static int group_create(gpu_group *g, const omsig_hash_cfg *cfg, size_t data_byt
     for (g->b3_slab = OMSIG_BLAKE3_CHUNK_LEN; 2 * g->b3_slab <= g->data_bytes;) g->b3_slab *= 2;
     g->active = calloc(MAX_ACTIVE, sizeof *g->active);
     g->active_fd = calloc(MAX_ACTIVE, sizeof *g->active_fd);
+    g->active_dfd = calloc(MAX_ACTIVE, sizeof *g->active_dfd);
     g->free_states = calloc(MAX_ACTIVE, sizeof *g->free_states);
     g->jobs = calloc(MAX_JOBS, sizeof *g->jobs);
     g->job_active = calloc(MAX_JOBS, sizeof *g->job_active);
     g->req = calloc(MAX_JOBS, sizeof *g->req);
-    if (!g->active || !g->active_fd || !g->free_states || !g->jobs || !g->job_active || !g->req) {
+    if (!g->active || !g->active_fd || !g->active_dfd || !g->free_states || !g->jobs || !g->job_active || !g->req) {
         snprintf(why, why_len, "out of memory setting up the GPU engine");
         return -1;
     }
@@ -614,6 +617,10 @@ static int refill(feeder *f)
                 g->held_fds++;
             }
             g->active_fd[g->n_active] = fd;
+            /* cold and long: its aligned jobs are read with O_DIRECT, as the CPU's reader
+             * would (registered batch memory and the jobs' offsets are 4 KiB-aligned) */
+            g->active_dfd[g->n_active] =
+                fd >= 0 ? omsig_reader_direct_fd(fd, s[i]->offset, s[i]->length) : -1;
             g->active[g->n_active] = (omsig_gpu_active){
                 .length = s[i]->length,
                 .state = g->free_states[--g->n_free_states],
@@ -634,6 +641,7 @@ static void drop_ended(gpu_group *g)
             g->free_states[g->n_free_states++] = g->active[i].state;
         } else {
             g->active_fd[k] = g->active_fd[i];
+            g->active_dfd[k] = g->active_dfd[i];
             g->active[k++] = g->active[i];
         }
     }
@@ -675,8 +683,43 @@ static int after_read(feeder *f, size_t k, bool ok)
         close(g->active_fd[a]);
         g->active_fd[a] = -1;
         g->held_fds--;
+        if (g->active_dfd[a] >= 0) close(g->active_dfd[a]);
+        g->active_dfd[a] = -1;
     }
     return rc;
+}
+
+/* Jobs w0..w1 read through a stream's O_DIRECT descriptor go back to its buffered one, which
+ * after_read uses and closes: those the file system refused (EINVAL: tmpfs and others without
+ * O_DIRECT) are read again buffered, and their stream reads buffered from here on.  -errno
+ * when the reader itself failed. */
+static int redo_refused_direct(feeder *f, size_t w0, size_t w1)
+{
+    gpu_group *g = f->g;
+    size_t n = 0;
+    omsig_read_req again[64];
+    size_t idx[64];
+    for (size_t k = w0; k <= w1; k++) {
+        if (n == 64 || (k == w1 && n > 0)) { /* a wave of refused reads, read buffered */
+            const int rc = g->rops->read_batch(g->rd, again, n);
+            if (rc < 0) return rc;
+            for (size_t i = 0; i < n; i++) g->req[idx[i]].res = again[i].res;
+            n = 0;
+        }
+        if (k == w1) break;
+        const uint32_t a = g->job_active[k];
+        if (g->active_dfd[a] < 0 || g->req[k].fd != g->active_dfd[a]) continue;
+        g->req[k].fd = g->active_fd[a];
+        if (g->req[k].res != -EINVAL) continue;
+        close(g->active_dfd[a]);
+        g->active_dfd[a] = -1;
+        idx[n] = k;
+        again[n] = g->req[k];
+        again[n].res = 0;
+        again[n].got = 0;
+        n++;
+    }
+    return 0;
 }
 
 /* Reads every job's bytes into place, in one reader call per wave of descriptors: a stream the
@@ -703,10 +746,19 @@ static int read_batch(feeder *f, batch *b, size_t nj)
             } else if (f->q->inject_name && strcmp(f->q->inject_name, s->file->path) == 0) {
                 inject = f->q->inject_errno; /* test hook, as omsig_queue_open gives it */
             }
-            g->req[w1] = (omsig_read_req){.fd = fd, .off = s->offset + j->done, .len = j->len,
-                                          .dst = b->host + j->src, .inject = inject};
+            /* a whole-aligned job of a stream with an O_DIRECT descriptor is read through it */
+            const int dfd = g->active_dfd[a];
+            const bool direct = dfd >= 0 && j->len % IO_ALIGN == 0 && j->src % IO_ALIGN == 0 &&
+                                (s->offset + j->done) % IO_ALIGN == 0;
+            g->req[w1] = (omsig_read_req){.fd = direct ? dfd : fd, .off = s->offset + j->done,
+                                          .len = j->len, .dst = b->host + j->src,
+                                          .inject = inject};
         }
         if (rc == 0 && g->rops->read_batch(g->rd, g->req + w0, w1 - w0) < 0) {
+            omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", g->rops->name);
+            rc = -1;
+        }
+        if (rc == 0 && redo_refused_direct(f, w0, w1) != 0) {
             omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", g->rops->name);
             rc = -1;
         }
@@ -824,8 +876,10 @@ static void put_back_unfinished(feeder *f)
 /* Closes what the group still holds and forgets its active streams. */
 static void release_active(gpu_group *g)
 {
-    for (size_t i = 0; i < g->n_active; i++)
+    for (size_t i = 0; i < g->n_active; i++) {
         if (g->active_fd[i] >= 0) close(g->active_fd[i]);
+        if (g->active_dfd[i] >= 0) close(g->active_dfd[i]);
+    }
     g->n_active = 0;
     g->held_fds = 0;
 }
