@@ -33,6 +33,7 @@
 #include "blake3.h"
 #include "blake3_core.h"
 
+#include <errno.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +135,7 @@ static void group_destroy(gpu_group *g)
     if (g->rd) g->rops->destroy(g->rd);
     free(g->active);
     free(g->active_fd);
+    free(g->active_dfd);
     free(g->free_states);
     free(g->jobs);
     free(g->job_active);
@@ -234,7 +236,8 @@ static bool self_test(gpu_group *g, char *why, size_t why_len)
 }
 
 /* Rates of one device for the auto rule, timed with events: the pinned host-to-device copy,
- * and the kernel on device-resident data with MAX_JOBS streams of one chunk each. */
+ * the kernel on device-resident data with MAX_JOBS streams of one chunk each, and one stream
+ * alone (a GPU thread's rate). */
 static void measure_device(gpu_group *g, omsig_engine_rates *r)
 {
     batch *b = &g->b[0];
@@ -269,9 +272,24 @@ static void measure_device(gpu_group *g, omsig_engine_rates *r)
         OMSIG_CUDA_TRY(cudaEventElapsedTime(&ms, t0, t1), &err);
         if (ms <= 0) break;
         r->total_rate = (double)(per * MAX_JOBS) / (ms / 1e3);
-        r->stream_rate = (double)per / (ms / 1e3);
         r->streams_to_fill = MAX_JOBS;
         if (ms > 10) break;
+    }
+    /* one stream alone: a GPU thread's dependent chain (about 50 MB/s; 256 KiB, a few ms) */
+    {
+        const size_t one = bytes < CHUNK_IO_MIN ? bytes / 64 * 64 : CHUNK_IO_MIN;
+        g->jobs[0] = (omsig_gpu_job){.src = 0, .len = (uint32_t)one, .state = 0,
+                                     .flags = OMSIG_GPU_FIRST};
+        OMSIG_CUDA_TRY(cudaMemcpy(b->dev + g->data_bytes, g->jobs, sizeof *g->jobs,
+                                  cudaMemcpyHostToDevice), &err);
+        OMSIG_CUDA_TRY(cudaEventRecord(t0, g->compute), &err);
+        OMSIG_CUDA_TRY((cudaError_t)omsig_cuda_sha256_launch(b->dev, b->dev + g->data_bytes, 1,
+                                                             g->dev_states, b->dev_digests,
+                                                             g->compute), &err);
+        OMSIG_CUDA_TRY(cudaEventRecord(t1, g->compute), &err);
+        OMSIG_CUDA_TRY(cudaEventSynchronize(t1), &err);
+        OMSIG_CUDA_TRY(cudaEventElapsedTime(&ms, t0, t1), &err);
+        if (ms > 0) r->stream_rate = (double)one / (ms / 1e3);
     }
     /* BLAKE3: one slab-sized input on the device, a thread per chunk */
     OMSIG_CUDA_TRY(cudaEventRecord(t0, g->compute), &err);
@@ -309,7 +327,8 @@ static double feed_rate(gpu_group *g)
 }
 
 /* Every usable device's rates, added up: the kernel's, the copy's, BLAKE3's; one GPU thread's
- * rate as the stream rate; the feeder's threads as the workers paying each stream's host time. */
+ * rate as the stream rate; one feeder thread's copy rate, and the reader groups of every
+ * device as the workers that share the feeder's work (the auto rule's model, engine_select.c). */
 static void measure(omsig_engine *e)
 {
     omsig_engine_rates sum = {0};
@@ -335,6 +354,7 @@ static void measure(omsig_engine *e)
     sum.launch_seconds = 50e-6;
     sum.batch_bytes = e->n_dev ? (double)e->dev[0].g[0].data_bytes : 0;
     sum.stream_seconds = OMSIG_STREAM_HOST_SECONDS; /* a group's open, stats and close */
+    sum.job_bytes = CHUNK_IO_MIN;
     sum.workers = groups ? groups : 1;
     e->rates = sum;
 }
@@ -364,11 +384,12 @@ static int group_create(gpu_group *g, const omsig_hash_cfg *cfg, size_t data_byt
     for (g->b3_slab = OMSIG_BLAKE3_CHUNK_LEN; 2 * g->b3_slab <= g->data_bytes;) g->b3_slab *= 2;
     g->active = calloc(MAX_ACTIVE, sizeof *g->active);
     g->active_fd = calloc(MAX_ACTIVE, sizeof *g->active_fd);
+    g->active_dfd = calloc(MAX_ACTIVE, sizeof *g->active_dfd);
     g->free_states = calloc(MAX_ACTIVE, sizeof *g->free_states);
     g->jobs = calloc(MAX_JOBS, sizeof *g->jobs);
     g->job_active = calloc(MAX_JOBS, sizeof *g->job_active);
     g->req = calloc(MAX_JOBS, sizeof *g->req);
-    if (!g->active || !g->active_fd || !g->free_states || !g->jobs || !g->job_active || !g->req) {
+    if (!g->active || !g->active_fd || !g->active_dfd || !g->free_states || !g->jobs || !g->job_active || !g->req) {
         snprintf(why, why_len, "out of memory setting up the GPU engine");
         return -1;
     }
@@ -554,28 +575,39 @@ cleanup:
     return f->err.code;
 }
 
+/* Bytes of stream a that the group's batches in flight can take: all of a short one, at most a
+ * job of CHUNK_IO_MIN per batch of a long one. */
+static uint64_t in_flight_share(const omsig_gpu_active *a)
+{
+    const uint64_t rest = a->length - a->done, most = (uint64_t)N_BATCHES * CHUNK_IO_MIN;
+    return rest < most ? rest : most;
+}
+
 /* Adds streams from the queue's short end while there are free states and the group holds
- * less than its batches can take (so that the other groups and devices get streams).  A
- * stream of several
- * jobs is opened now and keeps its descriptor until its last job is read, within the group's
- * budget; one that fits one job is opened when its batch is read.  -1 when a file failed
- * (reported through the queue). */
+ * less than its batches can take (so that the other groups and devices get streams): long
+ * streams count for the jobs they can have in the batches in flight, so that a group holds
+ * enough of them to give every batch a job per CHUNK_IO_MIN of its data area.  A stream that
+ * may take several jobs is opened now and keeps its descriptor until its last job is read,
+ * within the group's budget; a shorter one is opened when its batch is read.  -1 when a file
+ * failed (reported through the queue). */
 static int refill(feeder *f)
 {
     gpu_group *g = f->g;
     uint64_t pending = 0;
-    for (size_t i = 0; i < g->n_active; i++) pending += g->active[i].length - g->active[i].done;
+    for (size_t i = 0; i < g->n_active; i++) pending += in_flight_share(&g->active[i]);
+    const uint64_t limit = (uint64_t)N_BATCHES * g->data_bytes;
     while (g->n_active < MAX_ACTIVE && g->n_free_states > 0 && !omsig_queue_stopped(f->q) &&
-           pending < (uint64_t)N_BATCHES * g->data_bytes) {
+           pending < limit) {
         omsig_stream *s[256];
         size_t want = MAX_ACTIVE - g->n_active;
         if (want > g->n_free_states) want = g->n_free_states;
         if (want > 256) want = 256;
-        const size_t n = omsig_queue_take_shortest(f->q, s, want, UINT64_MAX);
+        /* by whole lengths, at least one stream: the take never overshoots by much */
+        const size_t n = omsig_queue_take_shortest(f->q, s, want, limit - pending);
         if (n == 0) break;
         for (size_t i = 0; i < n; i++) {
             int fd = -1;
-            if (s[i]->length > f->cfg.chunk) {
+            if (s[i]->length > CHUNK_IO_MIN) { /* may take several jobs */
                 if (g->held_fds >= g->fd_budget) { /* no descriptor left: later */
                     omsig_queue_put_back(f->q, s + i, n - i);
                     return 0;
@@ -588,11 +620,15 @@ static int refill(feeder *f)
                 g->held_fds++;
             }
             g->active_fd[g->n_active] = fd;
-            pending += s[i]->length;
-            g->active[g->n_active++] = (omsig_gpu_active){
+            /* cold and long: its aligned jobs are read with O_DIRECT, as the CPU's reader
+             * would (registered batch memory and the jobs' offsets are 4 KiB-aligned) */
+            g->active_dfd[g->n_active] =
+                fd >= 0 ? omsig_reader_direct_fd(fd, s[i]->offset, s[i]->length) : -1;
+            g->active[g->n_active] = (omsig_gpu_active){
                 .length = s[i]->length,
                 .state = g->free_states[--g->n_free_states],
                 .tag = (uint64_t)(uintptr_t)s[i]};
+            pending += in_flight_share(&g->active[g->n_active++]);
         }
     }
     return 0;
@@ -608,6 +644,7 @@ static void drop_ended(gpu_group *g)
             g->free_states[g->n_free_states++] = g->active[i].state;
         } else {
             g->active_fd[k] = g->active_fd[i];
+            g->active_dfd[k] = g->active_dfd[i];
             g->active[k++] = g->active[i];
         }
     }
@@ -649,8 +686,43 @@ static int after_read(feeder *f, size_t k, bool ok)
         close(g->active_fd[a]);
         g->active_fd[a] = -1;
         g->held_fds--;
+        if (g->active_dfd[a] >= 0) close(g->active_dfd[a]);
+        g->active_dfd[a] = -1;
     }
     return rc;
+}
+
+/* Jobs w0..w1 read through a stream's O_DIRECT descriptor go back to its buffered one, which
+ * after_read uses and closes: those the file system refused (EINVAL: tmpfs and others without
+ * O_DIRECT) are read again buffered, and their stream reads buffered from here on.  -errno
+ * when the reader itself failed. */
+static int redo_refused_direct(feeder *f, size_t w0, size_t w1)
+{
+    gpu_group *g = f->g;
+    size_t n = 0;
+    omsig_read_req again[64];
+    size_t idx[64];
+    for (size_t k = w0; k <= w1; k++) {
+        if (n == 64 || (k == w1 && n > 0)) { /* a wave of refused reads, read buffered */
+            const int rc = g->rops->read_batch(g->rd, again, n);
+            if (rc < 0) return rc;
+            for (size_t i = 0; i < n; i++) g->req[idx[i]].res = again[i].res;
+            n = 0;
+        }
+        if (k == w1) break;
+        const uint32_t a = g->job_active[k];
+        if (g->active_dfd[a] < 0 || g->req[k].fd != g->active_dfd[a]) continue;
+        g->req[k].fd = g->active_fd[a];
+        if (g->req[k].res != -EINVAL) continue;
+        close(g->active_dfd[a]);
+        g->active_dfd[a] = -1;
+        idx[n] = k;
+        again[n] = g->req[k];
+        again[n].res = 0;
+        again[n].got = 0;
+        n++;
+    }
+    return 0;
 }
 
 /* Reads every job's bytes into place, in one reader call per wave of descriptors: a stream the
@@ -677,10 +749,19 @@ static int read_batch(feeder *f, batch *b, size_t nj)
             } else if (f->q->inject_name && strcmp(f->q->inject_name, s->file->path) == 0) {
                 inject = f->q->inject_errno; /* test hook, as omsig_queue_open gives it */
             }
-            g->req[w1] = (omsig_read_req){.fd = fd, .off = s->offset + j->done, .len = j->len,
-                                          .dst = b->host + j->src, .inject = inject};
+            /* a whole-aligned job of a stream with an O_DIRECT descriptor is read through it */
+            const int dfd = g->active_dfd[a];
+            const bool direct = dfd >= 0 && j->len % IO_ALIGN == 0 && j->src % IO_ALIGN == 0 &&
+                                (s->offset + j->done) % IO_ALIGN == 0;
+            g->req[w1] = (omsig_read_req){.fd = direct ? dfd : fd, .off = s->offset + j->done,
+                                          .len = j->len, .dst = b->host + j->src,
+                                          .inject = inject};
         }
         if (rc == 0 && g->rops->read_batch(g->rd, g->req + w0, w1 - w0) < 0) {
+            omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", g->rops->name);
+            rc = -1;
+        }
+        if (rc == 0 && redo_refused_direct(f, w0, w1) != 0) {
             omsig_queue_fail(f->q, OMSIG_E_IO, "the %s reader failed", g->rops->name);
             rc = -1;
         }
@@ -724,6 +805,27 @@ cleanup:
     return f->err.code;
 }
 
+/*
+ * Bytes per job for streams of several jobs, chosen before each batch from the batch and the
+ * streams the group holds.  A stream's jobs run one after another (each continues the last
+ * one's state), so a batch holds at most one job per active stream, and a batch of long
+ * streams runs as many GPU threads as it has jobs, each at one thread's rate (about 50 MB/s):
+ * the batch's data area is shared among the active streams, so that each gets a job in it, in
+ * jobs never below CHUNK_IO_MIN (one read of a file must stay large), a multiple of IO_ALIGN,
+ * at most CHUNK_MAX.  The launch then spreads those jobs over every SM
+ * (omsig_sha256_block_threads).
+ */
+static uint64_t choose_chunk(const gpu_group *g)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < g->n_active; i++) live += !(g->active[i].flags & OMSIG_GPU_ACTIVE_ENDED);
+    uint64_t c = g->data_bytes / (live ? live : 1) / IO_ALIGN * IO_ALIGN;
+    if (c < CHUNK_IO_MIN) c = CHUNK_IO_MIN;
+    if (c > CHUNK_MAX) c = CHUNK_MAX;
+    if (c > g->data_bytes / IO_ALIGN * IO_ALIGN) c = g->data_bytes / IO_ALIGN * IO_ALIGN;
+    return c;
+}
+
 /* One batch: pack, read into the slot once its last copy has fired, take the digests of the
  * slot's previous kernel, launch.  1 when there was nothing to pack, 0 after a launch, -1 on
  * a file failure (reported through the queue), 2 on a CUDA error. */
@@ -732,6 +834,7 @@ static int one_batch(feeder *f)
     gpu_group *g = f->g;
     batch *b = &g->b[f->next];
     size_t used = 0;
+    f->cfg.chunk = choose_chunk(g);
     const size_t nj = omsig_gpu_pack(g->active, g->n_active, &f->cfg, g->jobs, g->job_active, &used);
     if (nj == 0) return 1;
     /* the slot is the reader's again once the copy out of it has fired */
@@ -776,30 +879,12 @@ static void put_back_unfinished(feeder *f)
 /* Closes what the group still holds and forgets its active streams. */
 static void release_active(gpu_group *g)
 {
-    for (size_t i = 0; i < g->n_active; i++)
+    for (size_t i = 0; i < g->n_active; i++) {
         if (g->active_fd[i] >= 0) close(g->active_fd[i]);
+        if (g->active_dfd[i] >= 0) close(g->active_dfd[i]);
+    }
     g->n_active = 0;
     g->held_fds = 0;
-}
-
-/*
- * Bytes per job for streams of several jobs: the launch shape.  A launch runs a thread per
- * job, so a batch fills the device when it holds a job for every thread the device's
- * multiprocessors keep resident (2 blocks of 256 per SM: 67,584 on 132 SMs), or for every
- * stream the group can keep active (its descriptor budget), whichever is fewer.  The batch's
- * data area is shared among them; a job is never below CHUNK_IO_MIN (one read of a file must
- * stay large) and is a multiple of IO_ALIGN.
- */
-static uint64_t choose_chunk(const gpu_group *g)
-{
-    uint64_t fill = (uint64_t)(g->dev->sms > 0 ? g->dev->sms : 1) * 2 * 256;
-    if (fill > MAX_JOBS) fill = MAX_JOBS;
-    if (fill > (uint64_t)g->fd_budget) fill = (uint64_t)g->fd_budget;
-    uint64_t c = g->data_bytes / (fill ? fill : 1) / IO_ALIGN * IO_ALIGN;
-    if (c < CHUNK_IO_MIN) c = CHUNK_IO_MIN;
-    if (c > CHUNK_MAX) c = CHUNK_MAX;
-    if (c > g->data_bytes / IO_ALIGN * IO_ALIGN) c = g->data_bytes / IO_ALIGN * IO_ALIGN;
-    return c;
 }
 
 /* The SHA-256 feeder of one group.  0, -1 on a file failure (reported), 2 on a CUDA error

@@ -70,6 +70,8 @@ typedef struct gpu_group {
     omsig_gpu_active *active;
     int *active_fd;                  /* per active stream: its file, held open until its last
                                       * job is read (streams of several jobs), else -1 */
+    int *active_dfd;                 /*   and an O_DIRECT descriptor of it for its aligned jobs
+                                      * (a long stream mostly not cached), else -1 */
     size_t n_active;
     uint32_t *free_states;
     size_t n_free_states;

@@ -63,11 +63,27 @@ OMSIG_HD void omsig_gpu_job_run(const uint8_t *data, const omsig_gpu_job *job, u
     for (int j = 0; j < 8; j++) state[j] = s[j];
 }
 
+/* Threads per block of a SHA-256 launch: OMSIG_SHA256_BLOCK_MAX (256), halved while the launch
+ * would have fewer blocks than the device has multiprocessors (sms; 0: unknown), down to one
+ * warp.  A stream is one thread's dependent chain, which a warp alone on a scheduler already
+ * runs at about its full rate: a batch of few jobs runs fastest spread over every SM, not
+ * packed into a few.  20,000 jobs on 132 SMs: 79 blocks of 256 would leave 53 SMs idle; 157
+ * blocks of 128 use them all.  Blocks of 32 still reach the register-bound occupancy (32 blocks
+ * of 32 threads per SM, the 1,024 threads that 4 blocks of 256 give). */
+#define OMSIG_SHA256_BLOCK_MAX 256u
+static inline unsigned omsig_sha256_block_threads(uint32_t n_jobs, int sms)
+{
+    unsigned t = OMSIG_SHA256_BLOCK_MAX;
+    while (t > 32 && sms > 0 && (n_jobs + t - 1) / t < (uint32_t)sms) t /= 2;
+    return t;
+}
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* Launches the batch kernel (cuda/sha256_kernel.cu) on a CUDA stream: one thread per job.
+/* Launches the batch kernel (cuda/sha256_kernel.cu) on a CUDA stream: one thread per job, in
+ * blocks shaped for the current device (omsig_sha256_block_threads).
  * All pointers are device pointers: data (16-byte aligned), jobs (n_jobs entries), states
  * (8 words per state slot), digests (32 bytes per job, 16-byte aligned; entry i belongs to
  * jobs[i]). cuda_stream is a cudaStream_t, or NULL for the default stream.

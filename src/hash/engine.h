@@ -21,19 +21,22 @@ typedef struct omsig_hash_cfg {
 
 /* What an engine measured about itself, for the auto rule (0 where it does not apply). */
 typedef struct omsig_engine_rates {
-    double stream_rate;       /* bytes/s of one stream on one unit (core or GPU thread) */
-    double total_rate;        /* bytes/s when enough streams keep every unit busy */
-    double copy_rate;         /* GPU: host-to-device bytes/s from pinned memory */
+    double stream_rate;       /* bytes/s of one stream on one unit (a core; a GPU thread alone) */
+    double total_rate;        /* bytes/s when enough streams keep every unit busy (the GPU:
+                               * every device's kernel) */
+    double copy_rate;         /* GPU: host-to-device bytes/s from pinned memory (every device) */
     double launch_seconds;    /* GPU: the fixed cost of one batch (launch and copies) */
     double batch_bytes;       /* GPU: bytes of one batch */
     double stream_seconds;    /* host time a stream costs besides its bytes (open, stat, close) */
-    unsigned workers;         /* host threads that pay stream_seconds side by side */
+    unsigned workers;         /* host threads that pay stream_seconds side by side (the GPU:
+                               * reader groups of every device) */
     uint64_t streams_to_fill; /* streams in flight that total_rate needs */
     double b3_rate;           /* bytes/s of BLAKE3 on one large input: one CPU core's in memory,
                                * or the GPU's on device-resident data */
     double feed_rate;         /* GPU: bytes/s one feeder thread moves from the page cache into
                                * pinned memory (0: not measured) */
     unsigned devices;         /* GPU: devices the rates add up */
+    double job_bytes;         /* GPU: the smallest job of a stream longer than one job (0: none) */
 } omsig_engine_rates;
 
 typedef struct omsig_engine omsig_engine;
@@ -77,8 +80,45 @@ typedef struct omsig_engine_ops {
 
 typedef enum { OMSIG_PICK_CPU = 0, OMSIG_PICK_GPU = 1, OMSIG_PICK_HYBRID = 2 } omsig_engine_pick;
 
-/* The auto rule, as a cost model: the time each choice would take on plan p with the engines'
- * measured rates (gpu NULL: no usable device); writes the choice and its reason to why. */
+/* A plan's stream lengths as runs of equal length, longest first: the auto rule's view of it. */
+typedef struct omsig_length_run {
+    uint64_t length;
+    uint64_t count;
+} omsig_length_run;
+
+/* What bounds the GPU's time in the cost model. */
+typedef enum {
+    OMSIG_GPU_BOUND_KERNEL = 0,
+    OMSIG_GPU_BOUND_COPY,
+    OMSIG_GPU_BOUND_FEEDER,
+    OMSIG_GPU_BOUND_STREAM, /* the longest stream on one GPU thread */
+} omsig_gpu_bound;
+
+/* The cost model's predicted seconds of each choice (engine_select.c states the model). */
+typedef struct omsig_engine_estimate {
+    double cpu, gpu, hybrid;
+    omsig_gpu_bound gpu_bound;
+    uint64_t hybrid_cpu_streams; /* hybrid: the CPU takes this many of the longest streams */
+} omsig_engine_estimate;
+
+/* The cost model over runs (longest first; gpu NULL: no usable device, gpu and hybrid then
+ * estimated at infinity). */
+OMSIG_PRIVATE void omsig_engine_estimate_runs(const omsig_length_run *runs, size_t n_runs,
+                                              const omsig_engine_rates *cpu,
+                                              const omsig_engine_rates *gpu,
+                                              omsig_engine_estimate *out);
+
+/* The auto rule: the choice predicted fastest, the GPU or hybrid only where they beat the CPU
+ * alone by 10% (their estimate has more unknowns); the choice and its predicted times in why
+ * (one line).  est, when not NULL, gets the estimate. */
+OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose_runs(const omsig_length_run *runs,
+                                                         size_t n_runs,
+                                                         const omsig_engine_rates *cpu,
+                                                         const omsig_engine_rates *gpu,
+                                                         omsig_engine_estimate *est, char *why,
+                                                         size_t why_len);
+
+/* The auto rule on plan p (its order, longest first, gives the runs). */
 OMSIG_PRIVATE omsig_engine_pick omsig_engine_choose(const omsig_plan *p,
                                                     const omsig_engine_rates *cpu,
                                                     const omsig_engine_rates *gpu, char *why,

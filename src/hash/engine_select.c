@@ -15,24 +15,39 @@
 #include <unistd.h>
 
 /*
- * The auto rule's cost model.  An engine hashing n streams of bytes in all runs at its total
- * rate when n fills it (at n/fill of it below that, never below one stream's rate), capped by
- * the host-to-device copy for the GPU, and pays stream_seconds of host time per stream (the
- * open, stats and close) over its host threads.  No choice beats the longest stream's chain
- * at one CPU core's rate, and every GPU batch costs launch_seconds.
+ * The auto rule's cost model.  A set of streams (n streams, B bytes, the longest L) takes:
+ *
+ *   on the CPU:  max(B / r, L / stream_rate), where
+ *                r = 1 / (1/h + 1/(OMSIG_HOST_READ_RATE x workers) + stream_seconds/workers/(B/n))
+ *                and h = total_rate x n/streams_to_fill below streams_to_fill streams (never
+ *                below stream_rate): the cores' hashing, their reads from the page cache and
+ *                each stream's host time (open, stats, close) side by side on the workers, and
+ *                no stream faster than one core.
+ *   on the GPU:  max(kernel, copy, feeder, chain), the four stages overlapping in batches:
+ *                kernel = B / min(total_rate, m x stream_rate): every device's kernel (the
+ *                         rates are summed), each stream on one GPU thread, m streams at once:
+ *                         n, at most a job each in every group's batch, m = min(n, groups x
+ *                         batch_bytes / min(B/n, job_bytes));
+ *                copy   = B / copy_rate: every device's PCIe link (summed);
+ *                feeder = F / groups, F = B / feed_rate + n x stream_seconds + batches x
+ *                         launch_seconds: one host thread's work of reading, opening and
+ *                         launching, shared by the reader groups (workers) of every device;
+ *                chain  = L / stream_rate: a stream is one GPU thread's, about 50 MB/s, so one
+ *                         huge file gains nothing from a GPU.
+ *   hybrid:      the CPU takes the k longest streams, the GPU the rest, k chosen so that both
+ *                finish together (searched: best_split): max(cpu(k longest) + F(rest) / cpu workers,
+ *                gpu(rest)); the feeder's host work F runs on the cores the CPU engine hashes
+ *                on, so a slow feeder (its copy costing more core time than hashing there) is
+ *                no help.
+ *
+ * Auto takes the CPU unless the GPU or hybrid is predicted 10% faster, so it never picks a
+ * choice predicted slower than the CPU alone.
  */
-static double engine_rate(const omsig_engine_rates *e, uint64_t n, uint64_t bytes)
-{
-    if (n == 0 || e->total_rate <= 0) return 0;
-    double hash = e->total_rate;
-    if (e->streams_to_fill && n < e->streams_to_fill)
-        hash = e->total_rate * (double)n / (double)e->streams_to_fill;
-    if (hash < e->stream_rate) hash = e->stream_rate;
-    if (e->copy_rate > 0 && hash > e->copy_rate) hash = e->copy_rate;
-    const double avg = (double)bytes / (double)n;
-    const double per_byte = 1.0 / hash + e->stream_seconds / (e->workers ? e->workers : 1) / avg;
-    return 1.0 / per_byte;
-}
+typedef struct part {
+    double n, bytes, longest;
+} part;
+
+#define NEVER 1e30
 
 static double batches_seconds(const omsig_engine_rates *g, double bytes)
 {
@@ -40,53 +55,224 @@ static double batches_seconds(const omsig_engine_rates *g, double bytes)
     return batches * g->launch_seconds;
 }
 
-omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_rates *cpu,
-                                      const omsig_engine_rates *gpu, char *why, size_t why_len)
+static double cpu_seconds(const omsig_engine_rates *c, part s)
 {
-    const uint64_t n = p->n_streams, bytes = p->total_bytes;
-    const double chain = cpu->stream_rate > 0 ? (double)p->longest / cpu->stream_rate : 0;
-    const double r_cpu = engine_rate(cpu, n, bytes);
-    const double t_cpu = r_cpu > 0 ? fmax((double)bytes / r_cpu, chain) : 1e30;
+    if (s.n <= 0) return 0;
+    if (c->total_rate <= 0) return NEVER;
+    double hash = c->total_rate;
+    if (c->streams_to_fill && s.n < (double)c->streams_to_fill)
+        hash = c->total_rate * s.n / (double)c->streams_to_fill;
+    if (hash < c->stream_rate) hash = c->stream_rate;
+    const double workers = c->workers ? c->workers : 1;
+    const double per_byte = 1.0 / hash + 1.0 / (OMSIG_HOST_READ_RATE * workers) +
+                            c->stream_seconds / workers / (s.bytes / s.n);
+    const double chain = c->stream_rate > 0 ? s.longest / c->stream_rate : 0;
+    return fmax(s.bytes * per_byte, chain);
+}
+
+/* One host thread's seconds of the GPU feeder's work on s. */
+static double feeder_work(const omsig_engine_rates *g, part s)
+{
+    const double feed = g->feed_rate > 0 ? g->feed_rate : OMSIG_HOST_READ_RATE;
+    return s.bytes / feed + s.n * g->stream_seconds + batches_seconds(g, s.bytes);
+}
+
+static double gpu_seconds(const omsig_engine_rates *g, part s, omsig_gpu_bound *bound)
+{
+    if (s.n <= 0) return 0;
+    if (g->total_rate <= 0) return NEVER;
+    /* streams hashed at once: a job each in every group's batch */
+    double job = s.bytes / s.n;
+    if (g->job_bytes > 0 && job > g->job_bytes) job = g->job_bytes;
+    const double at_once =
+        g->batch_bytes > 0 ? fmin(s.n, fmax(1, (g->workers ? g->workers : 1) * g->batch_bytes /
+                                                    fmax(64, job)))
+                           : s.n;
+    const double kernel_rate = g->stream_rate > 0 ? fmin(g->total_rate, at_once * g->stream_rate)
+                                                  : g->total_rate;
+    const double t[4] = {
+        [OMSIG_GPU_BOUND_KERNEL] = s.bytes / kernel_rate,
+        [OMSIG_GPU_BOUND_COPY] = g->copy_rate > 0 ? s.bytes / g->copy_rate : 0,
+        [OMSIG_GPU_BOUND_FEEDER] = feeder_work(g, s) / (g->workers ? g->workers : 1),
+        [OMSIG_GPU_BOUND_STREAM] = g->stream_rate > 0 ? s.longest / g->stream_rate : NEVER,
+    };
+    unsigned worst = 0;
+    for (unsigned i = 1; i < 4; i++)
+        if (t[i] > t[worst]) worst = i;
+    if (bound) *bound = (omsig_gpu_bound)worst;
+    return t[worst];
+}
+
+/* A plan's runs with their running sums, to split it anywhere in O(log runs). */
+typedef struct runs_index {
+    const omsig_length_run *runs;
+    size_t n_runs;
+    double *before_n, *before_bytes; /* streams and bytes of the runs before run i (n_runs+1) */
+} runs_index;
+
+/* The k longest streams (the CPU's in hybrid) and the rest (the GPU's). */
+static void split_at(const runs_index *x, double k, part *cpu, part *gpu)
+{
+    const double n = x->before_n[x->n_runs], bytes = x->before_bytes[x->n_runs];
+    size_t lo = 0, hi = x->n_runs; /* the run holding stream k (0-based): the last r with
+                                    * before_n[r] <= k */
+    while (hi - lo > 1) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (x->before_n[mid] <= k) lo = mid;
+        else hi = mid;
+    }
+    const double len = (double)x->runs[lo].length;
+    *cpu = (part){.n = k, .bytes = x->before_bytes[lo] + (k - x->before_n[lo]) * len,
+                  .longest = k > 0 ? (double)x->runs[0].length : 0};
+    *gpu = (part){.n = n - k, .bytes = bytes - cpu->bytes, .longest = k < n ? len : 0};
+}
+
+/* Hybrid's predicted seconds with the k longest streams on the CPU; *lag: CPU minus GPU. */
+static double hybrid_seconds(const runs_index *x, const omsig_engine_rates *cpu,
+                             const omsig_engine_rates *gpu, double k, double *lag)
+{
+    part c, g;
+    split_at(x, k, &c, &g);
+    const double t_c = cpu_seconds(cpu, c) + (g.n > 0 ? feeder_work(gpu, g) : 0) /
+                                                 (cpu->workers ? cpu->workers : 1);
+    const double t_g = gpu_seconds(gpu, g, NULL);
+    *lag = t_c - t_g;
+    return fmax(t_c, t_g);
+}
+
+/* Tries hybrid with the CPU taking k streams (0 < k < n); keeps the best in out. */
+static void try_split(const runs_index *x, const omsig_engine_rates *cpu,
+                      const omsig_engine_rates *gpu, double k, omsig_engine_estimate *out)
+{
+    double lag;
+    if (k < 1 || k > x->before_n[x->n_runs] - 1) return;
+    const double t = hybrid_seconds(x, cpu, gpu, k, &lag);
+    if (t < out->hybrid) out->hybrid = t, out->hybrid_cpu_streams = (uint64_t)k;
+}
+
+/* Hybrid's best split.  The CPU's time mostly grows with its share and the GPU's shrinks, but
+ * not always (the CPU's may shrink while its longest stream bounds it, or where the feeder's
+ * work on the cores costs more than hashing there), so the split is searched, not solved: every
+ * run's end, a grid of 256 steps over the streams, then ternary search around the grid's best. */
+static void best_split(const runs_index *x, const omsig_engine_rates *cpu,
+                       const omsig_engine_rates *gpu, omsig_engine_estimate *out)
+{
+    const double n = x->before_n[x->n_runs], step = fmax(1, floor(n / 256));
+    for (size_t r = 0; r < x->n_runs; r++) try_split(x, cpu, gpu, x->before_n[r + 1], out);
+    for (double k = 1; k < n; k += step) try_split(x, cpu, gpu, k, out);
+    try_split(x, cpu, gpu, n - 1, out);
+    const double at = (double)out->hybrid_cpu_streams;
+    double lo = fmax(1, at - step), hi = fmin(n - 1, at + step), lag;
+    while (hi - lo > 2) {
+        const double m1 = floor(lo + (hi - lo) / 3), m2 = ceil(hi - (hi - lo) / 3);
+        if (hybrid_seconds(x, cpu, gpu, m1, &lag) <= hybrid_seconds(x, cpu, gpu, m2, &lag))
+            hi = m2;
+        else
+            lo = m1;
+    }
+    for (double k = lo; k <= hi; k++) try_split(x, cpu, gpu, k, out);
+}
+
+void omsig_engine_estimate_runs(const omsig_length_run *runs, size_t n_runs,
+                                const omsig_engine_rates *cpu, const omsig_engine_rates *gpu,
+                                omsig_engine_estimate *out)
+{
+    runs_index x = {.runs = runs, .n_runs = n_runs,
+                    .before_n = malloc((n_runs + 1) * sizeof(double)),
+                    .before_bytes = malloc((n_runs + 1) * sizeof(double))};
+    part all = {0};
+    for (size_t i = 0; i < n_runs; i++) {
+        if (x.before_n && x.before_bytes)
+            x.before_n[i] = all.n, x.before_bytes[i] = all.bytes;
+        all.n += (double)runs[i].count;
+        all.bytes += (double)runs[i].count * (double)runs[i].length;
+    }
+    all.longest = n_runs ? (double)runs[0].length : 0;
+    *out = (omsig_engine_estimate){.cpu = cpu_seconds(cpu, all), .gpu = NEVER, .hybrid = NEVER,
+                                   .hybrid_cpu_streams = (uint64_t)all.n};
+    if (gpu && all.n > 0) {
+        out->gpu = gpu_seconds(gpu, all, &out->gpu_bound);
+        if (x.before_n && x.before_bytes) { /* else (no memory): no hybrid estimate */
+            x.before_n[n_runs] = all.n, x.before_bytes[n_runs] = all.bytes;
+            best_split(&x, cpu, gpu, out);
+        }
+    }
+    free(x.before_n);
+    free(x.before_bytes);
+}
+
+static const char *const k_bound_name[] = {"kernel", "copy", "feeder", "longest stream"};
+
+omsig_engine_pick omsig_engine_choose_runs(const omsig_length_run *runs, size_t n_runs,
+                                           const omsig_engine_rates *cpu,
+                                           const omsig_engine_rates *gpu,
+                                           omsig_engine_estimate *est, char *why, size_t why_len)
+{
+    omsig_engine_estimate e;
+    omsig_engine_estimate_runs(runs, n_runs, cpu, gpu, &e);
+    if (est) *est = e;
     if (!gpu) {
         snprintf(why, why_len, "cpu: no usable GPU");
         return OMSIG_PICK_CPU;
     }
-    /* the GPU alone: its own chain is one GPU thread's */
-    const double r_gpu = engine_rate(gpu, n, bytes);
-    const double g_chain = gpu->stream_rate > 0 ? (double)p->longest / gpu->stream_rate : 1e30;
-    const double t_gpu =
-        r_gpu > 0 ? fmax((double)bytes / r_gpu, g_chain) + batches_seconds(gpu, (double)bytes)
-                  : 1e30;
-    /* hybrid: the CPU takes the longest streams, the GPU what the CPU's lanes leave over */
-    double t_hyb = t_cpu;
-    if (n > cpu->streams_to_fill) {
-        const double r_g = engine_rate(gpu, n - cpu->streams_to_fill, bytes);
-        const double r = r_cpu + r_g;
-        t_hyb = fmax((double)bytes / r, chain) + batches_seconds(gpu, (double)bytes * r_g / r);
-    }
+    uint64_t n = 0, bytes = 0;
+    for (size_t i = 0; i < n_runs; i++) n += runs[i].count, bytes += runs[i].count * runs[i].length;
     omsig_engine_pick pick = OMSIG_PICK_CPU;
-    double best = t_cpu;
+    double best = e.cpu;
     /* the GPU must win by 10%: its estimate has more unknowns than the CPU's */
-    if (t_gpu < best * 0.9) pick = OMSIG_PICK_GPU, best = t_gpu;
-    if (t_hyb < best * 0.9) pick = OMSIG_PICK_HYBRID, best = t_hyb;
+    if (e.gpu < best * 0.9) pick = OMSIG_PICK_GPU, best = e.gpu;
+    if (e.hybrid < best * 0.9) pick = OMSIG_PICK_HYBRID, best = e.hybrid;
+    char hyb[64] = "none";
+    if (e.hybrid < NEVER)
+        snprintf(hyb, sizeof hyb, "%.3g s (cpu the %llu longest)", e.hybrid,
+                 (unsigned long long)e.hybrid_cpu_streams);
     snprintf(why, why_len,
-             "%s: %llu streams, %.3g GB, longest %.3g GB; estimated cpu %.3g s, gpu %.3g s, "
-             "hybrid %.3g s",
+             "%s: %llu streams, %.3g GB, longest %.3g GB; estimated cpu %.3g s, gpu %.3g s "
+             "(%s bound), hybrid %s",
              pick == OMSIG_PICK_CPU ? "cpu" : pick == OMSIG_PICK_GPU ? "gpu" : "hybrid",
-             (unsigned long long)n, (double)bytes / 1e9, (double)p->longest / 1e9, t_cpu, t_gpu,
-             t_hyb);
+             (unsigned long long)n, (double)bytes / 1e9,
+             n_runs ? (double)runs[0].length / 1e9 : 0.0, e.cpu, e.gpu,
+             k_bound_name[e.gpu_bound], hyb);
+    return pick;
+}
+
+omsig_engine_pick omsig_engine_choose(const omsig_plan *p, const omsig_engine_rates *cpu,
+                                      const omsig_engine_rates *gpu, char *why, size_t why_len)
+{
+    omsig_length_run *runs = p->order ? malloc((p->n_streams ? p->n_streams : 1) * sizeof *runs)
+                                      : NULL;
+    omsig_length_run two[2];
+    size_t n_runs = 0;
+    if (runs) {
+        for (size_t i = 0; i < p->n_streams; i++) {
+            const uint64_t len = p->streams[p->order[i]].length;
+            if (n_runs && runs[n_runs - 1].length == len) runs[n_runs - 1].count++;
+            else runs[n_runs++] = (omsig_length_run){.length = len, .count = 1};
+        }
+    } else if (p->n_streams) {
+        /* no order (or no memory for the runs): the longest stream, and the rest at their
+         * mean length */
+        two[n_runs++] = (omsig_length_run){.length = p->longest, .count = 1};
+        if (p->n_streams > 1)
+            two[n_runs++] = (omsig_length_run){
+                .length = (p->total_bytes - p->longest) / (p->n_streams - 1),
+                .count = p->n_streams - 1};
+    }
+    const omsig_engine_pick pick =
+        omsig_engine_choose_runs(runs ? runs : two, n_runs, cpu, gpu, NULL, why, why_len);
+    free(runs);
     return pick;
 }
 
 /*
  * BLAKE3's auto rule.  A BLAKE3 file is a tree: the CPU engine cuts large files into subtrees
- * for every core, and the GPU hashes one input at a time with a thread per 1 KiB chunk, so
- * both run at their aggregate rate whatever the number of files.  Every byte is first copied
- * from the page cache by a host thread (OMSIG_HOST_READ_RATE each): by every CPU worker side by
- * side, by the GPU feeder's one thread alone.  The CPU then hashes at cores x one core's
- * in-memory rate; the GPU at its kernel rate capped by the host-to-device copy, plus a launch
- * per slab and per stream, and each stream's host time on the feeder's thread.  The GPU must
- * win by 10%.
+ * for every core, and the GPU hashes one input per reader group with a thread per 1 KiB chunk,
+ * so both run at their aggregate rate whatever the number of files.  Every byte is first
+ * copied from the page cache by a host thread: by every CPU worker side by side
+ * (OMSIG_HOST_READ_RATE each), or by the GPU's reader groups (feed_rate each).  The CPU then
+ * hashes at cores x one core's in-memory rate, plus each stream's host time over its workers.
+ * The GPU takes max(kernel, copy, feeder) as in the SHA-256 model, with the kernel at b3_rate
+ * and a launch per stream added to the feeder's work.  The GPU must win by 10%.
  */
 omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, const omsig_engine_rates *cpu,
                                              const omsig_engine_rates *gpu, char *why,
@@ -99,14 +285,14 @@ omsig_engine_pick omsig_engine_choose_blake3(const omsig_plan *p, const omsig_en
                              ? bytes / (cpu_core_rate * workers) +
                                    bytes / (OMSIG_HOST_READ_RATE * workers) +
                                    n * cpu->stream_seconds / workers
-                             : 1e30;
-    double t_gpu = 1e30;
+                             : NEVER;
+    double t_gpu = NEVER;
     if (gpu && gpu->b3_rate > 0) {
-        double rate = gpu->b3_rate;
-        if (gpu->copy_rate > 0 && gpu->copy_rate < rate) rate = gpu->copy_rate;
-        if (OMSIG_HOST_READ_RATE < rate) rate = OMSIG_HOST_READ_RATE;
-        t_gpu = bytes / rate + batches_seconds(gpu, bytes) + n * gpu->launch_seconds +
-                n * gpu->stream_seconds;
+        const part all = {.n = n, .bytes = bytes, .longest = (double)p->longest};
+        const double feeder = (feeder_work(gpu, all) + n * gpu->launch_seconds) /
+                              (gpu->workers ? gpu->workers : 1);
+        t_gpu = fmax(fmax(bytes / gpu->b3_rate, gpu->copy_rate > 0 ? bytes / gpu->copy_rate : 0),
+                     feeder);
     }
     const omsig_engine_pick pick = t_gpu < t_cpu * 0.9 ? OMSIG_PICK_GPU : OMSIG_PICK_CPU;
     snprintf(why, why_len,

@@ -72,4 +72,11 @@ OMSIG_PRIVATE omsig_reader *omsig_reader_open(omsig_io io, const omsig_reader_cf
                                               const omsig_reader_ops **ops, char *why,
                                               size_t why_len);
 
+/* An O_DIRECT descriptor of fd's file (checked to be the same file) when bytes [off, off + len)
+ * are worth reading directly: at least 4 MiB, 4 KiB-aligned, and less than three quarters in
+ * the page cache (cachestat, or mincore); else -1.  The io_uring reader's rule, shared with the
+ * GPU feeder.  Reads through it must be 4 KiB-aligned in offset, length and memory; a file
+ * system without O_DIRECT refuses them with EINVAL. */
+OMSIG_PRIVATE int omsig_reader_direct_fd(int fd, uint64_t off, uint64_t len);
+
 #endif /* OMSIG_HASH_READER_H */

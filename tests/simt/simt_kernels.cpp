@@ -26,9 +26,9 @@ struct simt_launcher {
 } // namespace
 
 int omsig_simt_sha256_launch(const void *data, const void *jobs, uint32_t n_jobs, void *states,
-                             void *digests)
+                             void *digests, int sms)
 {
-    return omsig_sha256_launch_with(data, jobs, n_jobs, states, digests, simt_launcher{});
+    return omsig_sha256_launch_with(data, jobs, n_jobs, states, digests, sms, simt_launcher{});
 }
 
 int omsig_simt_blake3_launch(const void *data, uint64_t len, uint64_t base, int root,

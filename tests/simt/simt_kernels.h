@@ -8,8 +8,9 @@
 
 #include <stdint.h>
 
+/* sms: the multiprocessors of the device whose launch shape to run (0: unknown). */
 int omsig_simt_sha256_launch(const void *data, const void *jobs, uint32_t n_jobs, void *states,
-                             void *digests);
+                             void *digests, int sms);
 int omsig_simt_blake3_launch(const void *data, uint64_t len, uint64_t base, int root,
                              void *scratch, void *out);
 

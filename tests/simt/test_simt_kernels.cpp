@@ -5,7 +5,8 @@
  * checked:
  *   - SHA-256: streams cut into batches by the real packer (src/hash/gpu_pack.c), lengths
  *     around the padding boundaries and streams that span launches with their state kept in
- *     the state slots between launches, against OpenSSL;
+ *     the state slots between launches, in the launch shapes of devices of 1 to 1000 SMs
+ *     (blocks of 256 threads down to 32), against OpenSSL;
  *   - BLAKE3: lengths around block and chunk boundaries, inputs of two and three kernel stages,
  *     aligned pieces of a message (CVs) and pieces joined, against the library's BLAKE3;
  *   - the checks themselves: small kernels that read past a buffer, before one, past a shared
@@ -89,6 +90,7 @@ static uint64_t pick_length(uint64_t i)
 
 struct sha_stats {
     uint64_t launches, jobs, continued, bytes, streams, mismatches, launch_failures;
+    uint64_t block_sizes; /* bit log2(threads per block) set for each launch shape run */
 };
 
 /* Copies n items of host memory into a fresh runner buffer of exactly that size. */
@@ -137,7 +139,11 @@ static void sha256_batches(uint64_t n_streams, sha_stats *st)
         for (size_t q = 0; q < k; q++)
             stream_bytes(act[job_active[q]].tag, jobs[q].done, data + jobs[q].src, jobs[q].len);
 
-        const int rc = omsig_simt_sha256_launch(data, djobs, (uint32_t)k, states, digests);
+        /* the launch shape of a device of so many SMs: blocks of 256 down to one warp */
+        static const int k_sms[] = {0, 1, 7, 132, 1000};
+        const int sms = k_sms[rnd_below(sizeof k_sms / sizeof k_sms[0])];
+        st->block_sizes |= 1ull << __builtin_ctz(omsig_sha256_block_threads((uint32_t)k, sms));
+        const int rc = omsig_simt_sha256_launch(data, djobs, (uint32_t)k, states, digests, sms);
         st->launches++;
         if (rc != cudaSuccess) {
             fprintf(stderr, "SHA-256 kernel: %s\n", omsig_simt::last_error().c_str());
@@ -416,15 +422,27 @@ int main(int argc, char **argv)
 
     checks_trip();
 
+    /* the launch shape's arithmetic (bench/README-gpu.md) */
+    T_CHECK(omsig_sha256_block_threads(20000, 132) == 128); /* 157 blocks, not 79 of 256 */
+    T_CHECK(omsig_sha256_block_threads(135168, 132) == 256);
+    T_CHECK(omsig_sha256_block_threads(512, 132) == 32);
+    T_CHECK(omsig_sha256_block_threads(16, 132) == 32);
+    T_CHECK(omsig_sha256_block_threads(20000, 0) == 256);
+
     sha_stats st = {};
     sha256_batches(n_streams, &st);
+    /* blocks of 256 and of one warp at least were run, and a size between */
+    const bool shapes = (st.block_sizes & (1u << 8)) && (st.block_sizes & (1u << 5)) &&
+                        (st.block_sizes & ((1u << 6) | (1u << 7)));
     const bool ok = st.streams == n_streams && st.mismatches == 0 && st.launch_failures == 0 &&
-                    (n_streams < 100 || st.continued > 0);
+                    (n_streams < 100 || (st.continued > 0 && shapes));
     printf("%s: SHA-256 kernel on %llu streams, %llu bytes in %llu launches of %llu jobs (%llu "
-           "continued in a later launch), %llu mismatches\n",
+           "continued in a later launch; blocks of %s%s%s%s), %llu mismatches\n",
            ok ? "PASS" : "FAIL", (unsigned long long)st.streams, (unsigned long long)st.bytes,
            (unsigned long long)st.launches, (unsigned long long)st.jobs,
-           (unsigned long long)st.continued, (unsigned long long)st.mismatches);
+           (unsigned long long)st.continued, st.block_sizes & (1u << 8) ? "256 " : "",
+           st.block_sizes & (1u << 7) ? "128 " : "", st.block_sizes & (1u << 6) ? "64 " : "",
+           st.block_sizes & (1u << 5) ? "32" : "", (unsigned long long)st.mismatches);
     if (!ok) t_failures++;
 
     blake3_tests(lighter);
