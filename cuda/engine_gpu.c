@@ -826,6 +826,16 @@ static uint64_t choose_chunk(const gpu_group *g)
     return c;
 }
 
+/* The packer marked the streams whose LAST job it packed as ended; when the batch fails before
+ * those jobs are recorded as the batch's finishing ones, they are active again, so that
+ * put_back_unfinished() gives them back (a stream left ended there would keep no digest). */
+static void unend_packed(gpu_group *g, size_t nj)
+{
+    for (size_t j = 0; j < nj; j++)
+        if (g->jobs[j].flags & OMSIG_GPU_LAST)
+            g->active[g->job_active[j]].flags &= ~(uint32_t)OMSIG_GPU_ACTIVE_ENDED;
+}
+
 /* One batch: pack, read into the slot once its last copy has fired, take the digests of the
  * slot's previous kernel, launch.  1 when there was nothing to pack, 0 after a launch, -1 on
  * a file failure (reported through the queue), 2 on a CUDA error. */
@@ -839,8 +849,14 @@ static int one_batch(feeder *f)
     if (nj == 0) return 1;
     /* the slot is the reader's again once the copy out of it has fired */
     OMSIG_CUDA_TRY(cudaEventSynchronize(b->copied), &f->err);
-    if (read_batch(f, b, nj) != 0) return -1;
-    if (complete(f, b) != 0) return 2;
+    if (read_batch(f, b, nj) != 0) {
+        unend_packed(g, nj);
+        return -1;
+    }
+    if (complete(f, b) != 0) {
+        unend_packed(g, nj);
+        return 2;
+    }
     b->bytes = 0;
     for (size_t j = 0; j < nj; j++) {
         const omsig_gpu_active *a = &g->active[g->job_active[j]];
@@ -853,6 +869,7 @@ static int one_batch(feeder *f)
     omsig_queue_tick(f->q);
     return 0;
 cleanup:
+    unend_packed(g, nj);
     return 2;
 }
 
