@@ -139,7 +139,7 @@ typedef struct run_stats {
 
 static omsig_gpu_batch_cfg random_cfg(void)
 {
-    omsig_gpu_batch_cfg c;
+    omsig_gpu_batch_cfg c = {0};
     const uint64_t r = rnd_below(8);
     c.chunk = 64 * (1 + (r == 0 ? rnd_below(16) : r < 3 ? rnd_below(1024) : rnd_below(32768)));
     c.data_bytes = rnd_below(4) == 0 ? 64 + (size_t)rnd_below(64 << 10)

@@ -119,7 +119,7 @@ static void sha256_batches(uint64_t n_streams, sha_stats *st)
             act[n] = omsig_gpu_active{pick_length(next), 0, free_slots[--n_free], 0, next};
             n++, next++;
         }
-        omsig_gpu_batch_cfg cfg;
+        omsig_gpu_batch_cfg cfg = {};
         cfg.chunk = 64 * (1 + (rnd_below(4) == 0 ? rnd_below(16) : rnd_below(2048)));
         cfg.data_bytes = 64 + (size_t)rnd_below(4 << 20);
         cfg.max_jobs = 1 + (size_t)rnd_below(MAX_ACTIVE);
