@@ -434,8 +434,10 @@ int main(int argc, char **argv)
     /* blocks of 256 and of one warp at least were run, and a size between */
     const bool shapes = (st.block_sizes & (1u << 8)) && (st.block_sizes & (1u << 5)) &&
                         (st.block_sizes & ((1u << 6) | (1u << 7)));
+    /* the sanitizers' lighter run (600 streams) has too few jobs per launch for a block size
+     * between 256 and one warp on any of the SM counts; the full run has them */
     const bool ok = st.streams == n_streams && st.mismatches == 0 && st.launch_failures == 0 &&
-                    (n_streams < 100 || (st.continued > 0 && shapes));
+                    (n_streams < 100 || st.continued > 0) && (n_streams < 1000 || shapes);
     printf("%s: SHA-256 kernel on %llu streams, %llu bytes in %llu launches of %llu jobs (%llu "
            "continued in a later launch; blocks of %s%s%s%s), %llu mismatches\n",
            ok ? "PASS" : "FAIL", (unsigned long long)st.streams, (unsigned long long)st.bytes,
