@@ -360,7 +360,10 @@ static void measure(omsig_engine *e)
 }
 
 /* Reader groups per device: OMSIG_GPU_GROUPS (a test hook) or half the cores each device
- * would get, at least two (one reads while the other waits on its device), at most MAX_GROUPS. */
+ * would get, at least four, at most MAX_GROUPS.  A group reads its batch in one wave and then
+ * waits on its device, so cold files need several groups to keep requests in flight: on the
+ * 2-core development VM, 20,000 cold files of 1 MiB read at 0.63x two cats with two groups and
+ * 1.29x with four, while hot ones stay above 0.9x (bench/README-gpu.md). */
 static unsigned groups_per_device(const omsig_hash_cfg *cfg, unsigned n_dev)
 {
     const char *force = omsig_hook("OMSIG_GPU_GROUPS");
@@ -368,7 +371,7 @@ static unsigned groups_per_device(const omsig_hash_cfg *cfg, unsigned n_dev)
     long cores = cfg->threads ? (long)cfg->threads : sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     long n = cores / (long)(n_dev ? n_dev : 1) / 2;
-    if (n < 2) n = 2;
+    if (n < 4) n = 4;
     if (n > (long)MAX_GROUPS) n = MAX_GROUPS;
     return (unsigned)n;
 }

@@ -25,6 +25,9 @@ PY
 want=$("$OMSIG" digest "$M" --hasher cpu)
 export OMSIG_FAKE_CUDA_DEVICES=4
 G=(--hasher gpu --buffer-size 64M)
+# two reader groups per device: with more, the other devices' groups may take every stream
+# before device 1 launches the batch the mid-run fault is set for
+export OMSIG_GPU_GROUPS=2
 
 run "4 devices: the CPU's digest" 0 "^$want\$" "$OMSIG" digest "$M" "${G[@]}"
 "$OMSIG" digest "$M" "${G[@]}" --log-level DEBUG >"$tmp/o" 2>"$tmp/e"
