@@ -12,6 +12,8 @@ command -v make >/dev/null 2>&1 || need+=(make)
 for p in "$@"; do
     case $p in
     python3-venv) python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv) ;;
+    # Python.h, for the Python package's C extension (tests/python)
+    python3-dev) python3 -c 'import os, sys, sysconfig; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' >/dev/null 2>&1 || need+=(python3-dev) ;;
     dpkg-dev) command -v dpkg-shlibdeps >/dev/null 2>&1 || need+=(dpkg-dev) ;;
     # groff-base has the groff command but not the PostScript device the man page test uses
     groff) groff -Tps -z </dev/null >/dev/null 2>&1 || need+=(groff) ;;
