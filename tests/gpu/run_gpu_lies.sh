@@ -138,8 +138,13 @@ mkdir -p "$B"
 head -c 3000017 /dev/urandom >"$B/a.bin"
 head -c 4097 /dev/urandom >"$B/b.bin"
 b3want=$("$OMSIG" digest "$B" --hash blake3 --hasher cpu)
+# With one reader group the failing launch is the first call to see the error; with several,
+# another group's wait on the same device may meet the sticky error first and report it.
 run "BLAKE3, a launch fails mid-run: --hasher gpu fails with the reason" 1 'GPU hashing failed: .*omsig_cuda_blake3_launch' \
-    env OMSIG_FAKE_CUDA_FAIL=omsig_cuda_blake3_launch:21 "$OMSIG" digest "$B" --hash blake3 --hasher gpu --buffer-size 64M
+    env OMSIG_GPU_GROUPS=1 OMSIG_FAKE_CUDA_FAIL=omsig_cuda_blake3_launch:21 "$OMSIG" digest "$B" --hash blake3 --hasher gpu --buffer-size 64M
+run "BLAKE3, a launch fails mid-run, reader groups: --hasher gpu fails with a CUDA error" 1 \
+    'GPU hashing failed: .*unspecified launch failure' \
+    env OMSIG_GPU_GROUPS=3 OMSIG_FAKE_CUDA_FAIL=omsig_cuda_blake3_launch:21 "$OMSIG" digest "$B" --hash blake3 --hasher gpu --buffer-size 64M
 run "BLAKE3, a launch fails mid-run: --hasher hybrid gives the digest" 0 "^$b3want\$" \
     env OMSIG_FAKE_CUDA_FAIL=omsig_cuda_blake3_launch:21 "$OMSIG" digest "$B" --hash blake3 --hasher hybrid --buffer-size 64M
 
