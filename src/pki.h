@@ -16,7 +16,7 @@
 
 typedef struct omsig_pki omsig_pki;
 
-/* A verification method (pki_key.c, pki_cert.c, pki_sigstore*.c): it loads what the user
+/* A verification method (pki_key.c, pki_cert.c, the files of src/sigstore): it loads what the user
  * trusts before the bundle is read (as the reference does), then checks bundles against it.
  * verify.c knows methods only through this table. */
 typedef struct omsig_pki_method {

@@ -54,7 +54,7 @@ for f in ../shared/vectors/sigstore/trusted_root.production.json \
     tests/.venv/lib/python3*/site-packages/sigstore/_store/https%3A%2F%2Ftuf-repo-cdn.sigstore.dev/trusted_root.json; do
     [ -f "$f" ] && published=$f && break
 done
-python3 - src/pki_sigstore_roots.h "$tmp/builtin.json" "$tmp/builtin-staging.json" <<'PY' || bad "cannot read the built-in text"
+python3 - src/sigstore/roots.h "$tmp/builtin.json" "$tmp/builtin-staging.json" <<'PY' || bad "cannot read the built-in text"
 import ast, hashlib, re, sys
 src = open(sys.argv[1]).read()
 for name, host, out in (("production", "sigstore", sys.argv[2]), ("staging", "sigstage", sys.argv[3])):

@@ -7,7 +7,7 @@
 #include "helpers.h"
 #include "json_util.h"
 #include "omsig_internal.h"
-#include "pki_sigstore_internal.h"
+#include "sigstore/internal.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore.c - the sigstore method, offline: the checks of sigstore-python's
+ * sigstore.c - the sigstore method, offline: the checks of sigstore-python's
  * Verifier.verify_dsse, in its order and with its messages.  Each step is its own file
  * (pki_sigstore_<step>.c); this one runs them.
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/x509.h>
 #include <string.h>

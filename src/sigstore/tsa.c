@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_tsa.c - step 0 of the Sigstore check: the verified times, from RFC 3161
+ * tsa.c - step 0 of the Sigstore check: the verified times, from RFC 3161
  * timestamps signed by a trusted timestamp authority and from the log's integrated time.
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_internal.h - the sigstore method (pki_sigstore.c): loading a Sigstore trust root
+ * internal.h - the sigstore method (sigstore.c): loading a Sigstore trust root
  * and checking a bundle the way sigstore-python's Verifier.verify_dsse does, offline.
  */
-#ifndef OMSIG_PKI_SIGSTORE_INTERNAL_H
-#define OMSIG_PKI_SIGSTORE_INTERNAL_H
+#ifndef OMSIG_SIGSTORE_INTERNAL_H
+#define OMSIG_SIGSTORE_INTERNAL_H
 
 #include "pki.h"
 

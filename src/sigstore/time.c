@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_time.c - the times a Sigstore check reads and prints: RFC 3339 in the trust
+ * time.c - the times a Sigstore check reads and prints: RFC 3339 in the trust
  * root, ASN.1 times in certificates, a TSTInfo genTime, all as microseconds since the epoch.
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_steps.h - what the files of the sigstore method share: the trust root's state,
+ * steps.h - what the files of the sigstore method share: the trust root's state,
  * the bundle's transparency-log entry and timestamps, and one function per step of the check
- * (pki_sigstore.c runs them in sigstore-python's order).
+ * (sigstore.c runs them in sigstore-python's order).
  */
-#ifndef OMSIG_PKI_SIGSTORE_STEPS_H
-#define OMSIG_PKI_SIGSTORE_STEPS_H
+#ifndef OMSIG_SIGSTORE_STEPS_H
+#define OMSIG_SIGSTORE_STEPS_H
 
 #include "json_util.h"
 #include "pki.h"
-#include "pki_sigstore_internal.h"
+#include "sigstore/internal.h"
 
 #include <openssl/evp.h>
 #include <openssl/ts.h>
@@ -24,7 +24,7 @@
 #define SGS_ENTRY_FAIL(r, ...)                                                                 \
     omsig_fail((r), OMSIG_E_SIGNATURE_INVALID, "invalid log entry: " __VA_ARGS__)
 
-/* ---- the trust root (pki_sigstore_root.c) --------------------------------------------------- */
+/* ---- the trust root (root.c) --------------------------------------------------- */
 
 typedef struct sgs_key {
     EVP_PKEY *pkey;
@@ -68,7 +68,7 @@ OMSIG_PRIVATE bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t
 OMSIG_PRIVATE void omsig_sgs_rotation_hint(const sgs_state *s, const omsig_options *o,
                                            X509 *leaf, omsig_report *r);
 
-/* ---- times (pki_sigstore_time.c) --------------------------------------------------------- */
+/* ---- times (time.c) --------------------------------------------------------- */
 
 /* RFC 3339 as protobuf JSON writes Timestamps: 2021-01-12T11:53:27Z, .999Z, or +hh:mm. */
 OMSIG_PRIVATE bool omsig_sgs_parse_rfc3339(const char *s, int64_t *out);
@@ -79,7 +79,7 @@ OMSIG_PRIVATE time_t omsig_sgs_us_to_time(int64_t us);
 OMSIG_PRIVATE void omsig_sgs_format_time(int64_t us, char out[32]); /* RFC 3339, Z */
 OMSIG_PRIVATE void omsig_sgs_format_date(int64_t us, char out[16]); /* YYYY-MM-DD */
 
-/* ---- the bundle's log entry and timestamps (pki_sigstore_entry.c) ------------------------ */
+/* ---- the bundle's log entry and timestamps (entry.c) ------------------------ */
 
 typedef struct sgs_entry {
     uint64_t log_index;
@@ -139,28 +139,28 @@ OMSIG_PRIVATE int omsig_sgs_cert_is_ca(X509 *c, const char **why);
 
 /* ---- the steps ----------------------------------------------------------------------------- */
 
-/* 0: the verified times into c->times (pki_sigstore_tsa.c). */
+/* 0: the verified times into c->times (tsa.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_establish_time(sgs_ctx *c);
-/* 1: the Fulcio chain of leaf at time t into *chain, without the leaf (pki_sigstore_fulcio.c). */
+/* 1: the Fulcio chain of leaf at time t into *chain, without the leaf (fulcio.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_chain_at(const sgs_state *s, X509 *leaf, int64_t t,
                                               STACK_OF(X509) **chain, omsig_report *r);
-/* 2: the embedded SCT of leaf, its issuer taken from chain (pki_sigstore_fulcio.c). */
+/* 2: the embedded SCT of leaf, its issuer taken from chain (fulcio.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_verify_sct(const sgs_state *s, X509 *leaf,
                                                 STACK_OF(X509) *chain, omsig_report *r);
-/* 3: key usage and identity policy (pki_sigstore_policy.c). */
+/* 3: key usage and identity policy (policy.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_check_policy(sgs_ctx *c);
-/* 4 and 5: inclusion proof, signed checkpoint, SET (pki_sigstore_rekor.c). */
+/* 4 and 5: inclusion proof, signed checkpoint, SET (rekor.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_verify_merkle(const sgs_entry *e, omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_sgs_verify_checkpoint(const sgs_state *s, const sgs_entry *e,
                                                        omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_sgs_verify_set(const sgs_state *s, const sgs_entry *e,
                                                 omsig_report *r);
-/* 7: the DSSE signature by leaf (pki_sigstore_body.c). */
+/* 7: the DSSE signature by leaf (body.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_verify_dsse(X509 *leaf, const omsig_bundle *b,
                                                  omsig_report *r);
-/* 8: the log entry body of kind/version against the bundle (pki_sigstore_body.c). */
+/* 8: the log entry body of kind/version against the bundle (body.c). */
 OMSIG_PRIVATE omsig_status omsig_sgs_check_body(const char *kind, const char *version,
                                                 const uint8_t *body, size_t body_len, X509 *leaf,
                                                 const omsig_bundle *b, omsig_report *r);
 
-#endif /* OMSIG_PKI_SIGSTORE_STEPS_H */
+#endif /* OMSIG_SIGSTORE_STEPS_H */

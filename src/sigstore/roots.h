@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_roots.h - Sigstore's public trust roots, built in for `verify sigstore` without
+ * roots.h - Sigstore's public trust roots, built in for `verify sigstore` without
  * --trust_config when sigstore-python has none cached: the trusted_root.json that the Sigstore
  * TUF repositories publish (https://tuf-repo-cdn.sigstore.dev and, for --use_staging,
  * https://tuf-repo-cdn.sigstage.dev; sources: github.com/sigstore/root-signing and
@@ -9,9 +9,9 @@
  * with a key Sigstore added after that date needs --trust_config and a current file.
  * To refresh: replace the text and the date, and keep the SHA-256 in the comment true.
  */
-#ifndef OMSIG_PKI_SIGSTORE_ROOTS_H
-#define OMSIG_PKI_SIGSTORE_ROOTS_H
-/* Included by pki_sigstore.c only. */
+#ifndef OMSIG_SIGSTORE_ROOTS_H
+#define OMSIG_SIGSTORE_ROOTS_H
+/* Included by sigstore.c only. */
 
 #include <stddef.h>
 

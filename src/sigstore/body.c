@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_body.c - steps 7 and 8 of the Sigstore check: the DSSE signature by the signing
+ * body.c - steps 7 and 8 of the Sigstore check: the DSSE signature by the signing
  * certificate, and the Rekor entry body (dsse 0.0.1, hashedrekord 0.0.2) against the bundle.
  */
 #include "dsse.h"
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/bio.h>
 #include <openssl/err.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_entry.c - the bundle as sigstore-python loads it: media type, certificate or
+ * entry.c - the bundle as sigstore-python loads it: media type, certificate or
  * chain, the one transparency-log entry with its inclusion proof, and the RFC 3161 timestamps.
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_fulcio.c - steps 1 and 2 of the Sigstore check: the Fulcio chain of the signing
+ * fulcio.c - steps 1 and 2 of the Sigstore check: the Fulcio chain of the signing
  * certificate at a verified time, and its embedded SCT (RFC 6962 3.2).
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/ct.h>
 #include <openssl/err.h>

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_root.c - the Sigstore trust root: its keyrings (Rekor, CT), its Fulcio and
+ * root.c - the Sigstore trust root: its keyrings (Rekor, CT), its Fulcio and
  * timestamp authorities, and which root to use (--trust_config, sigstore-python's cache, or the
  * built-in copy).
  */
 #define _GNU_SOURCE /* asprintf */
-#include "pki_sigstore_steps.h"
-#include "pki_sigstore_roots.h"
+#include "sigstore/steps.h"
+#include "sigstore/roots.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_rekor.c - steps 4 and 5 of the Sigstore check: the Rekor entry's inclusion proof
+ * rekor.c - steps 4 and 5 of the Sigstore check: the Rekor entry's inclusion proof
  * (RFC 6962), its signed checkpoint (C2SP signed-note) and its signed entry timestamp.
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <assert.h>
 #include <errno.h>

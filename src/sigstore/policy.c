@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * pki_sigstore_policy.c - step 3 of the Sigstore check: the signing certificate's key usage
+ * policy.c - step 3 of the Sigstore check: the signing certificate's key usage
  * and the identity policy (OIDC issuer and SAN equal to --identity_provider and --identity).
  */
-#include "pki_sigstore_steps.h"
+#include "sigstore/steps.h"
 
 #include <openssl/objects.h>
 #include <openssl/x509.h>
