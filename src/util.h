@@ -17,7 +17,7 @@
 
 #define OMSIG_PRIVATE __attribute__((visibility("hidden")))
 
-/* ---- limits (documented in README.md) ------------------------------------------------ */
+/* ---- limits (documented in docs/limits.md) ------------------------------------------- */
 #define OMSIG_MAX_BUNDLE_BYTES   (64u << 20) /* a bundle larger than this is refused unread */
 #define OMSIG_MAX_RESOURCES      10000000u   /* resources in one manifest */
 #define OMSIG_MAX_PATH_BYTES     4096u       /* bytes of a resource name or model path */
