@@ -16,6 +16,8 @@
  *   vectors/model-transparency/v1.1.0-sigstore/     model + model.sig: promise and RFC 3161
  *   uri-identity/                                   model + model.sig: a URI SAN and only the
  *                                                   OIDC issuer extension 57264.1.8
+ *   extra/NAME/                                     model + model.sig, each wrong in one way
+ *                                                   that needs the keys (see main)
  *   identity                                        the email identity and the issuer, one a line
  */
 #include <cjson/cJSON.h>
@@ -406,13 +408,21 @@ static void put_be(bytes *b, uint64_t v, int n)
 }
 
 typedef struct leaf_opts {
-    bool uri;        /* a URI SAN instead of an email */
-    bool issuer_v1;  /* also the raw-valued 57264.1.1 (older Fulcio leaves have both) */
+    bool uri;             /* a URI SAN instead of an email */
+    bool issuer_v1;       /* also the raw-valued 57264.1.1 (older Fulcio leaves have both) */
+    bool no_sct;          /* no embedded SCT */
+    bool no_code_signing; /* emailProtection instead of codeSigning */
+    bool other_ct_log;    /* the SCT from the other instance's CT log */
 } leaf_opts;
 
-static X509 *make_leaf(const instance *in, EVP_PKEY *key, time_t now, const leaf_opts *lo)
+static X509 *make_leaf(const instance *in, const instance *other, EVP_PKEY *key, time_t now,
+                       const leaf_opts *lo)
 {
     X509 *x = new_cert(CERT_LEAF, key, in->inter, now - 120, now + 600, NULL, NULL);
+    if (lo->no_code_signing) {
+        X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_ext_key_usage, -1)));
+        add_ext(x, in->inter, NID_ext_key_usage, "emailProtection");
+    }
     char san[256];
     snprintf(san, sizeof san, "critical,%s:%s", lo->uri ? "URI" : "email",
              lo->uri ? URI_IDENTITY : IDENTITY);
@@ -427,6 +437,10 @@ static X509 *make_leaf(const instance *in, EVP_PKEY *key, time_t now, const leaf
     add_raw_ext(x, OID_OIDC_ISSUER2, der, (size_t)dn);
     OPENSSL_free(der);
     ASN1_UTF8STRING_free(u);
+    if (lo->no_sct) {
+        sign_cert(x, in->inter_key);
+        return x;
+    }
 
     /* the precertificate's TBS: the final certificate's without the SCT list (the signature
      * algorithm inside the TBS is set by signing once) */
@@ -437,7 +451,8 @@ static X509 *make_leaf(const instance *in, EVP_PKEY *key, time_t now, const leaf
     bytes inter_spki = spki(X509_get0_pubkey(in->inter));
     uint8_t issuer_hash[32], log_id[32];
     sha256(inter_spki.p, inter_spki.n, issuer_hash);
-    key_id(in->ct_key, log_id);
+    EVP_PKEY *ct_key = lo->other_ct_log ? other->ct_key : in->ct_key;
+    key_id(ct_key, log_id);
     const uint64_t ts_ms = (uint64_t)(now - 119) * 1000;
     bytes signed_part = {0};
     put_be(&signed_part, 0, 1);      /* v1 */
@@ -448,7 +463,7 @@ static X509 *make_leaf(const instance *in, EVP_PKEY *key, time_t now, const leaf
     put_be(&signed_part, (uint64_t)tbs_len, 3);
     bytes_add(&signed_part, tbs, (size_t)tbs_len);
     put_be(&signed_part, 0, 2);      /* no extensions */
-    bytes sig = sign_sha256(in->ct_key, signed_part.p, signed_part.n);
+    bytes sig = sign_sha256(ct_key, signed_part.p, signed_part.n);
     bytes sct = {0};
     put_be(&sct, 0, 1);
     bytes_add(&sct, log_id, 32);
@@ -636,13 +651,18 @@ static bytes timestamp(const instance *in, const uint8_t *data, size_t n)
 
 typedef struct bundle_opts {
     leaf_opts leaf;
-    bool tsa;        /* an RFC 3161 timestamp besides the inclusion promise */
+    bool tsa;             /* an RFC 3161 timestamp besides the inclusion promise */
     uint64_t log_index;
+    bool no_promise;      /* no inclusion promise (the timestamp is the only time) */
+    bool other_tsa;       /* the timestamp from the other instance's TSA */
+    bool late;            /* integrated after the leaf expired (the promise signed for it) */
+    bool checkpoint_root; /* the checkpoint signs another root hash than the proof's */
 } bundle_opts;
 
 static cJSON *rekor_entry(const instance *in, const char *body, time_t integrated,
-                          uint64_t log_index)
+                          const bundle_opts *bo)
 {
+    const uint64_t log_index = bo->log_index;
     uint8_t hashes[TREE_SIZE][32], proof[64][32], root[32], id[32];
     for (size_t i = 0; i < TREE_SIZE; i++) {
         char other[64];
@@ -669,7 +689,17 @@ static cJSON *rekor_entry(const instance *in, const char *body, time_t integrate
 
     /* the checkpoint: a signed note over origin, tree size and root hash */
     bytes note = {0};
-    bytes_addf(&note, "rekor.%s.omsig.invalid - 4242\n%d\n%s\n", in->name, TREE_SIZE, root_b64);
+    if (bo->checkpoint_root) {
+        uint8_t other[32];
+        memcpy(other, root, 32);
+        other[0] ^= 1;
+        char *o = b64(other, 32);
+        bytes_addf(&note, "rekor.%s.omsig.invalid - 4242\n%d\n%s\n", in->name, TREE_SIZE, o);
+        free(o);
+    } else {
+        bytes_addf(&note, "rekor.%s.omsig.invalid - 4242\n%d\n%s\n", in->name, TREE_SIZE,
+                   root_b64);
+    }
     bytes nsig = sign_sha256(in->rekor_key, note.p, note.n);
     bytes hinted = {0};
     bytes_add(&hinted, id, 4);
@@ -689,8 +719,9 @@ static cJSON *rekor_entry(const instance *in, const char *body, time_t integrate
     cJSON_AddStringToObject(kv, "version", "0.0.1");
     snprintf(num, sizeof num, "%lld", (long long)integrated);
     cJSON_AddStringToObject(e, "integratedTime", num);
-    cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "inclusionPromise"), "signedEntryTimestamp",
-                            set_b64);
+    if (!bo->no_promise)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "inclusionPromise"),
+                                "signedEntryTimestamp", set_b64);
     cJSON *pr = cJSON_AddObjectToObject(e, "inclusionProof");
     snprintf(num, sizeof num, "%d", ENTRY_INDEX);
     cJSON_AddStringToObject(pr, "logIndex", num);
@@ -721,12 +752,12 @@ static cJSON *rekor_entry(const instance *in, const char *body, time_t integrate
 }
 
 /* Signs the model written to dir as Fulcio, Rekor (and the TSA) of in would, into dir/model.sig. */
-static void sign_model(const instance *in, const char *dir, const char *subject, time_t now,
-                       const bundle_opts *bo)
+static void sign_model(const instance *in, const instance *other, const char *dir,
+                       const char *subject, time_t now, const bundle_opts *bo)
 {
     char *statement = model_statement(dir, subject);
     EVP_PKEY *key = ec_key("P-256"); /* the ephemeral signing key */
-    X509 *leaf = make_leaf(in, key, now, &bo->leaf);
+    X509 *leaf = make_leaf(in, other, key, now, &bo->leaf);
 
     /* the DSSE envelope over the statement */
     const size_t plen = strlen(statement);
@@ -769,10 +800,11 @@ static void sign_model(const instance *in, const char *dir, const char *subject,
     char *der_b64 = b64(der.p, der.n);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(vm, "certificate"), "rawBytes", der_b64);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(vm, "tlogEntries"),
-                         rekor_entry(in, (const char *)body.p, now - 60, bo->log_index));
+                         rekor_entry(in, (const char *)body.p, bo->late ? now + 900 : now - 60,
+                                     bo));
     cJSON *tvd = cJSON_AddObjectToObject(vm, "timestampVerificationData");
     if (bo->tsa) {
-        bytes ts = timestamp(in, sig.p, sig.n);
+        bytes ts = timestamp(bo->other_tsa ? other : in, sig.p, sig.n);
         char *ts_b64 = b64(ts.p, ts.n);
         cJSON *t = cJSON_CreateObject();
         cJSON_AddStringToObject(t, "signedTimestamp", ts_b64);
@@ -826,20 +858,33 @@ int main(int argc, char **argv)
     write_trusted_root(&stag, path, now);
 
     /* the shapes of the model-transparency vectors: an email SAN and both issuer extensions;
-     * v1.0.0 with the inclusion promise alone, v1.1.0 with an RFC 3161 timestamp too */
-    static const struct {
+     * v1.0.0 with the inclusion promise alone, v1.1.0 with an RFC 3161 timestamp too; then
+     * bundles only the holder of the keys can make, each wrong in one way */
+    const leaf_opts email = {.issuer_v1 = true};
+    const struct {
         const char *sub;
         bundle_opts o;
     } k_bundles[] = {
-        {"vectors/model-transparency/v1.0.0-sigstore", {{false, true}, false, 1041}},
-        {"vectors/model-transparency/v1.1.0-sigstore", {{false, true}, true, 1042}},
-        {"uri-identity", {{true, false}, true, 1043}},
+        {"vectors/model-transparency/v1.0.0-sigstore", {.leaf = email, .log_index = 1041}},
+        {"vectors/model-transparency/v1.1.0-sigstore",
+         {.leaf = email, .tsa = true, .log_index = 1042}},
+        {"uri-identity", {.leaf = {.uri = true}, .tsa = true, .log_index = 1043}},
+        {"extra/no-sct", {.leaf = {.issuer_v1 = true, .no_sct = true}, .log_index = 1044}},
+        {"extra/sct-other-log",
+         {.leaf = {.issuer_v1 = true, .other_ct_log = true}, .log_index = 1045}},
+        {"extra/no-code-signing",
+         {.leaf = {.issuer_v1 = true, .no_code_signing = true}, .log_index = 1046}},
+        {"extra/integrated-after-expiry", {.leaf = email, .late = true, .log_index = 1047}},
+        {"extra/tsa-other-authority",
+         {.leaf = email, .tsa = true, .no_promise = true, .other_tsa = true, .log_index = 1048}},
+        {"extra/checkpoint-other-root",
+         {.leaf = email, .checkpoint_root = true, .log_index = 1049}},
     };
     for (size_t i = 0; i < sizeof k_bundles / sizeof *k_bundles; i++) {
         snprintf(dir, sizeof dir, "%s/%s", out, k_bundles[i].sub);
         mkdirs(dir);
         const char *base = strrchr(k_bundles[i].sub, '/');
-        sign_model(&prod, dir, base ? base + 1 : k_bundles[i].sub, now, &k_bundles[i].o);
+        sign_model(&prod, &stag, dir, base ? base + 1 : k_bundles[i].sub, now, &k_bundles[i].o);
     }
     snprintf(path, sizeof path, "%s/identity", out);
     const char ids[] = IDENTITY "\n" ISSUER "\n" URI_IDENTITY "\n";

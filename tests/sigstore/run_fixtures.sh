@@ -40,6 +40,18 @@ mkdir -p "$tmp/cases"
 run "gen_cases.py derives the cases" 0 '^wrote [0-9]+ cases' \
     python3 tests/sigstore/gen_cases.py "$F" "$tmp/cases" "$ID" "$ISS"
 
+# Bundles only the holder of the keys can make, each wrong in one way (make_fixtures.c):
+# name, then our message and the reference's (model_signing 1.1.1 words the expired chain
+# with its X.509 library's text, and prints the checkpoint's message as a tuple).
+EXTRA=(
+    "no-sct|failed to verify SCT on signing certificate: Certificate does not contain a signed certificate timestamp extension|same"
+    "sct-other-log|failed to verify SCT on signing certificate: SCT verify failed: keyring: invalid signature|same"
+    "no-code-signing|Extended usage does not contain .code signing.|same"
+    "integrated-after-expiry|failed to build timestamp certificate chain: certificate has expired|failed to build timestamp certificate chain: validation failed"
+    "tsa-other-authority|not enough sources of verified time|same"
+    "checkpoint-other-root|invalid log entry: Inclusion proof contains invalid root hash signature|invalid log entry: .*Inclusion proof contains invalid root hash signature"
+)
+
 if [ "${INTEROP:-0}" = 1 ]; then
     # model_signing 1.1.1 reads the OIDC issuer from 1.3.6.1.4.1.57264.1.1 only, so the
     # uri-identity bundle (57264.1.8 alone, as newer Fulcio leaves) is not asked of it.
@@ -51,6 +63,11 @@ if [ "${INTEROP:-0}" = 1 ]; then
     run "model_signing: v0.2 bundle with a chain" 0 'Verification succeeded' ms "$V100" "$tmp/cases/valid-bundle-v0.2-chain.sig"
     run "model_signing: a DSSE bit flipped" 1 'Verification failed' ms "$V100" "$tmp/cases/dsse-sig-bitflip.sig"
     run "model_signing: the SET bit flipped" 1 'Verification failed' ms "$V100" "$tmp/cases/set-bitflip.sig"
+    for x in "${EXTRA[@]}"; do
+        IFS='|' read -r name ours theirs <<<"$x"
+        [ "$theirs" = same ] && theirs=$ours
+        run "model_signing: $name" 1 "Verification failed with error: $theirs" ms "$F/extra/$name" "$F/extra/$name/model.sig"
+    done
     summary
     exit
 fi
@@ -83,6 +100,13 @@ run "verify: another issuer (57264.1.8)" 1 "Certificate's OIDCIssuerV2 does not 
     --identity_provider https://accounts.google.com --trust_config "$ROOT"
 run "verify: the other instance's root" 1 'unable to get local issuer certificate' \
     v "$V100" --signature "$V100/model.sig" --identity "$ID" --identity_provider "$ISS" --trust_config "$STAGING"
+for x in "${EXTRA[@]}"; do
+    IFS='|' read -r name ours _ <<<"$x"
+    run "verify: $name" 1 "^Verification failed with error: $ours" v "$F/extra/$name" \
+        --signature "$F/extra/$name/model.sig" --identity "$ID" --identity_provider "$ISS" --trust_config "$ROOT"
+done
+run "verify key on a sigstore bundle" 1 '' "$OMSIG" verify key "$V100" --signature "$V100/model.sig" \
+    --public_key testdata/pki/p256.pub.pem
 cp -r "$V100" "$tmp/changed" && printf 'signme-X' >"$tmp/changed/signme-1"
 run "verify: a model file changed after signing" 1 'signme-1' v "$tmp/changed" --signature "$V100/model.sig" \
     --identity "$ID" --identity_provider "$ISS" --trust_config "$ROOT"
