@@ -289,6 +289,12 @@ Cases the test builds at run time instead (trust roots are derived in a temp dir
   `hashedrekord` 0.0.2 body built from the vector (verifies; with another digest:
   `transparency log entry is inconsistent with other materials`).
 
+The same cases, and these checks, also run on the project's own Sigstore instance, without
+`../shared`: `tests/sigstore/run_fixtures.sh` (the `sigstore_fixtures` test) has
+`tests/sigstore/make_fixtures.c` make a trust root and bundles in the vectors' layout, derives
+the cases from them with `gen_cases.py SHARED_DIR OUT_DIR IDENTITY ISSUER` into a temporary
+folder, and runs `test_sigstore` on them (nothing of it is stored here).
+
 `tests/sigstore/reference_messages.sh` runs the reference (model_signing 1.1.1 with
 sigstore-python 4.5.1 from `tests/.venv`) on every case.  It agrees on every verdict, with the
 same message except where the text comes from the X.509 library (`sct-bitflip`,
