@@ -16,6 +16,8 @@
  *   vectors/model-transparency/v1.1.0-sigstore/     model + model.sig: promise and RFC 3161
  *   uri-identity/                                   model + model.sig: a URI SAN and only the
  *                                                   OIDC issuer extension 57264.1.8
+ *   rekor-v2/                                       model + model.sig: a Rekor v2 entry
+ *                                                   (hashedrekord 0.0.2) and an RFC 3161 time
  *   extra/NAME/                                     model + model.sig, each wrong in one way
  *                                                   that needs the keys (see main)
  *   identity                                        the email identity and the issuer, one a line
@@ -413,12 +415,18 @@ typedef struct leaf_opts {
     bool no_sct;          /* no embedded SCT */
     bool no_code_signing; /* emailProtection instead of codeSigning */
     bool other_ct_log;    /* the SCT from the other instance's CT log */
+    bool no_issuer;       /* neither OIDC issuer extension */
+    bool key_agreement;   /* key usage keyAgreement instead of digitalSignature */
 } leaf_opts;
 
 static X509 *make_leaf(const instance *in, const instance *other, EVP_PKEY *key, time_t now,
                        const leaf_opts *lo)
 {
     X509 *x = new_cert(CERT_LEAF, key, in->inter, now - 120, now + 600, NULL, NULL);
+    if (lo->key_agreement) {
+        X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_key_usage, -1)));
+        add_ext(x, in->inter, NID_key_usage, "critical,keyAgreement");
+    }
     if (lo->no_code_signing) {
         X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_ext_key_usage, -1)));
         add_ext(x, in->inter, NID_ext_key_usage, "emailProtection");
@@ -427,14 +435,14 @@ static X509 *make_leaf(const instance *in, const instance *other, EVP_PKEY *key,
     snprintf(san, sizeof san, "critical,%s:%s", lo->uri ? "URI" : "email",
              lo->uri ? URI_IDENTITY : IDENTITY);
     add_ext(x, in->inter, NID_subject_alt_name, san);
-    if (lo->issuer_v1) add_raw_ext(x, OID_OIDC_ISSUER, ISSUER, strlen(ISSUER));
+    if (lo->issuer_v1 && !lo->no_issuer) add_raw_ext(x, OID_OIDC_ISSUER, ISSUER, strlen(ISSUER));
     /* 57264.1.8: a DER UTF8String */
     ASN1_UTF8STRING *u = ASN1_UTF8STRING_new();
     unsigned char *der = NULL;
     NEED(u && ASN1_STRING_set(u, ISSUER, -1) == 1, "out of memory");
     const int dn = i2d_ASN1_UTF8STRING(u, &der);
     NEED(dn > 0, "out of memory");
-    add_raw_ext(x, OID_OIDC_ISSUER2, der, (size_t)dn);
+    if (!lo->no_issuer) add_raw_ext(x, OID_OIDC_ISSUER2, der, (size_t)dn);
     OPENSSL_free(der);
     ASN1_UTF8STRING_free(u);
     if (lo->no_sct) {
@@ -657,6 +665,8 @@ typedef struct bundle_opts {
     bool other_tsa;       /* the timestamp from the other instance's TSA */
     bool late;            /* integrated after the leaf expired (the promise signed for it) */
     bool checkpoint_root; /* the checkpoint signs another root hash than the proof's */
+    bool rekor_v2;        /* a Rekor v2 entry: hashedrekord 0.0.2, no integrated time, no
+                           * promise (give it a timestamp) */
 } bundle_opts;
 
 static cJSON *rekor_entry(const instance *in, const char *body, time_t integrated,
@@ -715,11 +725,11 @@ static cJSON *rekor_entry(const instance *in, const char *body, time_t integrate
     cJSON_AddStringToObject(e, "logIndex", num);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "logId"), "keyId", id_b64);
     cJSON *kv = cJSON_AddObjectToObject(e, "kindVersion");
-    cJSON_AddStringToObject(kv, "kind", "dsse");
-    cJSON_AddStringToObject(kv, "version", "0.0.1");
+    cJSON_AddStringToObject(kv, "kind", bo->rekor_v2 ? "hashedrekord" : "dsse");
+    cJSON_AddStringToObject(kv, "version", bo->rekor_v2 ? "0.0.2" : "0.0.1");
     snprintf(num, sizeof num, "%lld", (long long)integrated);
-    cJSON_AddStringToObject(e, "integratedTime", num);
-    if (!bo->no_promise)
+    if (!bo->rekor_v2) cJSON_AddStringToObject(e, "integratedTime", num);
+    if (!bo->no_promise && !bo->rekor_v2)
         cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "inclusionPromise"),
                                 "signedEntryTimestamp", set_b64);
     cJSON *pr = cJSON_AddObjectToObject(e, "inclusionProof");
@@ -784,20 +794,35 @@ static void sign_model(const instance *in, const instance *other, const char *di
                sig_b64);
     sha256(env.p, env.n, d);
     hex(d, 32, envelope_hash);
+    bytes der = cert_der(leaf);
+    char *der_b64 = b64(der.p, der.n);
     bytes body = {0};
-    bytes_addf(&body,
-               "{\"apiVersion\":\"0.0.1\",\"kind\":\"dsse\",\"spec\":{\"envelopeHash\":{"
-               "\"algorithm\":\"sha256\",\"value\":\"%s\"},\"payloadHash\":{\"algorithm\":"
-               "\"sha256\",\"value\":\"%s\"},\"signatures\":[{\"signature\":\"%s\",\"verifier\":\"",
-               envelope_hash, payload_hash, sig_b64);
-    bytes_add(&body, verifier, strlen(verifier));
-    bytes_add(&body, "\"}]}}", 5);
+    if (bo->rekor_v2) { /* Rekor v2 logs the envelope as a hashedrekord over SHA-256(PAE) */
+        sha256(pae.p, pae.n, d);
+        char *pae_b64 = b64(d, 32);
+        bytes_addf(&body,
+                   "{\"apiVersion\":\"0.0.2\",\"kind\":\"hashedrekord\",\"spec\":{"
+                   "\"hashedRekordV002\":{\"data\":{\"algorithm\":\"SHA2_256\",\"digest\":\"%s\"},"
+                   "\"signature\":{\"content\":\"%s\",\"verifier\":{\"keyDetails\":"
+                   "\"PKIX_ECDSA_P256_SHA_256\",\"x509Certificate\":{\"rawBytes\":\"",
+                   pae_b64, sig_b64);
+        bytes_add(&body, der_b64, strlen(der_b64));
+        bytes_add(&body, "\"}}}}}}", 7);
+        free(pae_b64);
+    } else {
+        bytes_addf(&body,
+                   "{\"apiVersion\":\"0.0.1\",\"kind\":\"dsse\",\"spec\":{\"envelopeHash\":{"
+                   "\"algorithm\":\"sha256\",\"value\":\"%s\"},\"payloadHash\":{\"algorithm\":"
+                   "\"sha256\",\"value\":\"%s\"},\"signatures\":[{\"signature\":\"%s\","
+                   "\"verifier\":\"",
+                   envelope_hash, payload_hash, sig_b64);
+        bytes_add(&body, verifier, strlen(verifier));
+        bytes_add(&body, "\"}]}}", 5);
+    }
 
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "mediaType", "application/vnd.dev.sigstore.bundle.v0.3+json");
     cJSON *vm = cJSON_AddObjectToObject(b, "verificationMaterial");
-    bytes der = cert_der(leaf);
-    char *der_b64 = b64(der.p, der.n);
     cJSON_AddStringToObject(cJSON_AddObjectToObject(vm, "certificate"), "rawBytes", der_b64);
     cJSON_AddItemToArray(cJSON_AddArrayToObject(vm, "tlogEntries"),
                          rekor_entry(in, (const char *)body.p, bo->late ? now + 900 : now - 60,
@@ -879,6 +904,9 @@ int main(int argc, char **argv)
          {.leaf = email, .tsa = true, .no_promise = true, .other_tsa = true, .log_index = 1048}},
         {"extra/checkpoint-other-root",
          {.leaf = email, .checkpoint_root = true, .log_index = 1049}},
+        {"extra/no-issuer", {.leaf = {.no_issuer = true}, .log_index = 1050}},
+        {"extra/key-agreement", {.leaf = {.issuer_v1 = true, .key_agreement = true}, .log_index = 1051}},
+        {"rekor-v2", {.leaf = email, .tsa = true, .rekor_v2 = true, .log_index = 1052}},
     };
     for (size_t i = 0; i < sizeof k_bundles / sizeof *k_bundles; i++) {
         snprintf(dir, sizeof dir, "%s/%s", out, k_bundles[i].sub);

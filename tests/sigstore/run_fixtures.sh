@@ -56,6 +56,8 @@ EXTRA=(
     "integrated-after-expiry|failed to build timestamp certificate chain: certificate has expired|failed to build timestamp certificate chain: validation failed"
     "tsa-other-authority|not enough sources of verified time|same"
     "checkpoint-other-root|invalid log entry: Inclusion proof contains invalid root hash signature|invalid log entry: .*Inclusion proof contains invalid root hash signature"
+    "no-issuer|Certificate does not contain OIDCIssuer \\(1\\.3\\.6\\.1\\.4\\.1\\.57264\\.1\\.1\\) extension|same"
+    "key-agreement|Key usage is not of type .digital signature.|same"
 )
 
 if [ "${INTEROP:-0}" = 1 ]; then
@@ -66,6 +68,7 @@ if [ "${INTEROP:-0}" = 1 ]; then
            --identity_provider "${4:-$ISS}" --trust_config "${5:-$CTC}" --ignore-paths "$1/model.sig"; }
     run "model_signing: promise only" 0 'Verification succeeded' ms "$V100" "$V100/model.sig"
     run "model_signing: promise and RFC 3161" 0 'Verification succeeded' ms "$V110" "$V110/model.sig"
+    run "model_signing: Rekor v2 (hashedrekord 0.0.2)" 0 'Verification succeeded' ms "$F/rekor-v2" "$F/rekor-v2/model.sig"
     # every case of the table: the verdict that test_sigstore asks of omsig
     while IFS=$'\t' read -r name bundle trust ident iss expected; do
         bundle=${bundle/\$SHARED/$F}
@@ -102,6 +105,8 @@ run "verify: promise only" 0 '^Verification succeeded$' v "$V100" --signature "$
 run "verify: promise and RFC 3161" 0 '^Verification succeeded$' v "$V110" --signature "$V110/model.sig" \
     --identity "$ID" --identity_provider "$ISS" --trust_config "$ROOT"
 run "verify: RFC 3161 time only" 0 '^Verification succeeded$' v "$V110" --signature "$tmp/cases/valid-tsa-time-only.sig" \
+    --identity "$ID" --identity_provider "$ISS" --trust_config "$ROOT"
+run "verify: Rekor v2 (hashedrekord 0.0.2)" 0 '^Verification succeeded$' v "$F/rekor-v2" --signature "$F/rekor-v2/model.sig" \
     --identity "$ID" --identity_provider "$ISS" --trust_config "$ROOT"
 run "verify: a ClientTrustConfig" 0 '^Verification succeeded$' v "$V100" --signature "$V100/model.sig" \
     --identity "$ID" --identity_provider "$ISS" --trust_config "$CTC"
