@@ -22,6 +22,7 @@
  *                                                   that needs the keys (see main)
  *   identity                                        the email identity and the issuer, one a line
  */
+#define _GNU_SOURCE /* gmtime_r */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <openssl/bio.h>
