@@ -20,7 +20,8 @@
  *                                                   (hashedrekord 0.0.2) and an RFC 3161 time
  *   extra/NAME/                                     model + model.sig, each wrong in one way
  *                                                   that needs the keys (see main)
- *   identity                                        the email identity and the issuer, one a line
+ *   identity                                        the email identity, the issuer and the URI
+ *                                                   identity, one a line
  */
 #define _GNU_SOURCE /* gmtime_r */
 #include <cjson/cJSON.h>
