@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 # gen_cases.py - derives the sigstore test bundles in testdata/sigstore/ from the
 # model-transparency sigstore vectors (one change each) and writes cases.tsv and README.md.
-# Python standard library only.  Usage: tests/sigstore/gen_cases.py [SHARED_DIR]
+# With OUT_DIR, derives them from a tree in the vectors' layout that tests/sigstore/
+# make_fixtures.c made (signed for IDENTITY and ISSUER) and writes the bundles and cases.tsv
+# (bundles as $CASES/name.sig) to OUT_DIR instead.
+# Python standard library only.
+# Usage: tests/sigstore/gen_cases.py [SHARED_DIR [OUT_DIR IDENTITY ISSUER]]
 import base64
 import copy
 import hashlib
@@ -14,10 +18,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "..", "shared")
 VECTORS = os.path.join(SHARED, "vectors", "model-transparency")
-OUT = os.path.join(ROOT, "testdata", "sigstore")
+FIXTURES = len(sys.argv) > 2
+OUT = sys.argv[2] if FIXTURES else os.path.join(ROOT, "testdata", "sigstore")
+PREFIX = "$CASES" if FIXTURES else "testdata/sigstore"
 
-IDENTITY = "stefanb@us.ibm.com"
-ISSUER = "https://sigstore.verify.ibm.com/oauth2"
+IDENTITY = sys.argv[3] if FIXTURES else "stefanb@us.ibm.com"
+ISSUER = sys.argv[4] if FIXTURES else "https://sigstore.verify.ibm.com/oauth2"
 
 
 def load(version):
@@ -71,8 +77,8 @@ def case(name, bundle, source, what, expected, trust="production", identity=IDEN
          issuer=ISSUER):
     path = None
     if bundle is not None:
-        path = f"testdata/sigstore/{name}.sig"
-        with open(os.path.join(ROOT, path), "w", encoding="utf-8") as f:
+        path = f"{PREFIX}/{name}.sig"
+        with open(os.path.join(OUT, f"{name}.sig"), "w", encoding="utf-8") as f:
             json.dump(bundle, f, separators=(",", ":"))
     else:
         path = f"$SHARED/vectors/model-transparency/{source}-sigstore/model.sig"
@@ -173,9 +179,9 @@ def main():
 
     case("wrong-identity", None, "v1.0.0", "--identity someone@example.com",
          "Certificate's SANs do not match someone@example.com; actual SANs: "
-         "{'stefanb@us.ibm.com'}", identity="someone@example.com")
+         f"{{'{IDENTITY}'}}", identity="someone@example.com")
     case("wrong-issuer", None, "v1.0.0", "--identity_provider https://accounts.google.com",
-         "Certificate's OIDCIssuer does not match (got 'https://sigstore.verify.ibm.com/oauth2', "
+         f"Certificate's OIDCIssuer does not match (got '{ISSUER}', "
          "expected 'https://accounts.google.com')", issuer="https://accounts.google.com")
     case("staging-root", None, "v1.0.0", "the staging trusted root instead of production",
          "failed to build timestamp certificate chain: unable to get local issuer certificate",
@@ -230,6 +236,9 @@ def main():
         f.write("# name\tbundle\ttrust\tidentity\tissuer\texpected (substring, or OK)\n")
         for name, path, _src, trust, ident, iss, exp, _what in CASES:
             f.write(f"{name}\t{path}\t{trust}\t{ident}\t{iss}\t{exp}\n")
+    if FIXTURES:
+        print(f"wrote {len(CASES)} cases to {OUT}")
+        return 0
 
     with open(os.path.join(OUT, "README.md"), "w", encoding="utf-8") as f:
         f.write(README_HEAD)
@@ -279,6 +288,12 @@ Cases the test builds at run time instead (trust roots are derived in a temp dir
   (`log entry signatures do not match bundle`), on an unsupported kind, and on a Rekor v2
   `hashedrekord` 0.0.2 body built from the vector (verifies; with another digest:
   `transparency log entry is inconsistent with other materials`).
+
+The same cases, and these checks, also run on the project's own Sigstore instance, without
+`../shared`: `tests/sigstore/run_fixtures.sh` (the `sigstore_fixtures` test) has
+`tests/sigstore/make_fixtures.c` make a trust root and bundles in the vectors' layout, derives
+the cases from them with `gen_cases.py SHARED_DIR OUT_DIR IDENTITY ISSUER` into a temporary
+folder, and runs `test_sigstore` on them (nothing of it is stored here).
 
 `tests/sigstore/reference_messages.sh` runs the reference (model_signing 1.1.1 with
 sigstore-python 4.5.1 from `tests/.venv`) on every case.  It agrees on every verdict, with the
