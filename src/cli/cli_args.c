@@ -89,6 +89,8 @@ const opt_def omsigcli_opts[] = {
 };
 const size_t omsigcli_n_opts = sizeof omsigcli_opts / sizeof omsigcli_opts[0];
 
+#define OMSIGCLI_MAX_SHARD_SIZE (UINT64_C(1) << 53)
+
 static const char k_level_names[][9] = {"debug", "info", "warning", "error", "critical"};
 
 /* ---- values --------------------------------------------------------------------------------- */
@@ -124,7 +126,7 @@ static bool wants_json(int argc, char **argv)
         if (!option_name(arg, name, &eq)) continue;
         const opt_def *d = find_opt(name, ~0u);
         if (!d) continue;
-        if (d->id == O_JSON && !eq) return true;
+        if (d->id == O_JSON) return true; /* --json=VALUE too: its usage error is a document */
         if (d->type != T_FLAG && !eq) i++;
     }
     return false;
@@ -241,6 +243,12 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_SHARD:
         if (!parse_size(val, &n) || n == 0)
             return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is not a positive size.", val);
+        /* the OMS statement holds the size as a JSON number: verifiers (omsig's statement.c,
+         * model_signing's float) take whole numbers up to 2^53 only */
+        if (n > OMSIGCLI_MAX_SHARD_SIZE)
+            return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is above 2^53 "
+                                           "bytes (9007199254740992), the largest shard size a "
+                                           "verifier accepts.", val);
         o->serialization = OMSIG_SERIAL_SHARDS;
         o->shard_size = n;
         break;
@@ -396,8 +404,12 @@ static int parse_top(omsigcli_args *a, int argc, char **argv, int *next)
             if (!(a->log_level = parse_level(val))) return level_error(a, val);
             continue;
         }
-        if (arg[1] == '-' && option_name(arg, name, &eq) && strcmp(name, "json") == 0 && !eq)
-            continue; /* a document for what follows; not a model_signing option */
+        if (arg[1] == '-' && option_name(arg, name, &eq) && strcmp(name, "json") == 0) {
+            if (!eq) continue; /* a document for what follows; not a model_signing option */
+            char typed[64];
+            snprintf(typed, sizeof typed, "%.*s", (int)(eq - arg), arg);
+            return omsigcli_usage_error2(a, false, "Option '%s' does not take a value.", typed, NULL);
+        }
         return omsigcli_no_such_option(a, arg, 0);
     }
     if (eager == 'h') return omsigcli_help(a, H_TOP, 0, false, OMSIGCLI_EXIT_OK);
