@@ -79,7 +79,8 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
         char eh[2 * OMSIG_MAX_DIGEST_BYTES + 1], ah[2 * OMSIG_MAX_DIGEST_BYTES + 1];
         omsig_hex(x->digest, x->digest_len, eh);
         omsig_hex(s->digest, x->digest_len, ah);
-        st = omsig_report_add_problem(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah);
+        st = omsig_report_add_problem_sized(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah,
+                                            s->length);
         if (st != OMSIG_OK || k >= MAX_NAMES_IN_MESSAGE) continue;
         omsig_buf item = {0};
         omsig_buf_printf(&item, "Hash mismatch for '%s': Expected '", x->name);
