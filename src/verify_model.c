@@ -161,6 +161,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
         if (omsig_model_add_ignore(&model, man->ignore_paths[i]) != OMSIG_OK)
             st = omsig_nomem(r);
     if (st != OMSIG_OK) goto out;
+    if ((st = omsig_model_warn_unmatched_ignores(&model, o, r)) != OMSIG_OK) goto out;
     if (walked)
         omsig_model_drop_ignored(&model);
     else if ((st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||
