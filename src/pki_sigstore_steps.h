@@ -68,6 +68,15 @@ OMSIG_PRIVATE bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t
 OMSIG_PRIVATE void omsig_sgs_rotation_hint(const sgs_state *s, const omsig_options *o,
                                            X509 *leaf, omsig_report *r);
 
+/* After a failure that looked up the trust root's keys: when the bundle's transparency log
+ * (log_id) or the authority that issued leaf is not in the root used, says so after the
+ * failure's own message, and which of Sigstore's instances has them (production or staging,
+ * from the copies built into omsig): "was it signed with --use_staging?" and the reverse.
+ * Returns true when the other instance has them (the failure is explained). */
+OMSIG_PRIVATE bool omsig_sgs_instance_hint(const sgs_state *s, const omsig_options *o, X509 *leaf,
+                                           const uint8_t *log_id, size_t log_id_len,
+                                           omsig_report *r);
+
 /* ---- times (pki_sigstore_time.c) --------------------------------------------------------- */
 
 /* RFC 3339 as protobuf JSON writes Timestamps: 2021-01-12T11:53:27Z, .999Z, or +hh:mm. */
