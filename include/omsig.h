@@ -243,6 +243,10 @@ OMSIG_API const char *omsig_report_problem_name(const omsig_report *rep, size_t 
 /** Lowercase hex digests of a mismatch; "" for the side that does not exist. */
 OMSIG_API const char *omsig_report_problem_expected(const omsig_report *rep, size_t i);
 OMSIG_API const char *omsig_report_problem_actual(const omsig_report *rep, size_t i);
+/** The bytes of the model's file (or shard) that were hashed for a mismatch, into *size (may be
+ *  NULL); returns 1, or 0 where no size is known (extra and missing files: the manifest records
+ *  none) or i is out of range. */
+OMSIG_API int omsig_report_problem_size(const omsig_report *rep, size_t i, uint64_t *size);
 
 /**
  * Verifies the model at opt->model_path against the bundle at opt->signature_path with

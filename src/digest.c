@@ -29,6 +29,7 @@ omsig_status omsig_hash_model(omsig_ctx *ctx, const omsig_options *o, omsig_mani
     omsig_plan plan = {0};
     omsig_status st = omsig_model_open(&model, o, r);
     if (st != OMSIG_OK || (st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||
+        (st = omsig_model_warn_unmatched_ignores(&model, o, r)) != OMSIG_OK ||
         (st = omsig_model_walk(&model, r)) != OMSIG_OK)
         goto out;
     omsig_model_sort(&model); /* component-wise path order; shards by offset below */

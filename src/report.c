@@ -87,8 +87,9 @@ void omsig_warn(omsig_report *r, const char *fmt, ...)
     if (s) r->warnings[r->n_warnings++] = s;
 }
 
-omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, const char *name,
-                                      const char *expected, const char *actual)
+static omsig_status add_problem(omsig_report *r, omsig_problem_kind kind, const char *name,
+                                const char *expected, const char *actual, bool has_size,
+                                uint64_t size)
 {
     omsig_problem *p = realloc(r->problems, (r->n_problems + 1) * sizeof *p);
     if (!p) return omsig_nomem(r);
@@ -98,6 +99,8 @@ omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, 
     p->name = omsig_strdup(name);
     p->expected = omsig_strdup(expected ? expected : "");
     p->actual = omsig_strdup(actual ? actual : "");
+    p->size = size;
+    p->has_size = has_size;
     if (!p->name || !p->expected || !p->actual) {
         free(p->name);
         free(p->expected);
@@ -106,6 +109,19 @@ omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, 
     }
     r->n_problems++;
     return OMSIG_OK;
+}
+
+omsig_status omsig_report_add_problem(omsig_report *r, omsig_problem_kind kind, const char *name,
+                                      const char *expected, const char *actual)
+{
+    return add_problem(r, kind, name, expected, actual, false, 0);
+}
+
+omsig_status omsig_report_add_problem_sized(omsig_report *r, omsig_problem_kind kind,
+                                            const char *name, const char *expected,
+                                            const char *actual, uint64_t size)
+{
+    return add_problem(r, kind, name, expected, actual, true, size);
 }
 
 omsig_status omsig_report_status(const omsig_report *r) { return r ? r->status : OMSIG_E_NOMEM; }
@@ -166,6 +182,12 @@ const char *omsig_report_problem_expected(const omsig_report *r, size_t i)
 const char *omsig_report_problem_actual(const omsig_report *r, size_t i)
 {
     return (r && i < r->n_problems) ? r->problems[i].actual : "";
+}
+int omsig_report_problem_size(const omsig_report *r, size_t i, uint64_t *size)
+{
+    if (!r || i >= r->n_problems || !r->problems[i].has_size) return 0;
+    if (size) *size = r->problems[i].size;
+    return 1;
 }
 
 omsig_status omsig_fail_open(omsig_report *r, int err, const char *path)

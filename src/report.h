@@ -13,6 +13,8 @@ typedef struct omsig_problem {
     char *name;
     char *expected; /* hex or "" */
     char *actual;
+    uint64_t size;  /* mismatch: the bytes of the model's file (or shard) that were hashed */
+    bool has_size;
 } omsig_problem;
 
 /* What one GPU did in an operation (the GPU engine fills it). */
@@ -83,6 +85,10 @@ OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_probl
                                                     const char *name, const char *expected,
                                                     const char *actual)
     __attribute__((warn_unused_result));
+/* The same with the size of what was hashed (a mismatch). */
+OMSIG_PRIVATE omsig_status omsig_report_add_problem_sized(omsig_report *r, omsig_problem_kind kind,
+                                                          const char *name, const char *expected,
+                                                          const char *actual, uint64_t size);
 /* Records "out of memory" as the failure (OMSIG_E_NOMEM) and returns OMSIG_E_NOMEM. */
 OMSIG_PRIVATE omsig_status omsig_nomem(omsig_report *r);
 /* "[Errno N] text: 'path'", the way the reference reports a file it cannot open (err > 0). */

@@ -205,7 +205,14 @@ static char *statement_json(const omsig_manifest *m, const char *name)
     cJSON_AddStringToObject(ser, "method", shards ? "shards" : "files");
     cJSON_AddStringToObject(ser, "hash_type", omsig_hash_name(m->hash));
     cJSON_AddBoolToObject(ser, "allow_symlinks", m->allow_symlinks);
-    if (shards) cJSON_AddNumberToObject(ser, "shard_size", (double)m->shard_size);
+    if (shards) {
+        /* written as the integer it is: cJSON's number printing rounds sizes near 2^53 (it
+         * takes 15 digits when they read back within a relative epsilon), and the algorithm
+         * names of the resources spell the exact size */
+        char size_text[24];
+        snprintf(size_text, sizeof size_text, "%llu", (unsigned long long)m->shard_size);
+        cJSON_AddRawToObject(ser, "shard_size", size_text);
+    }
     if (m->n_ignore_paths) {
         qsort(m->ignore_paths, m->n_ignore_paths, sizeof *m->ignore_paths, omsig_str_cmp);
         cJSON *ign = cJSON_AddArrayToObject(ser, "ignore_paths");

@@ -79,7 +79,8 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
         char eh[2 * OMSIG_MAX_DIGEST_BYTES + 1], ah[2 * OMSIG_MAX_DIGEST_BYTES + 1];
         omsig_hex(x->digest, x->digest_len, eh);
         omsig_hex(s->digest, x->digest_len, ah);
-        st = omsig_report_add_problem(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah);
+        st = omsig_report_add_problem_sized(r, OMSIG_PROBLEM_MISMATCH, x->name, eh, ah,
+                                            s->length);
         if (st != OMSIG_OK || k >= MAX_NAMES_IN_MESSAGE) continue;
         omsig_buf item = {0};
         omsig_buf_printf(&item, "Hash mismatch for '%s': Expected '", x->name);
@@ -160,6 +161,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
         if (omsig_model_add_ignore(&model, man->ignore_paths[i]) != OMSIG_OK)
             st = omsig_nomem(r);
     if (st != OMSIG_OK) goto out;
+    if ((st = omsig_model_warn_unmatched_ignores(&model, o, r)) != OMSIG_OK) goto out;
     if (walked)
         omsig_model_drop_ignored(&model);
     else if ((st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||

@@ -264,6 +264,8 @@ out:
     return out;
 }
 
+char *omsig_path_resolve(const char *path) { return resolve_path(path); }
+
 omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
                                           omsig_report *r)
 {

@@ -37,6 +37,16 @@ OMSIG_PRIVATE omsig_status omsig_model_add_ignore(omsig_model *m, const char *re
 /* Adds the user's --ignore-paths and the signature path, resolved against the CWD. */
 OMSIG_PRIVATE omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o,
                                                         omsig_report *r);
+/* A path as the reference resolves --ignore-paths entries (Python's Path.resolve(strict=False)
+ * against the working directory, symlinks followed component by component); malloc'd, NULL
+ * when memory runs out. */
+OMSIG_PRIVATE char *omsig_path_resolve(const char *path);
+/* Warns about each --ignore-paths entry that names nothing in the model (ignore_unmatched.c):
+ * it resolves outside the model, or to a path in it that does not exist.  Call once per
+ * operation, with the model opened. */
+OMSIG_PRIVATE omsig_status omsig_model_warn_unmatched_ignores(const omsig_model *m,
+                                                              const omsig_options *o,
+                                                              omsig_report *r);
 /* Walks the whole tree (sign, digest, verify). */
 OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
 /* Forgets listed files that the ignore paths (added after the walk) now cover. */

@@ -59,6 +59,10 @@ void omsigcli_print_line(FILE *f, const char *prefix, const char *s);
  * every warning goes to stderr), filtered by the log level; symlinks that point outside the
  * model are summed up in one line (listed at DEBUG, left out with --quiet). */
 void omsigcli_print_warnings(const omsigcli_args *a, const omsig_report *rep);
+/* After a digest mismatch's message (the reference's line, which scripts match): one line per
+ * file, "Digest differs for 'NAME': expected HEX, computed HEX (N bytes hashed)", "Extra file
+ * 'NAME': ..." or "Missing file 'NAME': ...", in the report's order. */
+void omsigcli_print_problems(FILE *f, const omsig_report *rep);
 /* --log-level DEBUG: the engine and why, the reader, the trust root, the timings. */
 void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep);
 /* What each GPU did ("gpu 0: 1.234 GB in 567 streams, 2 readers"; or "gpu 1: dropped out:

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const opt_def omsigcli_opts[] = {
@@ -89,6 +90,8 @@ const opt_def omsigcli_opts[] = {
 };
 const size_t omsigcli_n_opts = sizeof omsigcli_opts / sizeof omsigcli_opts[0];
 
+#define OMSIGCLI_MAX_SHARD_SIZE (UINT64_C(1) << 53)
+
 static const char k_level_names[][9] = {"debug", "info", "warning", "error", "critical"};
 
 /* ---- values --------------------------------------------------------------------------------- */
@@ -124,7 +127,7 @@ static bool wants_json(int argc, char **argv)
         if (!option_name(arg, name, &eq)) continue;
         const opt_def *d = find_opt(name, ~0u);
         if (!d) continue;
-        if (d->id == O_JSON && !eq) return true;
+        if (d->id == O_JSON) return true; /* --json=VALUE too: its usage error is a document */
         if (d->type != T_FLAG && !eq) i++;
     }
     return false;
@@ -241,6 +244,12 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_SHARD:
         if (!parse_size(val, &n) || n == 0)
             return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is not a positive size.", val);
+        /* the OMS statement holds the size as a JSON number: verifiers (omsig's statement.c,
+         * model_signing's float) take whole numbers up to 2^53 only */
+        if (n > OMSIGCLI_MAX_SHARD_SIZE)
+            return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is above 2^53 "
+                                           "bytes (9007199254740992), the largest shard size a "
+                                           "verifier accepts.", val);
         o->serialization = OMSIG_SERIAL_SHARDS;
         o->shard_size = n;
         break;
@@ -396,8 +405,12 @@ static int parse_top(omsigcli_args *a, int argc, char **argv, int *next)
             if (!(a->log_level = parse_level(val))) return level_error(a, val);
             continue;
         }
-        if (arg[1] == '-' && option_name(arg, name, &eq) && strcmp(name, "json") == 0 && !eq)
-            continue; /* a document for what follows; not a model_signing option */
+        if (arg[1] == '-' && option_name(arg, name, &eq) && strcmp(name, "json") == 0) {
+            if (!eq) continue; /* a document for what follows; not a model_signing option */
+            char typed[64];
+            snprintf(typed, sizeof typed, "%.*s", (int)(eq - arg), arg);
+            return omsigcli_usage_error2(a, false, "Option '%s' does not take a value.", typed, NULL);
+        }
         return omsigcli_no_such_option(a, arg, 0);
     }
     if (eager == 'h') return omsigcli_help(a, H_TOP, 0, false, OMSIGCLI_EXIT_OK);
@@ -417,6 +430,41 @@ static int parse_top(omsigcli_args *a, int argc, char **argv, int *next)
     }
     *next = i;
     return -1;
+}
+
+/*
+ * `verify certificat MODEL ...`: with no method word the first argument is the model, so a
+ * mistyped method would be reported as a model that does not exist or as an extra argument.
+ * It is taken for a method word when no such path exists and either another argument follows
+ * or it is close to a method's name: then "No such method", with click's "Did you mean" hint,
+ * or the list of methods when none is close.  Returns -1 to go on, or the usage error's code.
+ */
+static int mistyped_method(omsigcli_args *a, const char *extra)
+{
+    static const char *const verify_methods[] = {"certificate", "key", "sigstore"};
+    static const char *const sign_methods[] = {"certificate", "key", "pkcs11-certificate",
+                                               "pkcs11-key", "sigstore"};
+    const bool sign = a->command == CMD_SIGN;
+    const char *const *cand = sign ? sign_methods : verify_methods;
+    const size_t n = sign ? 5 : 3;
+    const char *word = a->opt.model_path;
+    struct stat sb;
+    if (!word || lstat(word, &sb) == 0 || errno != ENOENT) return -1;
+    char hint[256];
+    omsigcli_suggest(word, cand, n, 0.6, hint, sizeof hint);
+    if (!hint[0] && !extra) return -1;
+    if (!hint[0]) {
+        size_t len = (size_t)snprintf(hint, sizeof hint, " The methods of 'omsig %s' are ",
+                                      sign ? "sign" : "verify");
+        for (size_t i = 0; i < n && len < sizeof hint; i++)
+            len += (size_t)snprintf(hint + len, sizeof hint - len, "%s'%s'", i ? ", " : "", cand[i]);
+        if (len < sizeof hint) snprintf(hint + len, sizeof hint - len, ".");
+    }
+    /* the usage line is the command's, as click prints it for an unknown subcommand */
+    snprintf(g_prog, sizeof g_prog, "omsig %s", sign ? "sign" : "verify");
+    a->synopsis = "[OPTIONS] PKI_METHOD";
+    a->method_word = NULL;
+    return omsigcli_usage_error2(a, true, "No such method '%s'.%s", word, hint);
 }
 
 /* `omsig sign sigstore`: refused with the reason, which --help shows too. */
@@ -466,9 +514,10 @@ static int parse_method(omsigcli_args *a, const char *cmd, int argc, char **argv
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
         return omsigcli_help(a, H_GROUP, 0, sign, OMSIGCLI_EXIT_OK);
     const char *word = argv[i];
-    if (strcmp(word, "key") == 0 || strcmp(word, "certificate") == 0 ||
+    const bool named = strcmp(word, "key") == 0 || strcmp(word, "certificate") == 0 ||
         strcmp(word, "sigstore") == 0 ||
-        (sign && (strcmp(word, "pkcs11-key") == 0 || strcmp(word, "pkcs11-certificate") == 0))) {
+        (sign && (strcmp(word, "pkcs11-key") == 0 || strcmp(word, "pkcs11-certificate") == 0));
+    if (named) {
         a->method_word = word;
         i++;
     } else if ((rc = infer_method(a, argc, argv, i, sign, &a->method_word)) >= 0) {
@@ -478,8 +527,17 @@ static int parse_method(omsigcli_args *a, const char *cmd, int argc, char **argv
     a->synopsis = "[OPTIONS] MODEL_PATH";
     a->opt.method = method_of_word(a->method_word);
     *next = i;
-    if (sign && a->opt.method == OMSIG_METHOD_SIGSTORE)
+    if (sign && a->opt.method == OMSIG_METHOD_SIGSTORE) {
+        /* implied by no flag at all: a mistyped method word is the likelier mistake */
+        if (!named && word[0] != '-') {
+            a->opt.model_path = word;
+            const char *extra = i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : NULL;
+            const int rc_typo = mistyped_method(a, extra);
+            a->opt.model_path = NULL;
+            if (rc_typo >= 0) return rc_typo;
+        }
         return sign_sigstore_refused(a, argc, argv, i);
+    }
     return -1;
 }
 
@@ -575,7 +633,11 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
     int i = 1;
     int rc = parse_top(a, argc, argv, &i);
     if (rc >= 0) return rc;
+    const int command_at = i;
     if ((rc = parse_command(a, argc, argv, &i)) >= 0) return rc;
+    /* verify and sign without a method word: the method follows from the flags */
+    const bool method_implied = (a->command == CMD_VERIFY || a->command == CMD_SIGN) &&
+                                i == command_at + 1;
     const unsigned bit = omsigcli_cmd_bit(a->command, a->method_word ? a->method_word : "");
     bool want_help = false;
     const char *extra = NULL; /* the first argument past MODEL_PATH */
@@ -593,6 +655,7 @@ int omsigcli_parse(int argc, char **argv, omsigcli_args *a)
         }
     }
     if (want_help) return omsigcli_help(a, H_CMD, bit, false, OMSIGCLI_EXIT_OK);
+    if (method_implied && (rc = mistyped_method(a, extra)) >= 0) return rc;
     if ((rc = check_required(a, bit, extra)) >= 0) return rc;
     a->opt.certificate_chain_paths = a->chain;
     a->opt.n_certificate_chain_paths = a->n_chain;

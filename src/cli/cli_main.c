@@ -92,6 +92,7 @@ int omsigcli_main(int argc, char **argv)
         fprintf(stderr, "%s\n", a.note);
     }
     if (st != OMSIG_OK) omsigcli_print_line(stderr, fail_prefix, omsig_report_message(rep));
+    if (st != OMSIG_OK) omsigcli_print_problems(stderr, rep);
     omsig_report_free(rep);
     omsigcli_free_pin(pin);
     omsigcli_args_free(&a);

@@ -211,6 +211,30 @@ void omsigcli_print_debug(const omsigcli_args *a, const omsig_report *rep)
             omsig_report_hash_seconds(rep), omsig_report_seconds(rep));
 }
 
+void omsigcli_print_problems(FILE *f, const omsig_report *rep)
+{
+    for (size_t i = 0; i < omsig_report_problem_count(rep); i++) {
+        char *name = omsigcli_escape(omsig_report_problem_name(rep, i));
+        uint64_t size = 0;
+        switch (omsig_report_problem_kind(rep, i)) {
+        case OMSIG_PROBLEM_MISMATCH:
+            fprintf(f, "Digest differs for '%s': expected %s, computed %s", name ? name : "?",
+                    omsig_report_problem_expected(rep, i), omsig_report_problem_actual(rep, i));
+            if (omsig_report_problem_size(rep, i, &size))
+                fprintf(f, " (%llu bytes hashed)", (unsigned long long)size);
+            fputc('\n', f);
+            break;
+        case OMSIG_PROBLEM_EXTRA:
+            fprintf(f, "Extra file '%s': in the model, not in the signature\n", name ? name : "?");
+            break;
+        case OMSIG_PROBLEM_MISSING:
+            fprintf(f, "Missing file '%s': in the signature, not in the model\n", name ? name : "?");
+            break;
+        }
+        free(name);
+    }
+}
+
 static const char *kind_name(omsig_problem_kind k)
 {
     switch (k) {
@@ -332,6 +356,8 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
             omsigcli_json_add(o, "expected", omsig_report_problem_expected(rep, i));
         if (omsig_report_problem_actual(rep, i)[0])
             omsigcli_json_add(o, "actual", omsig_report_problem_actual(rep, i));
+        uint64_t size = 0;
+        if (omsig_report_problem_size(rep, i, &size)) cJSON_AddNumberToObject(o, "size", (double)size);
         cJSON_AddItemToArray(p, o);
     }
     omsigcli_json_emit(j);

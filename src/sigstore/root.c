@@ -504,3 +504,98 @@ void omsig_sgs_rotation_hint(const sgs_state *s, const omsig_options *o, X509 *l
     free(r->message);
     r->message = m;
 }
+
+/* ---- which instance signed the bundle ------------------------------------------------------- */
+
+/* Whether the root holds the Rekor key of log_id. */
+static bool has_log(const sgs_state *s, const uint8_t *log_id, size_t log_id_len)
+{
+    for (size_t i = 0; log_id_len == 32 && i < s->rekor.n; i++)
+        if (memcmp(s->rekor.keys[i].id, log_id, 32) == 0) return true;
+    return false;
+}
+
+/* Whether one of the root's Fulcio certificates issued and signed leaf. */
+static bool has_issuer(const sgs_state *s, X509 *leaf)
+{
+    bool found = false;
+    if (!X509_STORE_lock(s->fulcio)) return false;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(s->fulcio);
+    for (int i = 0; !found && i < sk_X509_OBJECT_num(objs); i++) {
+        X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
+        EVP_PKEY *k = ca ? X509_get0_pubkey(ca) : NULL;
+        found = k && X509_check_issued(ca, leaf) == X509_V_OK && X509_verify(leaf, k) == 1;
+    }
+    X509_STORE_unlock(s->fulcio);
+    ERR_clear_error();
+    return found;
+}
+
+/* Whether the built-in root of b holds what the bundle lacks in the root used. */
+static bool builtin_has(const sgs_builtin *b, bool log, bool ca, X509 *leaf, const uint8_t *log_id,
+                        size_t log_id_len)
+{
+    omsig_report *scratch = omsig_report_new();
+    sgs_state *other = scratch ? load_root(b->json, b->len, "built-in trust root", scratch) : NULL;
+    const bool yes = other && (!log || has_log(other, log_id, log_id_len)) &&
+                     (!ca || has_issuer(other, leaf));
+    omsig_sgs_free(other ? &other->base : NULL);
+    omsig_report_free(scratch);
+    return yes;
+}
+
+bool omsig_sgs_instance_hint(const sgs_state *s, const omsig_options *o, X509 *leaf,
+                             const uint8_t *log_id, size_t log_id_len, omsig_report *r)
+{
+    const bool log = log_id_len > 0 && !has_log(s, log_id, log_id_len);
+    const bool ca = !has_issuer(s, leaf);
+    if (!log && !ca) return false;
+    const bool given = o->trust_config_path && o->trust_config_path[0];
+    const bool in_prod = (given || o->use_staging) &&
+                         builtin_has(&k_builtin_production, log, ca, leaf, log_id, log_id_len);
+    const bool in_staging = (given || !o->use_staging) && !in_prod &&
+                            builtin_has(&k_builtin_staging, log, ca, leaf, log_id, log_id_len);
+
+    char key_hex[2 * 64 + 1] = "";
+    omsig_hex(log_id, log_id_len > 64 ? 64 : log_id_len, key_hex);
+    char *issuer = NULL;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio && X509_NAME_print_ex(bio, X509_get_issuer_name(leaf), 0, XN_FLAG_RFC2253) >= 0) {
+        char *data = NULL;
+        const long n = BIO_get_mem_data(bio, &data);
+        if (n >= 0 && asprintf(&issuer, "%.*s", (int)(n > 512 ? 512 : n), data ? data : "") < 0)
+            issuer = NULL;
+    }
+    BIO_free(bio);
+    char *what = NULL;
+    int rc;
+    if (log && ca)
+        rc = asprintf(&what, "The bundle's transparency log (key id %s) and the authority that "
+                             "issued its certificate ('%s') are",
+                      key_hex, issuer ? issuer : "?");
+    else if (log)
+        rc = asprintf(&what, "The bundle's transparency log (key id %s) is", key_hex);
+    else
+        rc = asprintf(&what, "The authority that issued the bundle's certificate ('%s') is",
+                      issuer ? issuer : "?");
+    free(issuer);
+    if (rc < 0) return false;
+    const char *root = given ? "the trust root given with --trust_config"
+                       : o->use_staging ? "the staging trust root"
+                                        : "the production trust root";
+    const char *ask = !given && in_staging ? "; was it signed with --use_staging?"
+                      : !given && in_prod  ? "; was it signed without --use_staging (Sigstore's "
+                                             "production instance)?"
+                      : in_prod ? "; Sigstore's production trust root has them: was it signed "
+                                  "there (verify without --trust_config)?"
+                      : in_staging ? "; Sigstore's staging trust root has them: was it signed "
+                                     "there (verify with --use_staging, without --trust_config)?"
+                                   : "";
+    char *m = NULL;
+    rc = asprintf(&m, "%s. %s not in %s%s", r->message ? r->message : "", what, root, ask);
+    free(what);
+    if (rc < 0) return false;
+    free(r->message);
+    r->message = m;
+    return in_prod || in_staging;
+}

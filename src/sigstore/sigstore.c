@@ -101,6 +101,9 @@ omsig_status omsig_pki_sigstore_check(const omsig_pki *p, const omsig_options *o
     if ((st = omsig_sgs_verify_dsse(c.leaf, b, r)) != OMSIG_OK) goto out;
     st = omsig_sgs_check_body(c.e.kind, c.e.version, c.e.body, c.e.body_len, c.leaf, b, r);
 out:
+    if (st != OMSIG_OK && keys && c.leaf &&
+        omsig_sgs_instance_hint(c.s, o, c.leaf, c.e.log_id, c.e.log_id_len, r))
+        keys = false; /* the other instance's bundle: not a key rotated since */
     if (st != OMSIG_OK && keys && c.s->builtin && c.leaf)
         omsig_sgs_rotation_hint(c.s, o, c.leaf, r);
     omsig_sgs_ctx_free(&c);

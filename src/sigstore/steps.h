@@ -63,6 +63,14 @@ OMSIG_PRIVATE void omsig_sgs_free(omsig_pki *p);
 OMSIG_PRIVATE bool omsig_sgs_keyring_verify(const sgs_keyring *kr, const uint8_t *key_id,
                                             size_t key_id_len, const uint8_t *sig,
                                             size_t sig_len, const uint8_t *data, size_t n);
+/* After a failure that looked up the trust root's keys: when the bundle's transparency log
+ * (log_id) or the authority that issued leaf is not in the root used, says so after the
+ * failure's own message, and which of Sigstore's instances has them (production or staging,
+ * from the copies built into omsig): "was it signed with --use_staging?" and the reverse.
+ * Returns true when the other instance has them (the failure is explained). */
+OMSIG_PRIVATE bool omsig_sgs_instance_hint(const sgs_state *s, const omsig_options *o, X509 *leaf,
+                                           const uint8_t *log_id, size_t log_id_len,
+                                           omsig_report *r);
 /* After a failure with the built-in root on a bundle signed after its newest key: adds to r's
  * message that Sigstore may have rotated a key since. */
 OMSIG_PRIVATE void omsig_sgs_rotation_hint(const sgs_state *s, const omsig_options *o,
