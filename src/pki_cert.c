@@ -113,7 +113,8 @@ static omsig_status load_system_store(cert_pki *p, const omsig_options *o, omsig
             return omsig_fail(r, OMSIG_E_CERTIFICATE,
                               "No certificates found in the Mozilla CA set in %s: give the "
                               "signer's root with --certificate_chain", dir);
-        if (asprintf(&p->store_name, "the Mozilla CA set in %s (%zu certificates)", dir, total) < 0) {
+        if (asprintf(&p->store_name, "the Mozilla CA set in %s (%zu certificate%s)", dir, total,
+                     total == 1 ? "" : "s") < 0) {
             p->store_name = NULL;
             return omsig_nomem(r);
         }
