@@ -95,9 +95,10 @@ class Result:
     reader: str
     """``"io_uring"``, ``"pread"`` or ``"io_uring and pread"``; ``""`` when nothing was read."""
     trust_root_source: str
-    """sigstore: ``"trust_config"``, ``"sigstore-python-cache"`` or ``"built-in"``."""
+    """sigstore: ``"trust_config"``, ``"sigstore-python-cache"`` or ``"built-in"``;
+    certificate: ``"certificate_chain"``, ``"mozilla"`` or ``"openssl-default"``."""
     trust_root: str
-    """sigstore: the trust root in words."""
+    """The trust root (sigstore) or trust store (certificate) in words."""
     warnings: List[str] = field(default_factory=list)
     """Warnings, in order (legacy formats, certificate fingerprints, ...)."""
     problems: List[Problem] = field(default_factory=list)
