@@ -35,7 +35,7 @@ const opt_def omsigcli_opts[] = {
      "Path to the signing certificate, as a PEM-encoded file (the leaf, optionally followed by its intermediates: all are embedded).  [required]", NULL},
     {"certificate-chain", "--certificate_chain", O_CHAIN, T_MULTI, VC | SC | PC, "CERTIFICATE_PATH",
      "Path to certificate chain of trust: every certificate in it is a trust anchor. "
-     "Repeatable.",
+     "Repeatable.  Without it: the Mozilla CA set the system ships, with a warning.",
      "Path to certificate chain of trust, embedded after the leaf. Repeatable."},
     {"log-fingerprints", "--log_fingerprints", O_LOG_FP, T_FLAG, VC, NULL,
      "Log SHA256 fingerprints of all certificates.", NULL},
