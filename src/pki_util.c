@@ -183,12 +183,11 @@ void omsig_x509_name_text(const X509_NAME *name, char *out, size_t cap)
     BIO *b = BIO_new(BIO_s_mem());
     /* RFC 4514 order and escapes, UTF-8 kept as it is */
     const unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
-    int n = b && name && X509_NAME_print_ex(b, name, 0, flags) >= 0
-                ? BIO_read(b, out, (int)(cap - 1)) : -1;
+    const int w = b && name ? X509_NAME_print_ex(b, name, 0, flags) : -1;
+    const int n = w > 0 ? BIO_read(b, out, (int)(cap - 1)) : w;
     BIO_free(b);
-    if (n < 0) n = snprintf(out, cap, "(an unreadable name)");
-    else out[n] = '\0';
-    if (n == 0) snprintf(out, cap, "(an empty name)");
+    if (n > 0) out[n] = '\0';
+    else snprintf(out, cap, "%s", n == 0 ? "(an empty name)" : "(an unreadable name)");
 }
 
 void omsig_time_text(time_t t, char out[32])

@@ -151,8 +151,8 @@ static omsig_status take_leaf_first(const omsig_options *o, signer *s, STACK_OF(
     return OMSIG_OK;
 }
 
-/* The OMS spec: the leaf MUST be within its validity period; a signature made with one that
- * is not could never verify. */
+/* The OMS spec: the leaf MUST be within its validity period, and verify checks it now; a
+ * signature made with one that is not would not verify today. */
 static omsig_status leaf_valid_now(X509 *leaf, omsig_report *r)
 {
     time_t now = omsig_cert_now();
