@@ -104,6 +104,11 @@ typedef enum {
 } omsig_serialization;
 
 typedef enum {
+    OMSIG_VERIFY_TIME_NOW = 0,    /* the chain is valid now (OMS spec v1.0 section 8.2) */
+    OMSIG_VERIFY_TIME_SIGNING = 1 /* valid at the leaf's notBefore (model_signing 1.1.1) */
+} omsig_verify_time;
+
+typedef enum {
     OMSIG_HASH_SHA256 = 0,
     OMSIG_HASH_BLAKE2B = 1,       /* BLAKE2b-512, unkeyed */
     OMSIG_HASH_BLAKE3 = 2         /* BLAKE3, 32 bytes; files method only (shards sign as files) */
@@ -134,7 +139,7 @@ typedef struct omsig_options {
     const char *const *certificate_chain_paths; /* verify: trusted roots; sign: chain to embed */
     size_t n_certificate_chain_paths;
     const char *signing_certificate_path;       /* sign: the leaf (also pkcs11-certificate) */
-    int verify_time_now;             /* verify: validate the chain now, not at leaf notBefore */
+    omsig_verify_time verify_time;   /* verify: when the chain must be valid; default now */
     int log_fingerprints;            /* verify: report SHA-256 fingerprints as warnings */
     uint64_t max_bundle_size;        /* verify: larger bundles are refused unread; 0: 64 MiB */
 
@@ -230,7 +235,10 @@ OMSIG_API int omsig_report_device(const omsig_report *rep, size_t i, int *device
                                   const char **dropped);
 /** The sigstore method's trust root: "trust_config" (the file given), "sigstore-python-cache"
  *  (the trusted_root.json sigstore-python fetched over TUF and keeps in its cache) or
- *  "built-in" (omsig's copy of Sigstore's); "" for the other methods or before it is loaded. */
+ *  "built-in" (omsig's copy of Sigstore's); the certificate method's trust store:
+ *  "certificate_chain" (the files given), "mozilla" (the Mozilla CA set the system ships, as
+ *  model_signing trusts certifi's) or "openssl-default" (OpenSSL's default locations, where
+ *  the system has no Mozilla set); "" for the key method or before it is loaded. */
 OMSIG_API const char *omsig_report_trust_root_source(const omsig_report *rep);
 /** That trust root in words: the file or copy, the instance, and the start of its newest key. */
 OMSIG_API const char *omsig_report_trust_root(const omsig_report *rep);

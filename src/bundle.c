@@ -278,8 +278,9 @@ static omsig_status parse_vm(const cJSON *vm, omsig_bundle *b, omsig_report *r)
         list = NULL;
     }
     const size_t count = list ? (size_t)cJSON_GetArraySize(list) : 1;
-    if (count > 64)
-        return omsig_fail(r, OMSIG_E_LIMIT, "Invalid signature bundle: more than 64 certificates");
+    if (count > OMSIG_BUNDLE_MAX_CERTS)
+        return omsig_fail(r, OMSIG_E_LIMIT, "Invalid signature bundle: more than %d certificates",
+                          OMSIG_BUNDLE_MAX_CERTS);
     b->certs = calloc(count, sizeof *b->certs);
     if (!b->certs) return omsig_nomem(r);
     const cJSON *item = list ? list->child : cert;

@@ -32,6 +32,10 @@ typedef struct omsig_tlog_entry {
     char *body;                     /* canonicalizedBody */
 } omsig_tlog_entry;
 
+/* The most certificates a bundle's chain may hold: verify refuses more, and sign refuses to
+ * write a bundle with more. */
+#define OMSIG_BUNDLE_MAX_CERTS 64
+
 /* The bundle, parsed once into what the methods read; its JSON is not kept. */
 typedef struct omsig_bundle {
     char *media_type;

@@ -11,6 +11,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <time.h>
 
 /* ---- the verification methods --------------------------------------------------------------- */
 
@@ -61,9 +62,28 @@ OMSIG_PRIVATE X509 *omsig_x509_from_der(const uint8_t *der, size_t len);
  * private key may be among them).  On failure the reference's "[Errno N] ..." message. */
 OMSIG_PRIVATE omsig_status omsig_pem_open(const char *path, size_t max, BIO **bio,
                                           omsig_report *r);
-/* Every certificate of a PEM text, in order, pushed onto out; their number.  *nomem is set
- * when out could not grow. */
-OMSIG_PRIVATE size_t omsig_pem_read_certs(BIO *bio, STACK_OF(X509) *out, bool *nomem);
+/* The largest certificate file read (a trust file, a signing certificate, a chain to embed).
+ * model_signing reads any size; a CA bundle is well under 1 MiB, and the bound keeps a wrong
+ * path (a model file) from being read whole. */
+#define OMSIG_CERT_FILE_MAX ((size_t)256 << 20)
+
+/* Every certificate of the PEM file at path ("CERTIFICATE" and "X509 CERTIFICATE" blocks, text
+ * between them and other blocks skipped), in order, pushed onto out; *n their number.  A
+ * certificate block that does not decode, or a block without its END line, refuses the whole
+ * file, naming the block's position (its number among the file's blocks and its line). */
+OMSIG_PRIVATE omsig_status omsig_read_cert_file(const char *path, STACK_OF(X509) *out,
+                                                size_t *n, omsig_report *r);
+
+/* The time certificates are checked at as "now": time(), or OMSIG_TEST_NOW (seconds since the
+ * epoch) in a build with test hooks. */
+OMSIG_PRIVATE time_t omsig_cert_now(void);
+/* A name as RFC 4514 writes it ("CN=root,O=example"), cut to cap. */
+OMSIG_PRIVATE void omsig_x509_name_text(const X509_NAME *name, char *out, size_t cap);
+/* A time as "2026-01-31T12:00:00Z". */
+OMSIG_PRIVATE void omsig_time_text(time_t t, char out[32]);
+OMSIG_PRIVATE void omsig_asn1_time_text(const ASN1_TIME *t, char out[32]);
+/* "'SUBJECT' is valid from NOTBEFORE to NOTAFTER", for the messages about validity. */
+OMSIG_PRIVATE void omsig_cert_validity_text(X509 *c, char *out, size_t cap);
 
 /* sig over data with key and md (NULL for Ed25519); false on any failure. */
 OMSIG_PRIVATE bool omsig_pkey_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig,

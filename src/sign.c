@@ -30,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PEM_MAX (16u << 20) /* the largest key or certificate file read */
+#define PEM_MAX (16u << 20) /* the largest private key file read */
 
 typedef struct signer {
     EVP_PKEY *key;
@@ -112,12 +112,7 @@ static bool in_chain(STACK_OF(X509) *chain, X509 *c)
 static omsig_status read_cert_file(const char *path, STACK_OF(X509) *into, const char *none_fmt,
                                    size_t *n, omsig_report *r)
 {
-    BIO *bio = NULL;
-    bool oom = false;
-    OMSIG_FORWARD_IF_ERROR(omsig_pem_open(path, PEM_MAX, &bio, r));
-    *n = omsig_pem_read_certs(bio, into, &oom);
-    BIO_free(bio);
-    if (oom) return omsig_nomem(r);
+    OMSIG_FORWARD_IF_ERROR(omsig_read_cert_file(path, into, n, r));
     if (*n == 0) return omsig_fail(r, OMSIG_E_CERTIFICATE, none_fmt, path);
     return OMSIG_OK;
 }
@@ -156,6 +151,26 @@ static omsig_status take_leaf_first(const omsig_options *o, signer *s, STACK_OF(
     return OMSIG_OK;
 }
 
+/* The OMS spec: the leaf MUST be within its validity period, and verify checks it now; a
+ * signature made with one that is not would not verify today. */
+static omsig_status leaf_valid_now(X509 *leaf, omsig_report *r)
+{
+    time_t now = omsig_cert_now();
+    const int from = X509_cmp_time(X509_get0_notBefore(leaf), &now);
+    const int to = X509_cmp_time(X509_get0_notAfter(leaf), &now);
+    const char *what = from == 0 || to == 0 ? "has an invalid validity period"
+                       : from > 0           ? "is not yet valid"
+                       : to < 0             ? "has expired"
+                                            : NULL;
+    if (!what) return OMSIG_OK;
+    char validity[700], when[32];
+    omsig_cert_validity_text(leaf, validity, sizeof validity);
+    omsig_time_text(now, when);
+    return omsig_fail(r, OMSIG_E_CERTIFICATE,
+                      "The signing certificate %s: %s, and the time now is %s", what, validity,
+                      when);
+}
+
 /*
  * The chain to embed: the leaf, then what else the --signing_certificate file holds (a leaf
  * saved with its intermediates, in any order: the leaf is the certificate of the private key),
@@ -186,6 +201,13 @@ static omsig_status load_certificates(const omsig_options *o, signer *s, omsig_r
             if (dup) X509_free(sk_X509_delete(s->chain, k));
         }
     }
+    if (st == OMSIG_OK) st = leaf_valid_now(sk_X509_value(s->chain, 0), r);
+    if (st == OMSIG_OK && sk_X509_num(s->chain) > OMSIG_BUNDLE_MAX_CERTS)
+        st = omsig_fail(r, OMSIG_E_LIMIT,
+                        "The certificate chain holds %d certificates (the signing certificate "
+                        "and those of --certificate_chain); a bundle may hold at most %d, the "
+                        "most omsig verifies",
+                        sk_X509_num(s->chain), OMSIG_BUNDLE_MAX_CERTS);
     return st;
 }
 

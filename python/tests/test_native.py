@@ -56,6 +56,21 @@ def test_wrong_key_and_chain():
                      certificate_chain=[PKI / "other-root.cert.pem"])
 
 
+def test_verify_time():
+    # leaf-expired was valid 2020..2021: expired now, valid at its own notBefore
+    args = (INTEROP / "models" / "nested", SIG / "cert-expired.sig")
+    chain = PKI / "root.cert.pem"
+    with pytest.raises(omsig.VerificationError) as e:
+        omsig.verify(*args, certificate_chain=chain)
+    assert e.value.result.message.startswith("certificate has expired: the signing certificate")
+    assert e.value.result.trust_root_source == "certificate_chain"
+    assert omsig.verify(*args, certificate_chain=chain, verify_time="signing").ok
+    with pytest.raises(omsig.VerificationError):
+        omsig.verify(*args, certificate_chain=chain, verify_time="now")
+    with pytest.raises(ValueError, match="verify_time must be 'now' or 'signing'"):
+        omsig.verify(*args, certificate_chain=chain, verify_time="later")
+
+
 @pytest.mark.parametrize("hash_, shard", [("sha256", None), ("sha256", 1000),
                                           ("blake2b", None), ("blake2b", 4096),
                                           ("blake3", None)])

@@ -36,13 +36,14 @@ const opt_def omsigcli_opts[] = {
      "Path to the signing certificate, as a PEM-encoded file (the leaf, optionally followed by its intermediates: all are embedded).  [required]", NULL},
     {"certificate-chain", "--certificate_chain", O_CHAIN, T_MULTI, VC | SC | PC, "CERTIFICATE_PATH",
      "Path to certificate chain of trust: every certificate in it is a trust anchor. "
-     "Repeatable.",
+     "Repeatable.  Without it: the Mozilla CA set the system ships, with a warning.",
      "Path to certificate chain of trust, embedded after the leaf. Repeatable."},
     {"log-fingerprints", "--log_fingerprints", O_LOG_FP, T_FLAG, VC, NULL,
      "Log SHA256 fingerprints of all certificates.", NULL},
-    {"verify-time", NULL, O_VERIFY_TIME, T_VALUE, VC, "signing|now",
-     "Time to validate the chain at: the leaf's notBefore (as model_signing does) or now.  "
-     "[default: signing]", NULL},
+    {"verify-time", NULL, O_VERIFY_TIME, T_VALUE, VC, "now|signing",
+     "When every certificate of the chain must be valid: now, as the OMS spec asks, or at the "
+     "leaf's notBefore (signing), as model_signing 1.1.1 checks it, which lets expired "
+     "certificates pass.  [default: now]", NULL},
     {"identity", "--identity", O_IDENTITY, T_VALUE, VS, "IDENTITY",
      "The expected identity of the signer (e.g., name@example.com).  [required]", NULL},
     {"identity-provider", "--identity_provider", O_PROVIDER, T_VALUE, VS, "IDENTITY_PROVIDER",
@@ -227,9 +228,9 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
     case O_CHAIN: if (push(&a->chain, &a->n_chain, val)) return -1; break;
     case O_LOG_FP: o->log_fingerprints = 1; break;
     case O_VERIFY_TIME:
-        if (strcmp(val, "now") == 0) o->verify_time_now = 1;
-        else if (strcmp(val, "signing") == 0) o->verify_time_now = 0;
-        else return omsigcli_usage_error(a, "Invalid value for '--verify-time': '%s' is not 'signing' or 'now'.", val);
+        if (strcmp(val, "now") == 0) o->verify_time = OMSIG_VERIFY_TIME_NOW;
+        else if (strcmp(val, "signing") == 0) o->verify_time = OMSIG_VERIFY_TIME_SIGNING;
+        else return omsigcli_usage_error(a, "Invalid value for '--verify-time': '%s' is not 'now' or 'signing'.", val);
         break;
     case O_IDENTITY: o->identity = val; break;
     case O_PROVIDER: o->identity_provider = val; break;

@@ -54,7 +54,8 @@ run "wrong key (other curve)" 1 'Key mismatch' "$OMSIG" verify key "$N" --signat
 run "wrong root" 1 'unable to get local issuer certificate' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-p256.sig --certificate_chain $P/other-root.cert.pem
 run "leaf from another root" 1 'self-signed certificate in certificate chain' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-other-root.sig --certificate_chain $P/root.cert.pem
 run "leaf without signing usage" 1 'Signing certificate cannot be used for signing' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-nousage.sig --certificate_chain $P/root.cert.pem
-run "expired leaf at its notBefore (reference rule)" 0 'succeeded' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-expired.sig --certificate_chain $P/root.cert.pem
+run "expired leaf at its notBefore (--verify-time signing, the reference rule)" 0 'succeeded' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-expired.sig --certificate_chain $P/root.cert.pem --verify-time signing
+run "expired leaf (checked now by default)" 1 'certificate has expired' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-expired.sig --certificate_chain $P/root.cert.pem
 run "expired leaf with --verify-time now" 1 'certificate has expired' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-expired.sig --certificate_chain $P/root.cert.pem --verify-time now
 run "chain file without certificates" 1 'No certificates found' "$OMSIG" verify certificate "$N" --signature $I/bundles/cert-p256.sig --certificate_chain $P/p256.pub.pem
 run "key bundle to verify certificate" 1 'not made with the certificate method' "$OMSIG" verify certificate "$N" --signature "$KB" --certificate_chain $P/root.cert.pem

@@ -138,6 +138,17 @@ for c in p256 p384 p521; do
             "$REF" verify certificate "$M" --signature "$tmp/cert-$c.sig" --certificate_chain "$tmp/ca.pem"
     fi
 done
+# the leaf must be within its validity period (2 days from now): checked as if 10 days later,
+# and a day before (OMSIG_TEST_NOW, a test hook)
+if has_feature test-hooks; then
+    run "pkcs11-certificate: an expired leaf is refused" 1 "^Signing failed with error: The signing certificate has expired: 'CN=omsig test p256 token key' is valid from " \
+        env OMSIG_TEST_NOW=$(($(date +%s) + 10 * 86400)) "$OMSIG" sign pkcs11-certificate "$M" \
+        --signature "$tmp/expired.sig" --pkcs11_uri "$(uri p256)" --signing_certificate "$tmp/leaf-p256.pem"
+    run "pkcs11-certificate: a leaf not yet valid is refused" 1 "The signing certificate is not yet valid: 'CN=omsig test p256 token key'" \
+        env OMSIG_TEST_NOW=$(($(date +%s) - 86400)) "$OMSIG" sign pkcs11-certificate "$M" \
+        --signature "$tmp/expired.sig" --pkcs11_uri "$(uri p256)" --signing_certificate "$tmp/leaf-p256.pem"
+    [ ! -e "$tmp/expired.sig" ] && ok "no bundle for a leaf outside its validity" || bad "a bundle was written for a leaf outside its validity"
+fi
 # the bundle is the key method's: the same key hint as a PEM key of the same public key gives
 hint() { grep -o '"hint":"[0-9a-f]*"' "$1"; }
 # a key of another curve fails as the key method's mismatch does

@@ -47,6 +47,7 @@ class Status(enum.IntEnum):
 _METHODS = {"key": 1, "certificate": 2, "sigstore": 3, "pkcs11-key": 4, "pkcs11-certificate": 5}
 _HASHERS = {"auto": 0, "cpu": 1, "gpu": 2, "hybrid": 3}
 _HASHES = {"sha256": 0, "blake2b": 1, "blake3": 2}
+_VERIFY_TIMES = {"now": 0, "signing": 1}
 _PROBLEM_KINDS = {1: "extra", 2: "missing", 3: "mismatch"}
 
 
@@ -94,9 +95,10 @@ class Result:
     reader: str
     """``"io_uring"``, ``"pread"`` or ``"io_uring and pread"``; ``""`` when nothing was read."""
     trust_root_source: str
-    """sigstore: ``"trust_config"``, ``"sigstore-python-cache"`` or ``"built-in"``."""
+    """sigstore: ``"trust_config"``, ``"sigstore-python-cache"`` or ``"built-in"``;
+    certificate: ``"certificate_chain"``, ``"mozilla"`` or ``"openssl-default"``."""
     trust_root: str
-    """sigstore: the trust root in words."""
+    """The trust root (sigstore) or trust store (certificate) in words."""
     warnings: List[str] = field(default_factory=list)
     """Warnings, in order (legacy formats, certificate fingerprints, ...)."""
     problems: List[Problem] = field(default_factory=list)
@@ -268,7 +270,7 @@ def _verify_options(
     public_key: Optional[PathLike] = None,
     certificate_chain: Union[PathLike, Iterable[PathLike], None] = None,
     log_fingerprints: bool = False,
-    verify_time_now: bool = False,
+    verify_time: str = "now",
     identity: Optional[str] = None,
     identity_provider: Optional[str] = None,
     trust_config: Optional[PathLike] = None,
@@ -297,7 +299,9 @@ def _verify_options(
     elif m == "certificate":
         opts["certificate_chain"] = chain
         opts["log_fingerprints"] = _flag(log_fingerprints, "log_fingerprints")
-        opts["verify_time_now"] = _flag(verify_time_now, "verify_time_now")
+        if verify_time not in _VERIFY_TIMES:
+            raise ValueError(f"verify_time must be 'now' or 'signing', not {verify_time!r}")
+        opts["verify_time"] = _VERIFY_TIMES[verify_time]
     else:
         opts["identity"] = _text(identity, "identity")
         opts["identity_provider"] = _text(identity_provider, "identity_provider")
@@ -453,7 +457,9 @@ def verify(model: PathLike, signature: PathLike, **kwargs) -> Result:  # noqa: D
     The method is named with ``method="key"|"certificate"|"sigstore"`` or inferred as the CLI
     infers it: ``public_key`` means key, ``certificate_chain`` certificate, ``identity`` /
     ``identity_provider`` (or nothing) sigstore.  Keywords: ``public_key``,
-    ``certificate_chain`` (one path or several), ``log_fingerprints``, ``verify_time_now``,
+    ``certificate_chain`` (one path or several), ``log_fingerprints``,
+    ``verify_time="now"|"signing"`` (when the chain must be valid: now, or at the leaf's
+    notBefore as model_signing 1.1.1 checks it),
     ``identity``, ``identity_provider``, ``trust_config``, ``use_staging``, ``ignore_paths``
     (relative to the current directory or absolute, as ``--ignore-paths``),
     ``ignore_git_paths=True``, ``ignore_unsigned_files=False``, ``allow_symlinks=False``,

@@ -142,6 +142,7 @@ int options_from_dict(PyObject *d, omsig_options *o, arena *a)
 {
     omsig_options_init(o);
     int method = (int)o->method, ser = (int)o->serialization, hash = (int)o->hash,
+        verify_time = (int)o->verify_time,
         hasher = (int)o->hasher, io = (int)o->io, threads = 0;
     uint64_t buffer = 0;
     if (opt_int(d, "method", &method) || opt_str(a, d, "model", &o->model_path) ||
@@ -152,7 +153,7 @@ int options_from_dict(PyObject *d, omsig_options *o, arena *a)
         opt_list(a, d, "certificate_chain", &o->certificate_chain_paths,
                  &o->n_certificate_chain_paths) ||
         opt_str(a, d, "signing_certificate", &o->signing_certificate_path) ||
-        opt_int(d, "verify_time_now", &o->verify_time_now) ||
+        opt_int(d, "verify_time", &verify_time) ||
         opt_int(d, "log_fingerprints", &o->log_fingerprints) ||
         opt_str(a, d, "pkcs11_uri", &o->pkcs11_uri) || opt_str(a, d, "pkcs11_pin", &o->pkcs11_pin) ||
         opt_str(a, d, "identity", &o->identity) ||
@@ -168,6 +169,7 @@ int options_from_dict(PyObject *d, omsig_options *o, arena *a)
         opt_int(d, "threads", &threads) || opt_u64(d, "buffer_size", &buffer))
         return -1;
     o->method = (omsig_method)method;
+    o->verify_time = (omsig_verify_time)verify_time;
     o->serialization = (omsig_serialization)ser;
     o->hash = (omsig_hash)hash;
     o->hasher = (omsig_hasher)hasher;
