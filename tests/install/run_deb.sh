@@ -12,7 +12,7 @@
 # three are installed with dpkg into a scratch root and admin folder; the installed program
 # verifies the sample and a CMake project builds against the installed libomsig-dev; then
 # `dpkg -r` and `dpkg -P` must leave nothing.
-# Usage: tests/install/run_deb.sh BUILD_DIR [SANITIZERS]
+# Usage: tests/install/run_deb.sh BUILD_DIR [SANITIZERS]   (SANITIZERS: BUILD_DIR's, by default)
 #   (exit 77: no cmake, cpack, dpkg, dpkg-deb, dpkg-shlibdeps, file, readelf, gzip or cc.  Without
 #   lintian its part is skipped, with a message; so is dpkg's scratch install where it needs
 #   root and root is absent, the program then run from the unpacked packages)
@@ -35,7 +35,7 @@ cache() { sed -n "s/^$2:[A-Z]*=//p" "$1/CMakeCache.txt"; }
 
 # ---- the release configuration -----------------------------------------------------------------
 hooks=$(cache "$BUILD" OMSIG_TEST_HOOKS)
-sanitize=$(cache "$BUILD" OMSIG_SANITIZE)
+sanitize=${2:-$(cache "$BUILD" OMSIG_SANITIZE)}
 case $hooks in ON | TRUE | YES | 1 | on | true) hooks=1 ;; *) hooks= ;; esac
 REL=$BUILD
 if [ -n "$hooks$sanitize" ] || [ "$(cache "$BUILD" CMAKE_INSTALL_PREFIX)" != /usr ] ||
