@@ -6,6 +6,11 @@
 # multiarch one (GNUInstallDirs gives lib/<triplet> for the prefix /usr alone).  The
 # CPACK_OMSIG_* values are the configuration's (omsig_package.cmake).
 
+# a source package (cpack --config CPackSourceConfig.cmake) holds no build: nothing to check
+if(NOT CPACK_INSTALL_CMAKE_PROJECTS)
+  return()
+endif()
+
 set(_omsig_refuse "")
 if(CPACK_OMSIG_TEST_HOOKS)
   list(APPEND _omsig_refuse
