@@ -5,10 +5,11 @@
 #   libomsig-dev    omsig.h, libomsig.a, libomsig.so, omsig.pc, the CMake package
 # Depends are computed with dpkg-shlibdeps; the -dev package adds what a static link and
 # omsig.pc's Libs.private need.  Packages install under /usr, each with its copyright file and
-# changelog in /usr/share/doc/PACKAGE; the ELF files are stripped (no -dbgsym packages: the
-# .ddeb files of CPack 3.25 list absolute paths in their md5sums).  Only a release configuration is packaged: cpack refuses a build
-# with test hooks or sanitizers, or one configured for another prefix than /usr (see
-# omsig_package_check.cmake).
+# changelog in /usr/share/doc/PACKAGE; the ELF files are stripped, their debug symbols left out
+# (CPack's -dbgsym .ddeb files list absolute paths in their md5sums, which lintian refuses).
+# Only a release configuration is packaged: cpack refuses a build with test hooks or
+# sanitizers, a Debug build, or one configured for another prefix than /usr
+# (omsig_package_check.cmake).
 set(OMSIG_PACKAGE_MAINTAINER "omsig maintainers <maintainers@omsig.dev>" CACHE STRING
     "Maintainer field of the .deb packages (name <address>)")
 if(OMSIG_PACKAGE_MAINTAINER STREQUAL "omsig maintainers <omsig-maintainers@invalid>")
@@ -65,7 +66,6 @@ string(TIMESTAMP OMSIG_DEB_DATE "%a, %d %b %Y %H:%M:%S +0000" UTC)
 configure_file(${PROJECT_SOURCE_DIR}/packaging/debian/changelog.in
                ${PROJECT_BINARY_DIR}/debian/changelog @ONLY)
 omsig_gzip(${PROJECT_BINARY_DIR}/debian/changelog omsig_changelog _omsig_changelog)
-get_filename_component(_omsig_changelog_name "${_omsig_changelog}" NAME)
 # omsig_package_docs COMPONENT PACKAGE: the two files of PACKAGE, in COMPONENT
 function(omsig_package_docs component package)
   install(FILES ${PROJECT_SOURCE_DIR}/packaging/debian/copyright
