@@ -111,10 +111,11 @@ else
     bad "libomsig-dev Depends: $(dpkg-deb -f "$DEV" Depends)"
 fi
 maintainer=$(cache "$REL" OMSIG_PACKAGE_MAINTAINER)
+address='^[^<]+ <[^@>]+@[a-z0-9.-]+\.[a-z]+>$' # name <user@host.domain>
 for d in "$CLI" "$LIB" "$DEV"; do
     m=$(dpkg-deb -f "$d" Maintainer)
     h=$(dpkg-deb -f "$d" Homepage)
-    if [ "$m" = "$maintainer" ] && [[ $m =~ ^[^\<]+\ \<[^@\>]+@[a-z0-9.-]+\.[a-z]+\>$ ]] && [[ $m != *.invalid\> ]]; then
+    if [ "$m" = "$maintainer" ] && [[ $m =~ $address ]] && [[ $m != *.invalid\> ]]; then
         ok "$(basename "$d") Maintainer: $m"
     else
         bad "$(basename "$d") Maintainer '$m' (want OMSIG_PACKAGE_MAINTAINER '$maintainer', a real address)"
