@@ -123,7 +123,10 @@ for d in "$CLI" "$LIB" "$DEV"; do
     if [[ $h =~ ^https?://[a-z0-9.-]+ ]]; then ok "$(basename "$d") Homepage: $h"; else bad "$(basename "$d") Homepage '$h'"; fi
     mkdir -p "$tmp/ctl/$(basename "$d")"
     dpkg-deb -e "$d" "$tmp/ctl/$(basename "$d")"
-    scripts=$(cd "$tmp/ctl/$(basename "$d")" && ls preinst postinst prerm postrm config 2>/dev/null | tr '\n' ' ')
+    scripts=
+    for f in preinst postinst prerm postrm config; do
+        [ -e "$tmp/ctl/$(basename "$d")/$f" ] && scripts="$scripts$f "
+    done
     if [ -z "$scripts" ]; then ok "$(basename "$d") has no maintainer scripts"; else bad "$(basename "$d") has maintainer scripts: $scripts"; fi
 done
 LIBCTL=$tmp/ctl/$(basename "$LIB")
@@ -202,7 +205,7 @@ if [ "$got" = "sha256 blake2b blake3 " ]; then ok "packaged completion of --hash
 # ---- pkg-config: omsig's include folder alone, no path in Libs.private -------------------------
 if command -v pkg-config >/dev/null; then
     cflags=$(PKG_CONFIG_PATH="$X/usr/lib/$MA/pkgconfig" pkg-config --define-variable=prefix="$X/usr" --cflags omsig 2>&1)
-    if [ "$(echo "$cflags" | sed 's/ *$//')" = "-I$X/usr/include" ]; then
+    if [ "${cflags% }" = "-I$X/usr/include" ]; then
         ok "pkg-config --cflags omsig: its include folder alone"
     else
         bad "pkg-config --cflags omsig: '$cflags', want '-I$X/usr/include' alone"

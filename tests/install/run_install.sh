@@ -88,7 +88,8 @@ fi
 echo "  pkg-config --cflags --libs omsig: $(pc --cflags --libs)"
 echo "  pkg-config --static --libs omsig: $(pc --static --libs)"
 # omsig.h includes no dependency's header: the flags name omsig's include folder alone
-if [ "$(pc --cflags | sed 's/ *$//')" = "-I$P/include" ]; then
+cflags=$(pc --cflags)
+if [ "${cflags% }" = "-I$P/include" ]; then
     ok "pkg-config --cflags omsig: -I$P/include alone"
 else
     bad "pkg-config --cflags omsig: '$(pc --cflags)', want '-I$P/include' alone"
