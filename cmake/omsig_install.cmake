@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # What `cmake --install` puts in place, in three components that are also the .deb packages:
-#   cli  bin/omsig, the man page omsig(1), the bash completion, json.md (the --json fields)
+#   cli  bin/omsig, the man page omsig(1) (gzipped), the bash completion (its lists written at
+#        build time from the program's --help), json.md (the --json fields)
 #   lib  libomsig.so.N (the SONAME) and its versioned file
 #   dev  omsig.h, libomsig.a, the libomsig.so link, omsig.pc, the CMake package omsig
 include(CMakePackageConfigHelpers)
@@ -10,12 +11,44 @@ set(OMSIG_INSTALL_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/omsig" CACHE STRING
 set(OMSIG_INSTALL_COMPLETIONDIR "${CMAKE_INSTALL_DATADIR}/bash-completion/completions" CACHE STRING
     "Where the bash completion is installed")
 
+find_program(OMSIG_GZIP gzip)
+mark_as_advanced(OMSIG_GZIP)
+# omsig_gzip FILE TARGET OUT_VAR: FILE.gz in the build directory, made by `gzip -9n` (the best
+# compression and no name or time in the header, as Debian policy asks) when target TARGET is
+# built, which `all` does; OUT_VAR names it.  Without gzip, FILE itself, uncompressed.
+function(omsig_gzip file target outvar)
+  if(NOT OMSIG_GZIP)
+    message(STATUS "gzip not found: ${file} is installed uncompressed")
+    set(${outvar} ${file} PARENT_SCOPE)
+    return()
+  endif()
+  get_filename_component(_name "${file}" NAME)
+  set(_copy ${PROJECT_BINARY_DIR}/gz/${_name})
+  add_custom_command(OUTPUT ${_copy}.gz
+    COMMAND ${CMAKE_COMMAND} -E copy ${file} ${_copy}
+    COMMAND ${OMSIG_GZIP} -9nf ${_copy}
+    DEPENDS ${file} VERBATIM)
+  add_custom_target(${target} ALL DEPENDS ${_copy}.gz)
+  set(${outvar} ${_copy}.gz PARENT_SCOPE)
+endfunction()
+
 if(TARGET omsig_cli)
   install(TARGETS omsig_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR} COMPONENT cli)
-  install(FILES ${PROJECT_SOURCE_DIR}/docs/omsig.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT cli)
+  omsig_gzip(${PROJECT_SOURCE_DIR}/docs/omsig.1 omsig_manpage _omsig_man)
+  install(FILES ${_omsig_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT cli)
   install(FILES ${PROJECT_SOURCE_DIR}/docs/json.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT cli)
-  install(FILES ${PROJECT_SOURCE_DIR}/packaging/bash-completion/omsig
-          DESTINATION ${OMSIG_INSTALL_COMPLETIONDIR} COMPONENT cli)
+  # build/bash-completion/omsig: the template with the lists of the program just built
+  set(_omsig_completion ${PROJECT_BINARY_DIR}/bash-completion/omsig)
+  add_custom_command(OUTPUT ${_omsig_completion}
+    COMMAND ${CMAKE_COMMAND} -DOMSIG=$<TARGET_FILE:omsig_cli> -DOMSIG_VERSION=${PROJECT_VERSION}
+            "-DEMULATOR=${CMAKE_CROSSCOMPILING_EMULATOR}"
+            -DTEMPLATE=${PROJECT_SOURCE_DIR}/packaging/bash-completion/omsig
+            -DOUT=${_omsig_completion} -P ${PROJECT_SOURCE_DIR}/cmake/omsig_completion.cmake
+    DEPENDS omsig_cli ${PROJECT_SOURCE_DIR}/packaging/bash-completion/omsig
+            ${PROJECT_SOURCE_DIR}/cmake/omsig_completion.cmake
+    COMMENT "Writing the bash completion from omsig --help" VERBATIM)
+  add_custom_target(omsig_completion ALL DEPENDS ${_omsig_completion})
+  install(FILES ${_omsig_completion} DESTINATION ${OMSIG_INSTALL_COMPLETIONDIR} COMPONENT cli)
 endif()
 
 install(FILES ${PROJECT_SOURCE_DIR}/include/omsig.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} COMPONENT dev)
@@ -48,10 +81,11 @@ install(FILES ${PROJECT_BINARY_DIR}/omsigConfig.cmake ${PROJECT_BINARY_DIR}/omsi
         DESTINATION ${OMSIG_INSTALL_CMAKEDIR} COMPONENT dev)
 
 # ---- omsig.pc ----------------------------------------------------------------------------------
-# What a static link needs besides libomsig.a: modules that have a .pc of their own go in
-# Requires.private, the rest in Libs.private.
+# What a static link needs besides libomsig.a, all in Libs.private: a module that has a .pc
+# of its own gives its `--static --libs` (its -L where that is not a system folder), the others
+# -lNAME.  Not Requires.private, whose modules' Cflags pkg-config adds to omsig's: omsig.h
+# includes none of their headers, so `pkg-config --cflags omsig` names omsig's folder alone.
 find_package(PkgConfig QUIET)
-set(_pc_requires "libcrypto >= 3.0")
 set(_pc_libs "")
 macro(_omsig_pc_dep module lib)
   set(_found OFF)
@@ -60,11 +94,18 @@ macro(_omsig_pc_dep module lib)
     set(_found ${_OMSIG_PC_${lib}_FOUND})
   endif()
   if(_found)
-    string(APPEND _pc_requires " ${module}")
+    foreach(_flag IN LISTS _OMSIG_PC_${lib}_STATIC_LDFLAGS)
+      # FindPkgConfig asks for the system's folders too; the linker looks there anyway
+      string(REGEX REPLACE "^-L" "" _dir "${_flag}")
+      if(NOT _dir IN_LIST CMAKE_C_IMPLICIT_LINK_DIRECTORIES)
+        string(APPEND _pc_libs " ${_flag}")
+      endif()
+    endforeach()
   else()
     string(APPEND _pc_libs " -l${lib}")
   endif()
 endmacro()
+_omsig_pc_dep(libcrypto crypto)
 _omsig_pc_dep(libcjson cjson)
 if(OMSIG_HAVE_URING)
   _omsig_pc_dep(liburing uring)
@@ -73,9 +114,10 @@ if(OMSIG_HAVE_PKCS11)
   _omsig_pc_dep(libp11 p11)
 endif()
 if(OMSIG_HAVE_CUDA)
-  # the CUDA runtime, static (it loads the driver at run time): a path, which pkg-config's
-  # sysroot handling leaves alone, and its own needs
-  string(APPEND _pc_libs " ${CUDA_cudart_static_LIBRARY} -ldl -lrt -lstdc++")
+  # the CUDA runtime, static (it loads the driver at run time), by name: the toolkit's lib
+  # folder is where the linker looks on Debian (nvidia-cuda-toolkit), elsewhere the consumer
+  # names it (-L or LIBRARY_PATH), as for any toolkit library
+  string(APPEND _pc_libs " -lcudart_static -ldl -lrt -lstdc++")
 endif()
 string(APPEND _pc_libs " -pthread -lm")
 string(STRIP "${_pc_libs}" _pc_libs)
@@ -99,7 +141,6 @@ install(CODE "
   set(OMSIG_PC_LIBDIR [[${_pc_libdir}]])
   set(OMSIG_PC_INCLUDEDIR [[${_pc_includedir}]])
   set(OMSIG_PC_VERSION [[${PROJECT_VERSION}]])
-  set(OMSIG_PC_REQUIRES_PRIVATE [[${_pc_requires}]])
   set(OMSIG_PC_LIBS_PRIVATE [[${_pc_libs}]])
   configure_file([[${PROJECT_SOURCE_DIR}/packaging/omsig.pc.in]] [[${PROJECT_BINARY_DIR}/omsig.pc]] @ONLY)
   file(INSTALL DESTINATION \"${_pc_dest}\" TYPE FILE FILES [[${PROJECT_BINARY_DIR}/omsig.pc]])

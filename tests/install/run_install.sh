@@ -4,7 +4,8 @@
 # with `pkg-config --cflags --libs omsig` (libomsig.so), one with `pkg-config --static`
 # (libomsig.a), and a CMake project with find_package(omsig) linking omsig::omsig and
 # omsig::omsig_static.  Each verifies a model through omsig_verify().  Also: the SONAME, the
-# exported symbols (exactly the OMSIG_API functions of omsig.h) and the installed program.
+# exported symbols (exactly the OMSIG_API functions of omsig.h), `pkg-config --cflags` naming
+# omsig's include folder alone, Libs.private without paths, and the installed program.
 # Usage: tests/install/run_install.sh BUILD_DIR [SANITIZERS]
 #   (exit 77: a sanitizer build, whose libraries only its own programs can load, or no
 #   pkg-config, cc or binutils)
@@ -43,7 +44,7 @@ LIBDIR=$(dirname "$(find "$P" -name omsig.pc -path '*/pkgconfig/*' | head -n 1)"
 LIBDIR=${LIBDIR%/pkgconfig}
 SHARED=0
 [ -e "$LIBDIR/libomsig.so" ] && SHARED=1
-for f in bin/omsig include/omsig.h share/man/man1/omsig.1 share/bash-completion/completions/omsig \
+for f in bin/omsig include/omsig.h share/man/man1/omsig.1.gz share/bash-completion/completions/omsig \
     "${LIBDIR#"$P"/}/libomsig.a" "${LIBDIR#"$P"/}/pkgconfig/omsig.pc" \
     "${LIBDIR#"$P"/}/cmake/omsig/omsigConfig.cmake" "${LIBDIR#"$P"/}/cmake/omsig/omsigConfigVersion.cmake" \
     "${LIBDIR#"$P"/}/cmake/omsig/omsigStaticTargets.cmake"; do
@@ -86,6 +87,30 @@ else
 fi
 echo "  pkg-config --cflags --libs omsig: $(pc --cflags --libs)"
 echo "  pkg-config --static --libs omsig: $(pc --static --libs)"
+# omsig.h includes no dependency's header: the flags name omsig's include folder alone
+cflags=$(pc --cflags)
+if [ "${cflags% }" = "-I$P/include" ]; then
+    ok "pkg-config --cflags omsig: -I$P/include alone"
+else
+    bad "pkg-config --cflags omsig: '$(pc --cflags)', want '-I$P/include' alone"
+fi
+# what a static link needs: no file by its path, nothing of this machine's CUDA toolkit
+libs_private=$(sed -n 's/^Libs.private: *//p' "$LIBDIR/pkgconfig/omsig.pc")
+case " $libs_private " in
+*" /"* | *-L*cuda*) bad "omsig.pc's Libs.private names a path: $libs_private" ;;
+*) ok "omsig.pc's Libs.private names libraries, not paths: $libs_private" ;;
+esac
+if grep -q '@OMSIG_COMPLETION_LISTS@' "$P/share/bash-completion/completions/omsig"; then
+    bad "the installed bash completion is the template, without its lists"
+else
+    ok "the installed bash completion holds its lists"
+fi
+# a CUDA build's libomsig.a needs libcudart_static.a: its folder, as a consumer gives it
+cudart=$(sed -n 's/^CUDA_cudart_static_LIBRARY:FILEPATH=//p' "$BUILD/CMakeCache.txt")
+if [ -f "$cudart" ]; then
+    LIBRARY_PATH=$(dirname "$cudart")${LIBRARY_PATH:+:$LIBRARY_PATH}
+    export LIBRARY_PATH
+fi
 
 # run_consumer NAME PROGRAM [ENV...]: verifies the model; prints the program's line
 run_consumer() {

@@ -3,8 +3,9 @@
 # docs/omsig.1 against the program: every flag the CLI accepts (from each command's --help and
 # from the option table in src/cli/cli_args.c) is in the man page, in both spellings where they
 # differ (--public_key and --public-key); the version on its title line is the program's; it
-# renders with `groff -man -ww` without a warning.  The bash completion offers the commands,
-# each command's flags and the values of --hasher.
+# renders with `groff -man -ww` without a warning.  The bash completion the build wrote offers,
+# with no omsig on PATH, the commands, sign's methods, each command's flags and the values of
+# --hasher and --hash.
 # Usage: tests/install/run_manpage.sh OMSIG_BINARY   (exit 77: no groff)
 set -u
 OMSIG=$(realpath "$1")
@@ -94,10 +95,17 @@ for f in $fields; do grep -qw -- "$f" "$MAN" || nf="$nf $f"; done
 if [ -n "$fields" ] && [ -z "$nf" ]; then ok "$MAN names every --json field"; else bad "$MAN lacks --json fields:$nf"; fi
 
 # ---- bash completion ---------------------------------------------------------------------------
-COMP=packaging/bash-completion/omsig
+# the completion the build wrote (its lists from this program's --help), sourced with a PATH
+# that holds no omsig: completing must not need to run it
+COMP=$(dirname "$OMSIG")/bash-completion/omsig
+[ -f "$COMP" ] || { bad "the build wrote no $COMP"; summary; exit 1; }
+mkdir "$tmp/bin" "$tmp/empty"
+for t in sed sort tr; do ln -s "$(command -v "$t")" "$tmp/bin/$t"; done
 cat >"$tmp/comp.sh" <<EOF
-source "$PWD/$COMP" || exit 1
-PATH="$(dirname "$OMSIG"):\$PATH"
+source "$COMP" || exit 1
+PATH="$tmp/bin"
+if command -v omsig >/dev/null; then echo "omsig is on PATH"; exit 1; fi
+cd "$tmp/empty" || exit 1 # no file names among the candidates
 # complete WORDS...: the candidates for the last word, one a line
 complete_words() { COMP_WORDS=("\$@"); COMP_CWORD=\$((\$# - 1)); COMPREPLY=(); _omsig; printf '%s\n' "\${COMPREPLY[@]}"; }
 EOF
@@ -116,5 +124,14 @@ got=$(comp "$prog" verify key model --public_ | tr '\n' ' ')
 if [ "$got" = "--public_key " ]; then ok "completion: the underscore spelling"; else bad "completion of --public_: '$got'"; fi
 got=$(comp "$prog" digest model --hasher "''" | tr '\n' ' ')
 if [ "$got" = "auto cpu gpu hybrid " ]; then ok "completion: --hasher's values"; else bad "completion of --hasher: '$got'"; fi
+got=$(comp "$prog" digest model --hash "''" | tr '\n' ' ')
+if [ "$got" = "sha256 blake2b blake3 " ]; then ok "completion: --hash's values"; else bad "completion of --hash: '$got'"; fi
+got=$(comp "$prog" sign "''" | sort | tr '\n' ' ')
+want=$("$OMSIG" sign --help | sed -n '/^Commands:/,/^$/ s/^  \([a-z][a-z0-9-]*\)  .*/\1/p' | grep -vx sigstore | sort | tr '\n' ' ')
+if [ -n "$want" ] && [ "$got" = "$want" ]; then
+    ok "completion: sign's methods ($got)"
+else
+    bad "completion of 'sign ': '$got', want '$want'"
+fi
 
 summary
