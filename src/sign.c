@@ -206,7 +206,14 @@ static char *statement_json(const omsig_manifest *m, const char *name)
     cJSON_AddStringToObject(ser, "method", shards ? "shards" : "files");
     cJSON_AddStringToObject(ser, "hash_type", omsig_hash_name(m->hash));
     cJSON_AddBoolToObject(ser, "allow_symlinks", m->allow_symlinks);
-    if (shards) cJSON_AddNumberToObject(ser, "shard_size", (double)m->shard_size);
+    if (shards) {
+        /* written as an exact integer: cJSON's own number printing rounds to 15 significant
+         * digits where that reads back within its epsilon, so a size near 2^53 came out as
+         * another number, one that the signed resources' names disagree with */
+        char size[24];
+        snprintf(size, sizeof size, "%llu", (unsigned long long)m->shard_size);
+        cJSON_AddRawToObject(ser, "shard_size", size);
+    }
     if (m->n_ignore_paths) {
         qsort(m->ignore_paths, m->n_ignore_paths, sizeof *m->ignore_paths, omsig_str_cmp);
         cJSON *ign = cJSON_AddArrayToObject(ser, "ignore_paths");
