@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Validates JSON documents against docs/omsig.schema.json.
 
-Uses the `jsonschema` package (Draft 2020-12) when it can be imported, and otherwise, or in
-addition with --both, this file's own checker, written with the standard library only for the
-subset of JSON Schema the file uses: $ref (to #/$defs/...), oneOf, anyOf, type, const, enum,
+Always with this file's own checker, written with the standard library only for the subset of
+JSON Schema the file uses, and where the `jsonschema` package can be imported also with it
+(Draft 2020-12), which must agree.  The subset: $ref (to #/$defs/...), oneOf, anyOf, type, const, enum,
 properties, required, additionalProperties, items, pattern, minimum.  A keyword outside that
 subset makes the checker fail, so the schema cannot use one that is silently ignored.
 
