@@ -197,8 +197,13 @@ typedef struct omsig_options {
 
 /** Fills @p opt with the defaults above and its ABI tag (struct_magic, struct_size).
  *  Values out of range (an enum value not listed, a shard_size of 0 or above 2^53, which the
- *  verifier refuses) make every call return OMSIG_E_USAGE before it reads or writes a file. */
+ *  verifier refuses) make every call return OMSIG_E_USAGE before it reads or writes a file.
+ *  omsig_options_init() is a macro that passes the size of the caller's struct, so a library
+ *  with a larger struct writes no byte past the caller's. */
+OMSIG_API void omsig_options_init_size(omsig_options *opt, size_t size);
+/** The same for a struct of this header's size (for callers that cannot use the macro). */
 OMSIG_API void omsig_options_init(omsig_options *opt);
+#define omsig_options_init(opt) omsig_options_init_size((opt), sizeof *(opt))
 
 /** Kind of a per-file problem found when comparing the model with its manifest. */
 typedef enum {

@@ -53,6 +53,18 @@ static omsig_status range_check(const omsig_options *o, omsig_report *r)
     return OMSIG_OK;
 }
 
+void omsig_options_init_size(omsig_options *opt, size_t size)
+{
+    omsig_options d;
+    (omsig_options_init)(&d);
+    /* a caller's struct larger than ours comes from a newer header: its size in the tag makes
+     * every call refuse it, rather than ignore fields this library does not know */
+    d.struct_size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+    const size_t n = size < sizeof d ? size : sizeof d;
+    memcpy(opt, &d, n);
+    if (size > n) memset((char *)opt + n, 0, size - n);
+}
+
 omsig_status omsig_options_take(const omsig_options *in, omsig_options *out, omsig_report *r)
 {
     omsig_options_init(out);

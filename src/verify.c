@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
-void omsig_options_init(omsig_options *o)
+void(omsig_options_init)(omsig_options *o)
 {
     memset(o, 0, sizeof *o);
     o->method = OMSIG_METHOD_KEY;

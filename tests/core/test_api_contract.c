@@ -105,6 +105,27 @@ int main(int argc, char **argv)
     refused(&o, "not initialised", sig);
     o.struct_size = (uint32_t)sizeof o;
 
+    /* a caller built against a newer header: init writes its whole struct and no byte more,
+     * and the calls refuse what they cannot read */
+    union {
+        omsig_options o;
+        unsigned char bytes[sizeof(omsig_options) + 96];
+    } newer;
+    memset(&newer, 0x5a, sizeof newer);
+    omsig_options_init_size(&newer.o, sizeof newer - 32);
+    T_CHECK(newer.o.struct_magic == OMSIG_OPTIONS_MAGIC);
+    T_CHECK(newer.o.struct_size == sizeof newer - 32);
+    T_CHECK(newer.bytes[sizeof newer - 33] == 0 && newer.bytes[sizeof newer - 32] == 0x5a);
+    newer.o.model_path = nested, newer.o.signature_path = sig, newer.o.private_key_path = key;
+    refused(&newer.o, "newer omsig.h", sig);
+    /* the function (not the macro) and the macro give the same struct */
+    omsig_options by_fn, by_macro;
+    memset(&by_fn, 0, sizeof by_fn);
+    memset(&by_macro, 0xff, sizeof by_macro);
+    (omsig_options_init)(&by_fn);
+    omsig_options_init(&by_macro);
+    T_CHECK(memcmp(&by_fn, &by_macro, sizeof by_fn) == 0);
+
     /* ---- values out of range ---- */
     omsig_options v = o;
     v.hash = (omsig_hash)7;
