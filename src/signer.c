@@ -69,7 +69,7 @@ static omsig_status set_name(omsig_report *r, omsig_signer_field f, const X509_N
         (len = BIO_get_mem_data(b, &data)) < 0 || !(text = malloc((size_t)len + 1))) {
         st = omsig_nomem(r);
     } else {
-        memcpy(text, data, (size_t)len);
+        if (len > 0) memcpy(text, data, (size_t)len); /* an empty name (Fulcio's) has no data */
         text[len] = '\0';
         st = omsig_report_signer_set(r, f, text);
     }
