@@ -37,6 +37,7 @@ if(TARGET omsig_cli)
   omsig_gzip(${PROJECT_SOURCE_DIR}/docs/omsig.1 omsig_manpage _omsig_man)
   install(FILES ${_omsig_man} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 COMPONENT cli)
   install(FILES ${PROJECT_SOURCE_DIR}/docs/json.md DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT cli)
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/omsig.schema.json DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT cli)
   # build/bash-completion/omsig: the template with the lists of the program just built
   set(_omsig_completion ${PROJECT_BINARY_DIR}/bash-completion/omsig)
   add_custom_command(OUTPUT ${_omsig_completion}

@@ -188,10 +188,27 @@ typedef struct omsig_options {
      * there makes GPU hashing unavailable, with the reason. */
     const int *gpus;
     size_t n_gpus;
+
+    /* The struct's ABI tag, written by omsig_options_init(): OMSIG_OPTIONS_MAGIC and the
+     * struct's size in the header the caller was built with.  Every call checks both: options
+     * that were not initialised are refused (OMSIG_E_USAGE), and a caller built against an
+     * older, smaller struct is served (the fields it does not have take their defaults).
+     * These two stay at this offset: fields added in later versions go after them. */
+    uint32_t struct_magic;
+    uint32_t struct_size;
 } omsig_options;
 
-/** Fills @p opt with the defaults above. */
+#define OMSIG_OPTIONS_MAGIC 0x4f4d534fu /* "OMSO" */
+
+/** Fills @p opt with the defaults above and its ABI tag (struct_magic, struct_size).
+ *  Values out of range (an enum value not listed, a shard_size of 0 or above 2^53, which the
+ *  verifier refuses) make every call return OMSIG_E_USAGE before it reads or writes a file.
+ *  omsig_options_init() is a macro that passes the size of the caller's struct, so a library
+ *  with a larger struct writes no byte past the caller's. */
+OMSIG_API void omsig_options_init_size(omsig_options *opt, size_t size);
+/** The same for a struct of this header's size (for callers that cannot use the macro). */
 OMSIG_API void omsig_options_init(omsig_options *opt);
+#define omsig_options_init(opt) omsig_options_init_size((opt), sizeof *(opt))
 
 /** Kind of a per-file problem found when comparing the model with its manifest. */
 typedef enum {
@@ -242,8 +259,37 @@ OMSIG_API int omsig_report_device(const omsig_report *rep, size_t i, int *device
 OMSIG_API const char *omsig_report_trust_root_source(const omsig_report *rep);
 /** That trust root in words: the file or copy, the instance, and the start of its newest key. */
 OMSIG_API const char *omsig_report_trust_root(const omsig_report *rep);
-/** Root digest (lowercase hex of the SHA-256 over the resource digests), or "". */
+/** The model's root digest as computed (lowercase hex of the SHA-256 over the resource
+ *  digests), or "".  digest and sign: the model's.  verify: the model's, once it was hashed and
+ *  held exactly the files the manifest lists (so also on a digest mismatch of their contents);
+ *  "" when files were extra or missing (they are not read), or when verify failed earlier. */
 OMSIG_API const char *omsig_report_root_digest(const omsig_report *rep);
+/** verify: the root digest recorded in the signed statement, once the signature was checked
+ *  and the statement read (so also when the model then failed to match); "" otherwise, and
+ *  for sign and digest. */
+OMSIG_API const char *omsig_report_signed_root_digest(const omsig_report *rep);
+
+/** What a signer field holds (omsig_report_signer()). */
+typedef enum {
+    OMSIG_SIGNER_KIND = 0,        /* "key", "certificate", "sigstore", or "" when not known */
+    OMSIG_SIGNER_SUBJECT = 1,     /* certificate, sigstore: the leaf's subject (RFC 4514) */
+    OMSIG_SIGNER_ISSUER = 2,      /* certificate, sigstore: the leaf's issuer (RFC 4514) */
+    OMSIG_SIGNER_NOT_BEFORE = 3,  /* certificate, sigstore: validity start, "YYYY-MM-DDTHH:MM:SSZ" */
+    OMSIG_SIGNER_NOT_AFTER = 4,   /* certificate, sigstore: validity end, same form */
+    OMSIG_SIGNER_FINGERPRINT = 5, /* SHA-256, lowercase hex: of the leaf certificate's DER
+                                   * (certificate, sigstore), of the public key's DER
+                                   * SubjectPublicKeyInfo (key, pkcs11-key) */
+    OMSIG_SIGNER_IDENTITY = 6,    /* sigstore: the identity the certificate was issued to */
+    OMSIG_SIGNER_IDENTITY_PROVIDER = 7 /* sigstore: the OIDC issuer that vouched for it */
+} omsig_signer_field;
+
+/** Who signed: set by verify once the signature holds, and by sign; "" for a field that does
+ *  not apply or is not known. */
+OMSIG_API const char *omsig_report_signer(const omsig_report *rep, omsig_signer_field f);
+/** The leaf certificate's subject alternative names (certificate, sigstore), each as
+ *  "DNS:name", "email:addr", "URI:uri", "IP:addr" or "othername:<oid>". */
+OMSIG_API size_t omsig_report_signer_san_count(const omsig_report *rep);
+OMSIG_API const char *omsig_report_signer_san(const omsig_report *rep, size_t i);
 /** Per-file problems of a digest mismatch, sorted as the reference sorts them. */
 OMSIG_API size_t omsig_report_problem_count(const omsig_report *rep);
 OMSIG_API omsig_problem_kind omsig_report_problem_kind(const omsig_report *rep, size_t i);

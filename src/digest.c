@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "context.h"
 #include "model_hash.h"
+#include "options.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,14 +92,18 @@ out:
     return st;
 }
 
-omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
+omsig_status omsig_ctx_digest(omsig_ctx *ctx, const omsig_options *given, omsig_report **out)
 {
     omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
     omsig_manifest man;
-    const omsig_status st = o && o->model_path
-                                ? omsig_hash_model(ctx, o, &man, NULL, r)
-                                : omsig_fail(r, OMSIG_E_USAGE, "a model path is required");
-    if (o && o->model_path) omsig_manifest_free(&man);
+    omsig_options o;
+    omsig_status st = omsig_options_take(given, &o, r);
+    if (st == OMSIG_OK && !o.model_path)
+        st = omsig_fail(r, OMSIG_E_USAGE, "a model path is required");
+    if (st == OMSIG_OK) {
+        st = omsig_hash_model(ctx, &o, &man, NULL, r);
+        omsig_manifest_free(&man);
+    }
     return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));
 }

@@ -91,7 +91,8 @@ static omsig_status key_check(const omsig_pki *base, const omsig_options *o,
                       "identifier hash. ");
     const void *md = omsig_ec_key_md(p->key, r);
     if (!md) return r->status;
-    return omsig_dsse_verify(p->key, md, md, b, r);
+    const omsig_status st = omsig_dsse_verify(p->key, md, md, b, r);
+    return st == OMSIG_OK ? omsig_report_signer_key(r, p->key) : st;
 }
 
 static void key_free(omsig_pki *base)

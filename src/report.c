@@ -40,6 +40,7 @@ void omsig_report_free(omsig_report *r)
         free(r->problems[i].actual);
     }
     free(r->problems);
+    omsig_report_signer_clear(r);
     free(r);
 }
 
@@ -158,6 +159,20 @@ int omsig_report_device(const omsig_report *r, size_t i, int *device, uint64_t *
     return 1;
 }
 const char *omsig_report_root_digest(const omsig_report *r) { return r ? r->root_digest : ""; }
+const char *omsig_report_signed_root_digest(const omsig_report *r)
+{
+    return r ? r->signed_root_digest : "";
+}
+const char *omsig_report_signer(const omsig_report *r, omsig_signer_field f)
+{
+    if (!r || (unsigned)f > OMSIG_SIGNER_IDENTITY_PROVIDER || !r->signer[f]) return "";
+    return r->signer[f];
+}
+size_t omsig_report_signer_san_count(const omsig_report *r) { return r ? r->n_signer_sans : 0; }
+const char *omsig_report_signer_san(const omsig_report *r, size_t i)
+{
+    return (r && i < r->n_signer_sans) ? r->signer_sans[i] : "";
+}
 const char *omsig_report_trust_root_source(const omsig_report *r)
 {
     return r ? r->trust_root_source : "";

@@ -47,6 +47,10 @@ struct omsig_report {
     const char *where;             /* debug builds: where the failure was made (omsig_fail) */
     omsig_device_use devices[OMSIG_REPORT_MAX_DEVICES]; /* GPUs the engine had, in its order */
     size_t n_devices;
+    char signed_root_digest[2 * 32 + 1]; /* verify: the signed statement's root digest */
+    char *signer[OMSIG_SIGNER_IDENTITY_PROVIDER + 1]; /* omsig_report_signer(); NULL: "" */
+    char **signer_sans;
+    size_t n_signer_sans;
 };
 
 OMSIG_PRIVATE omsig_report *omsig_report_new(void);
@@ -89,6 +93,17 @@ OMSIG_PRIVATE omsig_status omsig_report_add_problem(omsig_report *r, omsig_probl
 OMSIG_PRIVATE omsig_status omsig_report_add_problem_sized(omsig_report *r, omsig_problem_kind kind,
                                                           const char *name, const char *expected,
                                                           const char *actual, uint64_t size);
+/* Who signed (signer.c): the public key (key methods), the leaf certificate (certificate
+ * methods, kind "certificate", and sigstore, kind "sigstore").  Replaces what was recorded;
+ * OMSIG_E_NOMEM when memory ran out (the report's status is then set too). */
+OMSIG_PRIVATE omsig_status omsig_report_signer_key(omsig_report *r, const void *evp_pkey);
+OMSIG_PRIVATE omsig_status omsig_report_signer_cert(omsig_report *r, const char *kind,
+                                                    const void *x509);
+/* Frees what was recorded of the signer. */
+OMSIG_PRIVATE void omsig_report_signer_clear(omsig_report *r);
+/* Sets one text field of the signer (a copy of value). */
+OMSIG_PRIVATE omsig_status omsig_report_signer_set(omsig_report *r, omsig_signer_field f,
+                                                   const char *value);
 /* Records "out of memory" as the failure (OMSIG_E_NOMEM) and returns OMSIG_E_NOMEM. */
 OMSIG_PRIVATE omsig_status omsig_nomem(omsig_report *r);
 /* "[Errno N] text: 'path'", the way the reference reports a file it cannot open (err > 0). */

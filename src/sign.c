@@ -10,6 +10,7 @@
 #include "dsse.h"
 #include "json_util.h"
 #include "model_hash.h"
+#include "options.h"
 #include "pki.h"
 #include "pki_pkcs11.h"
 #include "statement.h"
@@ -454,10 +455,12 @@ static omsig_status write_atomically(const char *path, const char *data, omsig_r
     return OMSIG_OK;
 }
 
-omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report **out)
+omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *given, omsig_report **out)
 {
     omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
+    omsig_options opts;
+    const omsig_options *o = &opts;
     signer s = {0};
     omsig_manifest man;
     memset(&man, 0, sizeof man);
@@ -465,7 +468,8 @@ omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report
     uint8_t *sig = NULL;
     size_t sig_len = 0;
     omsig_status st;
-    if (!o || !o->model_path || !o->signature_path ||
+    if ((st = omsig_options_take(given, &opts, r)) != OMSIG_OK) goto out; /* nothing written */
+    if (!o->model_path || !o->signature_path ||
         !(is_pkcs11(o->method) ? o->pkcs11_uri : o->private_key_path)) {
         st = omsig_fail(r, OMSIG_E_USAGE, "a model, a signature path and a private key (a PEM "
                                           "file or a PKCS #11 URI) are required");
@@ -499,6 +503,9 @@ omsig_status omsig_ctx_sign(omsig_ctx *ctx, const omsig_options *o, omsig_report
     if ((st = sign_pae(&s, payload, &sig, &sig_len, r)) != OMSIG_OK) goto out;
     if (!(bundle = bundle_json(o, &s, payload, sig, sig_len))) goto nomem;
     st = write_atomically(o->signature_path, bundle, r);
+    if (st == OMSIG_OK)
+        st = with_cert ? omsig_report_signer_cert(r, "certificate", sk_X509_value(s.chain, 0))
+                       : omsig_report_signer_key(r, public_of(&s));
     goto out;
 nomem:
     st = omsig_nomem(r);

@@ -7,13 +7,14 @@
 #include "context.h"
 #include "dsse.h"
 #include "model_hash.h"
+#include "options.h"
 #include "pki.h"
 
 #include <pthread.h>
 #include <sys/stat.h>
 #include <string.h>
 
-void omsig_options_init(omsig_options *o)
+void(omsig_options_init)(omsig_options *o)
 {
     memset(o, 0, sizeof *o);
     o->method = OMSIG_METHOD_KEY;
@@ -24,6 +25,25 @@ void omsig_options_init(omsig_options *o)
     o->hasher = OMSIG_HASHER_AUTO;
     o->io = OMSIG_IO_AUTO;
     o->buffer_size = OMSIG_DEFAULT_BUFFER;
+    o->struct_magic = OMSIG_OPTIONS_MAGIC;
+    o->struct_size = (uint32_t)sizeof *o;
+}
+
+/* The signer of a bundle whose signature held: the key method records its key itself; the
+ * certificate and sigstore methods' leaf is the bundle's first certificate. */
+static omsig_status record_signer(const omsig_options *o, const omsig_bundle *b, omsig_report *r)
+{
+    if (b->vm_kind == OMSIG_VM_PUBLIC_KEY || !b->certs || b->n_certs == 0) return OMSIG_OK;
+    X509 *leaf = omsig_x509_from_der(b->certs[0].data, b->certs[0].len);
+    if (!leaf) return OMSIG_OK; /* the method checked it: cannot happen */
+    const bool sigstore = b->vm_kind == OMSIG_VM_CERTIFICATE;
+    omsig_status st = omsig_report_signer_cert(r, sigstore ? "sigstore" : "certificate", leaf);
+    X509_free(leaf);
+    if (st == OMSIG_OK && sigstore)
+        st = omsig_report_signer_set(r, OMSIG_SIGNER_IDENTITY, o->identity);
+    if (st == OMSIG_OK && sigstore)
+        st = omsig_report_signer_set(r, OMSIG_SIGNER_IDENTITY_PROVIDER, o->identity_provider);
+    return st;
 }
 
 static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, omsig_report *r)
@@ -42,7 +62,8 @@ static omsig_status verify_signed(const omsig_options *o, omsig_manifest *man, o
         goto out;
     st = method->check(pki, o, &b, r);
     if (st != OMSIG_OK || (st = omsig_check_payload_type(&b, r)) != OMSIG_OK) goto out;
-    st = omsig_statement_parse(b.payload, b.payload_len, man, r);
+    if (st == OMSIG_OK) st = record_signer(o, &b, r);
+    if (st == OMSIG_OK) st = omsig_statement_parse(b.payload, b.payload_len, man, r);
 out:
     omsig_bundle_free(&b);
     omsig_pki_free(pki);
@@ -110,15 +131,19 @@ static omsig_model *early_walk_finish(early_walk *w, bool wanted)
 }
 
 /* Verify, and with a sink (verified load) deliver the covered pieces as they are hashed. */
-static omsig_status verify(omsig_ctx *ctx, const omsig_options *o, const omsig_sink *sink,
+static omsig_status verify(omsig_ctx *ctx, const omsig_options *given, const omsig_sink *sink,
                            bool want_sink, omsig_report **out)
 {
     omsig_report *r = omsig_report_begin(out);
     if (!r) return OMSIG_E_NOMEM;
     omsig_manifest man;
     memset(&man, 0, sizeof man);
-    omsig_status st;
-    if (!o || !o->model_path || !o->signature_path) {
+    omsig_options opts;
+    const omsig_options *o = &opts;
+    omsig_status st = omsig_options_take(given, &opts, r);
+    if (st != OMSIG_OK) {
+        /* refused: nothing read */
+    } else if (!o->model_path || !o->signature_path) {
         st = omsig_fail(r, OMSIG_E_USAGE, "a model path and a signature path are required");
     } else if (want_sink && (!sink || !sink->piece)) {
         st = omsig_fail(r, OMSIG_E_USAGE, "a verified load needs a sink with a piece callback");
@@ -128,7 +153,7 @@ static omsig_status verify(omsig_ctx *ctx, const omsig_options *o, const omsig_s
         st = verify_signed(o, &man, r);
         omsig_model *walked = early_walk_finish(&w, st == OMSIG_OK);
         if (st == OMSIG_OK) {
-            memcpy(r->root_digest, man.root_hex, sizeof r->root_digest);
+            memcpy(r->signed_root_digest, man.root_hex, sizeof r->signed_root_digest);
             st = omsig_verify_model(ctx, o, &man, walked, sink, r);
         } else if (walked) {
             omsig_model_close(walked);

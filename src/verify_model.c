@@ -103,6 +103,34 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
     return st;
 }
 
+/* The model's root digest, as a digest of it would give, when it holds exactly the manifest's
+ * resources (extra files are not read, so then there is none): the manifest's resources, in
+ * its order, with the digests just computed. */
+static omsig_status computed_root(const omsig_manifest *man, const omsig_plan *plan,
+                                  const omsig_plan_diff *d, omsig_report *r)
+{
+    if (d->n_extra || d->n_missing || man->n_res == 0) return OMSIG_OK;
+    omsig_resource *res = omsig_reallocarray(NULL, man->n_res, sizeof *res);
+    bool *seen = calloc(man->n_res, sizeof *seen);
+    if (!res || !seen) {
+        free(res);
+        free(seen);
+        return omsig_nomem(r);
+    }
+    memcpy(res, man->res, man->n_res * sizeof *res);
+    size_t covered = 0;
+    for (size_t i = 0; i < plan->n_streams; i++) {
+        const size_t k = plan->streams[i].res;
+        memcpy(res[k].digest, plan->streams[i].digest, res[k].digest_len);
+        covered += !seen[k];
+        seen[k] = true;
+    }
+    if (covered == man->n_res) omsig_root_digest(res, man->n_res, r->root_digest);
+    free(res);
+    free(seen);
+    return OMSIG_OK;
+}
+
 /* The files to compare: the whole tree, or with --ignore_unsigned_files only those the
  * manifest names. */
 static omsig_status list_model(omsig_model *model, const omsig_options *o,
@@ -186,6 +214,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
     }
     pause_before_read_hook();
     if ((st = omsig_hash_plan(ctx, o, &model, &plan, sink, r)) != OMSIG_OK) goto out;
+    if ((st = computed_root(man, &plan, &diff, r)) != OMSIG_OK) goto out;
 
     /* the verdict, worded and ordered as the reference words and orders it */
     if (!(mism = omsig_reallocarray(NULL, plan.n_streams, sizeof *mism))) goto nomem;

@@ -13,6 +13,8 @@ import omsig
 from conftest import INTEROP, PKI, VECTORS
 
 NESTED_ROOT = "53cf394b29a12fec2dbf57e9ae776a2275c90e5f2759cfce4d25f08421732395"
+# openssl pkey -pubin -in testdata/pki/p256.pub.pem -outform DER | sha256sum
+P256_SPKI_SHA256 = "85afd74c11bcd69f4b1ba49fba51b41d5648f726e232c9c219b2906586eb0171"
 SIG = INTEROP / "bundles"
 
 
@@ -24,6 +26,9 @@ def test_verify_key_result():
     assert r.files > 0 and r.bytes > 0 and r.seconds >= r.hash_seconds >= 0
     assert r.engine == "cpu" and r.engine_reason and r.reader
     assert r.message == "" and r.problems == []
+    # the SHA-256 of the key's DER SubjectPublicKeyInfo, as openssl computes it
+    assert r.signer["kind"] == "key" and r.signer["subject"] is None
+    assert r.signer["fingerprint"] == P256_SPKI_SHA256
 
 
 def test_verify_certificate_inferred_and_named():
@@ -41,7 +46,9 @@ def test_tampered_raises_with_problems():
     r = e.value.result
     assert r.status == omsig.Status.E_DIGEST_MISMATCH and e.value.status == r.status
     assert str(e.value).startswith("Signature mismatch: [")
-    assert r.signed_root_digest == NESTED_ROOT and r.root_digest is None
+    # the same files, one changed: the model's root is computed and differs from the signed one
+    assert r.signed_root_digest == NESTED_ROOT and len(r.root_digest) == 64
+    assert r.root_digest != NESTED_ROOT
     p = r.problems[0]
     assert p.kind == "mismatch" and len(p.expected) == 64 and len(p.actual) == 64
     assert p.expected != p.actual

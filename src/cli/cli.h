@@ -77,9 +77,23 @@ void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_
  * (exit 2) or "failure" (exit 1); message is escaped here. */
 void omsigcli_print_json_error(const omsigcli_args *a, const char *kind, const char *message,
                                int exit_code);
-/* --json: {"help": text} or {"version": text} with exit code 0; text is omsig's own, not
- * escaped. */
+/* The same with the library's status of the failure (bench: the read pass's). */
+void omsigcli_print_json_failure(const omsigcli_args *a, const char *kind, omsig_status st,
+                                 const char *message, int exit_code);
+/* --json: {"help": text} with exit code 0 (and the head every document has); text is omsig's
+ * own, not escaped. */
 void omsigcli_print_json_text(const char *key, const char *text);
+/* --json --version: the version and the build's features. */
+void omsigcli_print_json_version(void);
+/* The report's signer as a JSON object, or null when it is not known. */
+cJSON *omsigcli_signer_json(const omsig_report *rep);
+/* Adds key: seconds, rounded to microseconds. */
+void omsigcli_json_seconds(cJSON *obj, const char *key, double seconds);
+/* The version of the --json documents' shape (docs/json.md, docs/omsig.schema.json): it
+ * changes when a field is removed or changes meaning, not when one is added. */
+#define OMSIGCLI_JSON_SCHEMA_VERSION 1
+#define OMSIGCLI_JSON_SCHEMA_VERSION_TEXT "1"
+
 /* Adds key: value, escaped, to a JSON object. */
 void omsigcli_json_add(cJSON *obj, const char *key, const char *value);
 /* Prints a JSON document on stdout and frees it. */

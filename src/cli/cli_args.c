@@ -417,7 +417,7 @@ static int parse_top(omsigcli_args *a, int argc, char **argv, int *next)
     if (eager == 'h') return omsigcli_help(a, H_TOP, 0, false, OMSIGCLI_EXIT_OK);
     if (eager == 'v') {
         if (a->json) {
-            omsigcli_print_json_text("version", "omsig, version " OMSIG_VERSION_STRING);
+            omsigcli_print_json_version();
         } else {
             const char *f = omsig_build_features();
             printf("omsig, version %s\nfeatures: %.*s\n", OMSIG_VERSION_STRING,

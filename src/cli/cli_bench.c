@@ -77,7 +77,7 @@ static int bench(omsig_ctx *ctx, const omsigcli_args *a)
     }
     if (rd.st != OMSIG_OK) {
         omsigcli_print_line(stderr, "Benchmark failed with error: ", rd.message);
-        if (a->json) omsigcli_print_json_error(a, "failure", rd.message, OMSIGCLI_EXIT_FAIL);
+        if (a->json) omsigcli_print_json_failure(a, "failure", rd.st, rd.message, OMSIGCLI_EXIT_FAIL);
         return OMSIGCLI_EXIT_FAIL;
     }
     const long busy = (uint64_t)cores < rd.files ? cores : (long)(rd.files ? rd.files : 1);
@@ -109,6 +109,7 @@ static int bench(omsig_ctx *ctx, const omsigcli_args *a)
 
     if (a->json) {
         cJSON *j = cJSON_CreateObject();
+        cJSON_AddNumberToObject(j, "schema_version", OMSIGCLI_JSON_SCHEMA_VERSION);
         cJSON_AddStringToObject(j, "command", "bench");
         omsigcli_json_add(j, "model", a->opt.model_path);
         cJSON_AddStringToObject(j, "verdict", exit_code == OMSIGCLI_EXIT_OK ? "success" : "failure");
@@ -131,7 +132,7 @@ static int bench(omsig_ctx *ctx, const omsigcli_args *a)
             if (res[i].st != OMSIG_OK) omsigcli_json_add(e, "error", res[i].message);
             else {
                 const double g = (double)res[i].bytes / res[i].seconds;
-                cJSON_AddNumberToObject(e, "seconds", res[i].seconds);
+                omsigcli_json_seconds(e, "seconds", res[i].seconds);
                 cJSON_AddNumberToObject(e, "gbps", g / 1e9);
                 cJSON_AddNumberToObject(e, "ratio_to_bound", g / bound);
                 omsigcli_json_add(e, "root_digest", res[i].root);

@@ -3,6 +3,7 @@
  * reference's channels, the --json documents, the progress line. */
 #include "cli.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,88 +302,184 @@ void omsigcli_json_emit(cJSON *doc)
 {
     char *s = doc ? cJSON_Print(doc) : NULL;
     /* nothing but a document goes to stdout, even when memory runs out */
-    puts(s ? s : "{\"error\": {\"kind\": \"failure\", \"message\": \"out of memory\"}}");
+    puts(s ? s
+           : "{\"schema_version\": " OMSIGCLI_JSON_SCHEMA_VERSION_TEXT ", \"verdict\": "
+             "\"failure\", \"exit_code\": 1, \"status\": 10, \"status_name\": "
+             "\"OMSIG_E_NOMEM\", \"message\": \"out of memory\", \"error\": {\"kind\": "
+             "\"failure\", \"message\": \"out of memory\"}}");
     free(s);
     cJSON_Delete(doc);
 }
 
-void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
-                         int exit_code)
+void omsigcli_json_seconds(cJSON *obj, const char *key, double seconds)
+{
+    /* microseconds: the clock's finer digits are noise, and a shorter number reads better */
+    cJSON_AddNumberToObject(obj, key, round(seconds * 1e6) / 1e6);
+}
+
+/* key: the string escaped, or null when it is NULL or "" (not known, does not apply). */
+static void add_or_null(cJSON *obj, const char *key, const char *value)
+{
+    if (value && value[0]) omsigcli_json_add(obj, key, value);
+    else cJSON_AddNullToObject(obj, key);
+}
+
+/* What every document starts with: the schema's version, the verdict and the status. */
+static cJSON *doc_head(const omsigcli_args *a, omsig_status st, int exit_code, const char *message)
 {
     cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "command", command_name(a->command));
-    if (a->method_word) cJSON_AddStringToObject(j, "method", a->method_word);
-    omsigcli_json_add(j, "model", a->opt.model_path);
-    if (a->opt.signature_path) omsigcli_json_add(j, "signature", a->opt.signature_path);
+    cJSON_AddNumberToObject(j, "schema_version", OMSIGCLI_JSON_SCHEMA_VERSION);
+    if (a) {
+        const char *cmd = command_name(a->command);
+        if (cmd) cJSON_AddStringToObject(j, "command", cmd);
+        else cJSON_AddNullToObject(j, "command");
+        add_or_null(j, "method", a->command != CMD_DIGEST ? a->method_word : NULL);
+        add_or_null(j, "model", a->opt.model_path);
+        add_or_null(j, "signature", a->opt.signature_path);
+    }
     cJSON_AddStringToObject(j, "verdict", verdict_name(exit_code));
     cJSON_AddNumberToObject(j, "exit_code", exit_code);
     cJSON_AddNumberToObject(j, "status", (double)st);
     cJSON_AddStringToObject(j, "status_name", status_name(st));
     cJSON_AddStringToObject(j, "status_text", omsig_strerror(st));
-    omsigcli_json_add(j, "message", omsig_report_message(rep));
-    const char *root = omsig_report_root_digest(rep);
-    if (root[0] && a->command == CMD_VERIFY) {
-        /* verify holds the signed statement's root digest; the model's is only known to be
-         * the same when every file matched */
-        omsigcli_json_add(j, "signed_root_digest", root);
-        if (st == OMSIG_OK) omsigcli_json_add(j, "root_digest", root);
-    } else if (root[0]) {
-        omsigcli_json_add(j, "root_digest", root);
-    }
-    if (omsig_report_trust_root_source(rep)[0]) {
-        cJSON_AddStringToObject(j, "trust_root_source", omsig_report_trust_root_source(rep));
-        omsigcli_json_add(j, "trust_root", omsig_report_trust_root(rep));
-    }
+    omsigcli_json_add(j, "message", message);
+    return j;
+}
+
+/* The one shape of a verify, sign or digest outcome, usage errors included: every field is
+ * there, null (or empty, or 0) where the outcome gives it no value.  rep may be NULL (the run
+ * stopped before the library was called). */
+static cJSON *report_doc(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
+                         int exit_code, const char *message)
+{
+    static const omsigcli_args none = {.command = CMD_NONE};
+    cJSON *j = doc_head(a ? a : &none, st, exit_code, message);
+    cJSON_AddNullToObject(j, "error");
+    add_or_null(j, "root_digest", omsig_report_root_digest(rep));
+    add_or_null(j, "signed_root_digest", omsig_report_signed_root_digest(rep));
+    cJSON_AddItemToObject(j, "signer", omsigcli_signer_json(rep));
+    add_or_null(j, "trust_root_source", omsig_report_trust_root_source(rep));
+    add_or_null(j, "trust_root", omsig_report_trust_root(rep));
     omsigcli_json_add(j, "engine", omsig_report_engine(rep));
     omsigcli_json_add(j, "engine_reason", omsig_report_engine_reason(rep));
-    if (omsig_report_device_count(rep)) cJSON_AddItemToObject(j, "devices", omsigcli_devices_json(rep));
+    omsigcli_json_add(j, "reader", omsig_report_reader(rep));
+    cJSON_AddItemToObject(j, "devices", omsigcli_devices_json(rep));
     cJSON_AddNumberToObject(j, "files", (double)omsig_report_files(rep));
     cJSON_AddNumberToObject(j, "bytes", (double)omsig_report_bytes(rep));
-    cJSON_AddNumberToObject(j, "seconds", omsig_report_seconds(rep));
-    cJSON_AddNumberToObject(j, "hash_seconds", omsig_report_hash_seconds(rep));
+    omsigcli_json_seconds(j, "seconds", omsig_report_seconds(rep));
+    omsigcli_json_seconds(j, "hash_seconds", omsig_report_hash_seconds(rep));
     cJSON *w = cJSON_AddArrayToObject(j, "warnings");
     for (size_t i = 0; i < omsig_report_warning_count(rep); i++) {
         char *e = omsigcli_escape(omsig_report_warning(rep, i));
         cJSON_AddItemToArray(w, cJSON_CreateString(e ? e : "(out of memory)"));
         free(e);
     }
-    if (a->note) cJSON_AddItemToArray(w, cJSON_CreateString(a->note));
+    if (a && a->note) cJSON_AddItemToArray(w, cJSON_CreateString(a->note));
     cJSON *p = cJSON_AddArrayToObject(j, "problems");
     for (size_t i = 0; i < omsig_report_problem_count(rep); i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "kind", kind_name(omsig_report_problem_kind(rep, i)));
         omsigcli_json_add(o, "name", omsig_report_problem_name(rep, i));
-        if (omsig_report_problem_expected(rep, i)[0])
-            omsigcli_json_add(o, "expected", omsig_report_problem_expected(rep, i));
-        if (omsig_report_problem_actual(rep, i)[0])
-            omsigcli_json_add(o, "actual", omsig_report_problem_actual(rep, i));
+        add_or_null(o, "expected", omsig_report_problem_expected(rep, i));
+        add_or_null(o, "actual", omsig_report_problem_actual(rep, i));
         uint64_t size = 0;
-        if (omsig_report_problem_size(rep, i, &size)) cJSON_AddNumberToObject(o, "size", (double)size);
+        if (omsig_report_problem_size(rep, i, &size))
+            cJSON_AddNumberToObject(o, "size", (double)size);
+        else
+            cJSON_AddNullToObject(o, "size");
         cJSON_AddItemToArray(p, o);
     }
+    return j;
+}
+
+cJSON *omsigcli_signer_json(const omsig_report *rep)
+{
+    const char *kind = omsig_report_signer(rep, OMSIG_SIGNER_KIND);
+    if (!kind[0]) return cJSON_CreateNull();
+    cJSON *s = cJSON_CreateObject();
+    cJSON_AddStringToObject(s, "kind", kind);
+    add_or_null(s, "fingerprint", omsig_report_signer(rep, OMSIG_SIGNER_FINGERPRINT));
+    add_or_null(s, "subject", omsig_report_signer(rep, OMSIG_SIGNER_SUBJECT));
+    add_or_null(s, "issuer", omsig_report_signer(rep, OMSIG_SIGNER_ISSUER));
+    add_or_null(s, "not_before", omsig_report_signer(rep, OMSIG_SIGNER_NOT_BEFORE));
+    add_or_null(s, "not_after", omsig_report_signer(rep, OMSIG_SIGNER_NOT_AFTER));
+    if (strcmp(kind, "key") == 0) {
+        cJSON_AddNullToObject(s, "sans");
+    } else {
+        cJSON *sans = cJSON_AddArrayToObject(s, "sans");
+        for (size_t i = 0; i < omsig_report_signer_san_count(rep); i++) {
+            char *e = omsigcli_escape(omsig_report_signer_san(rep, i));
+            cJSON_AddItemToArray(sans, cJSON_CreateString(e ? e : "(out of memory)"));
+            free(e);
+        }
+    }
+    add_or_null(s, "identity", omsig_report_signer(rep, OMSIG_SIGNER_IDENTITY));
+    add_or_null(s, "identity_provider", omsig_report_signer(rep, OMSIG_SIGNER_IDENTITY_PROVIDER));
+    return s;
+}
+
+/* The report's document with an error object {kind, message}. */
+static void emit_failure(const omsigcli_args *a, const omsig_report *rep, const char *kind,
+                         omsig_status st, const char *message, int exit_code)
+{
+    cJSON *j = report_doc(a, rep, st, exit_code, message);
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "kind", kind);
+    omsigcli_json_add(e, "message", message);
+    cJSON_ReplaceItemInObject(j, "error", e);
     omsigcli_json_emit(j);
+}
+
+void omsigcli_print_json(const omsigcli_args *a, const omsig_report *rep, omsig_status st,
+                         int exit_code)
+{
+    if (exit_code == OMSIGCLI_EXIT_USAGE) /* options the library refused: a usage error too */
+        emit_failure(a, rep, "usage", st, omsig_report_message(rep), exit_code);
+    else
+        omsigcli_json_emit(report_doc(a, rep, st, exit_code, omsig_report_message(rep)));
+}
+
+void omsigcli_print_json_failure(const omsigcli_args *a, const char *kind, omsig_status st,
+                                 const char *message, int exit_code)
+{
+    emit_failure(a, NULL, kind, st, message, exit_code);
 }
 
 void omsigcli_print_json_error(const omsigcli_args *a, const char *kind, const char *message,
                                int exit_code)
 {
-    cJSON *j = cJSON_CreateObject();
-    const char *cmd = a ? command_name(a->command) : NULL;
-    if (cmd) cJSON_AddStringToObject(j, "command", cmd);
-    if (a && a->method_word) cJSON_AddStringToObject(j, "method", a->method_word);
-    cJSON_AddStringToObject(j, "verdict", verdict_name(exit_code));
-    cJSON_AddNumberToObject(j, "exit_code", exit_code);
-    cJSON *e = cJSON_AddObjectToObject(j, "error");
-    cJSON_AddStringToObject(e, "kind", kind);
-    omsigcli_json_add(e, "message", message);
-    omsigcli_json_emit(j);
+    const omsig_status st = strcmp(kind, "usage") == 0                ? OMSIG_E_USAGE
+                            : message && strcmp(message, "out of memory") == 0 ? OMSIG_E_NOMEM
+                                                                             : OMSIG_E_GENERIC;
+    omsigcli_print_json_failure(a, kind, st, message, exit_code);
 }
 
 void omsigcli_print_json_text(const char *key, const char *text)
 {
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = doc_head(NULL, OMSIG_OK, 0, "");
     cJSON_AddStringToObject(j, key, text); /* omsig's own text: newlines are meant */
-    cJSON_AddNumberToObject(j, "exit_code", 0);
+    omsigcli_json_emit(j);
+}
+
+void omsigcli_print_json_version(void)
+{
+    cJSON *j = doc_head(NULL, OMSIG_OK, 0, "");
+    cJSON_AddStringToObject(j, "version", "omsig, version " OMSIG_VERSION_STRING);
+    cJSON_AddStringToObject(j, "version_number", OMSIG_VERSION_STRING);
+    /* the library's build features, one word each ("cuda", "io_uring", "pkcs11", ...) */
+    cJSON *f = cJSON_AddArrayToObject(j, "features");
+    const char *p = omsig_build_features();
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        const size_t n = sp ? (size_t)(sp - p) : strlen(p);
+        char word[64];
+        if (n > 0 && n < sizeof word) {
+            memcpy(word, p, n);
+            word[n] = '\0';
+            cJSON_AddItemToArray(f, cJSON_CreateString(word));
+        }
+        p += n + (sp != NULL);
+    }
     omsigcli_json_emit(j);
 }
 

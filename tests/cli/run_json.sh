@@ -18,9 +18,12 @@ N=$I/models/nested
 KB=$I/bundles/key-p256.sig
 V=$(cd .. && pwd)/shared/vectors
 
-# check.py EXIT [KEY=VALUE...]: stdout parsed strictly (UTF-8, one document), then checked
+# check.py EXIT [KEY=VALUE...]: stdout parsed strictly (UTF-8, one document), validated against
+# docs/omsig.schema.json, then checked. KEY may be dotted (signer.kind); !KEY: absent or null.
 cat >"$tmp/check.py" <<'EOF'
-import json, sys
+import json, math, os, sys
+sys.path.insert(0, os.path.join(os.getcwd(), "tests", "cli"))
+import json_schema
 raw = open(sys.argv[1], "rb").read()
 try:
     doc = json.loads(raw.decode("utf-8"))
@@ -28,6 +31,30 @@ except (UnicodeDecodeError, ValueError) as e:
     print(f"stdout is not one UTF-8 JSON document ({e}): {raw[:300]!r}"); sys.exit(1)
 if not isinstance(doc, dict):
     print("the document is not an object"); sys.exit(1)
+schema = json.load(open("docs/omsig.schema.json", encoding="utf-8"))
+errs = json_schema.errors(schema, doc)
+other = json_schema.jsonschema_errors(schema, doc)
+if other is not None and bool(other) != bool(errs):
+    errs.append(f"jsonschema disagrees: {other[:3]!r}")
+if errs:
+    print("not valid against docs/omsig.schema.json: " + "; ".join(errs[:4])); sys.exit(1)
+with open(os.environ["DOCS_SEEN"], "a") as f:
+    f.write(("help" if "help" in doc else "version" if "version" in doc
+             else doc.get("command") or "none") + "\n")
+def get(d, key):
+    for part in key.split("."):
+        if not isinstance(d, dict):
+            return None
+        d = d.get(part)
+    return d
+def micro(v):
+    return isinstance(v, (int, float)) and abs(v * 1e6 - round(v * 1e6)) < 1e-3
+for k in ("seconds", "hash_seconds"):
+    if k in doc and not micro(doc[k]):
+        print(f"{k} {doc[k]!r} is not rounded to microseconds"); sys.exit(1)
+for e in doc.get("engines") or []:
+    if "seconds" in e and not micro(e["seconds"]):
+        print(f"bench seconds {e['seconds']!r} is not rounded to microseconds"); sys.exit(1)
 want = int(sys.argv[2])
 if doc.get("exit_code") != want:
     print(f"exit_code {doc.get('exit_code')!r}, want {want}"); sys.exit(1)
@@ -37,6 +64,11 @@ if "help" not in doc and "version" not in doc and doc.get("verdict") != verdict:
 if want == 2 and not (isinstance(doc.get("error"), dict) and doc["error"].get("kind") == "usage"
                       and doc["error"].get("message")):
     print(f"a usage error without an error object: {doc}"); sys.exit(1)
+if want == 2 and not (doc.get("status") == 60 and doc.get("status_name") == "OMSIG_E_USAGE"
+                      and "command" in doc and doc.get("message") == doc["error"]["message"]):
+    print(f"a usage error without status 60, OMSIG_E_USAGE, command and message: {doc}"); sys.exit(1)
+if doc.get("status") is not None and (doc["status"] == 0) != (want == 0):
+    print(f"status {doc['status']!r} with exit code {want}"); sys.exit(1)
 if "status" in doc and not str(doc.get("status_name", "")).startswith("OMSIG_"):
     print(f"status_name {doc.get('status_name')!r}"); sys.exit(1)
 def strings(v, key=""):
@@ -56,8 +88,8 @@ for k, s in strings(doc):
 for cond in sys.argv[3:]:
     k, _, v = cond.partition("=")
     if k.startswith("!"):
-        if k[1:] in doc:
-            print(f"{k[1:]} should be absent: {doc[k[1:]]!r}"); sys.exit(1)
+        if get(doc, k[1:]) is not None:
+            print(f"{k[1:]} should be absent or null: {get(doc, k[1:])!r}"); sys.exit(1)
     elif k == "warning~":
         if not any(v in w for w in doc.get("warnings", [])):
             print(f"no warning holding {v!r}: {doc.get('warnings')!r}"); sys.exit(1)
@@ -65,10 +97,13 @@ for cond in sys.argv[3:]:
         if not any(v == p.get("name") for p in doc.get("problems", [])):
             print(f"no problem named {v!r}: {doc.get('problems')!r}"); sys.exit(1)
     elif k.endswith("~"):
-        if v not in str(doc.get(k[:-1])):
-            print(f"{k[:-1]} {doc.get(k[:-1])!r} lacks {v!r}"); sys.exit(1)
-    elif str(doc.get(k)) != v:
-        print(f"{k} {doc.get(k)!r}, want {v!r}"); sys.exit(1)
+        if v not in str(get(doc, k[:-1])):
+            print(f"{k[:-1]} {get(doc, k[:-1])!r} lacks {v!r}"); sys.exit(1)
+    elif k.endswith("^"):
+        if str(get(doc, k[:-1])) == v:
+            print(f"{k[:-1]} should differ from {v!r}"); sys.exit(1)
+    elif str(get(doc, k)) != v:
+        print(f"{k} {get(doc, k)!r}, want {v!r}"); sys.exit(1)
 EOF
 
 # j NAME WANT_EXIT [CHECK...] -- ARGS...: omsig ARGS with --json put after the command words
@@ -102,29 +137,50 @@ j() {
 
 VK=(verify key "$N" --signature "$KB" --public_key "$P/p256.pub.pem")
 ROOT=53cf394b29a12fec2dbf57e9ae776a2275c90e5f2759cfce4d25f08421732395
+export DOCS_SEEN=$tmp/seen
+# the SHA-256 of a PEM block's DER (a key's SubjectPublicKeyInfo, a certificate)
+der_sha256() {
+    python3 -c 'import base64, hashlib, sys
+t = open(sys.argv[1]).read()
+b = t[t.index("-----BEGIN"):]
+body = "".join(b.split("-----")[2].split())
+print(hashlib.sha256(base64.b64decode(body)).hexdigest())' "$1"
+}
+KFP=$(der_sha256 "$P/p256.pub.pem")
+CFP=$(der_sha256 "$P/leaf-p384.cert.pem")
+LEAF="CN=omsig test leaf-p384,O=omsig test"
+INTER="CN=omsig test intermediate CA,O=omsig test"
 
 # success
-j "verify key" 0 root_digest=$ROOT signed_root_digest=$ROOT status_name=OMSIG_OK -- "${VK[@]}"
-j "verify certificate" 0 -- verify certificate "$N" --signature $I/bundles/cert-p384.sig --certificate_chain $P/root.cert.pem
+j "verify key" 0 root_digest=$ROOT signed_root_digest=$ROOT status_name=OMSIG_OK schema_version=1 signer.kind=key signer.fingerprint=$KFP '!signer.subject' '!signer.sans' -- "${VK[@]}"
+j "verify certificate" 0 signer.kind=certificate "signer.subject=$LEAF" "signer.issuer=$INTER" signer.fingerprint=$CFP signer.not_before=2025-01-01T00:00:00Z signer.not_after=2099-12-31T23:59:59Z signer.sans=[] '!signer.identity' -- verify certificate "$N" --signature $I/bundles/cert-p384.sig --certificate_chain $P/root.cert.pem
 j "verify certificate --log-fingerprints (warnings)" 0 "warning~=sha256 Fingerprint" -- verify certificate "$N" --signature $I/bundles/cert-p384.sig --certificate_chain $P/root.cert.pem --log-fingerprints
 j "verify a single file" 0 -- verify key $I/models/single/model.bin --signature $I/bundles/single.sig --public_key $P/p256.pub.pem
-j "digest" 0 root_digest=$ROOT '!signed_root_digest' -- digest "$N"
-j "sign key" 0 -- sign key "$N" --signature "$tmp/signed.sig" --private_key $P/p256.key.pem
+j "digest" 0 root_digest=$ROOT '!signed_root_digest' '!signer' '!method' '!signature' -- digest "$N"
+j "sign key" 0 root_digest=$ROOT '!signed_root_digest' signer.kind=key signer.fingerprint=$KFP -- sign key "$N" --signature "$tmp/signed.sig" --private_key $P/p256.key.pem
+j "sign certificate" 0 signer.kind=certificate "signer.subject=$LEAF" signer.fingerprint=$CFP -- sign certificate "$N" --signature "$tmp/signed-cert.sig" --private_key $P/leaf-p384.key.pem --signing_certificate $P/leaf-p384.cert.pem --certificate_chain $P/int.cert.pem
 j "bench" 0 -- bench "$N" --hasher cpu
 j "help" 0 "help~=Usage: omsig verify key" -- verify key --help
 j "top help" 0 "help~=Usage: omsig" -- --help
-j "version" 0 "version~=omsig, version" -- --version
+j "version" 0 "version~=omsig, version" version_number=$("$OMSIG" --version | sed -n 's/^omsig, version //p') -- --version
+# --version --json lists the features the text output names
+FEAT=$("$OMSIG" --version | sed -n 's/^features: //p')
+"$OMSIG" --version --json >"$tmp/out"
+GOT=$(python3 -c 'import json, sys; f = json.load(open(sys.argv[1]))["features"]; print(" ".join(f) or "none")' "$tmp/out")
+[ -n "$FEAT" ] && [ "$GOT" = "$FEAT" ] && ok "--version --json: features [$GOT]" || bad "--version --json: features [$GOT], the text says [$FEAT]"
 
 # each kind of failure
 M=$tmp/m
 cp -a "$N" "$M"
 echo x >>"$M/a.md"
-j "digest mismatch" 1 status_name=OMSIG_E_DIGEST_MISMATCH signed_root_digest=$ROOT '!root_digest' problem~=a.md -- verify key "$M" --signature "$KB" --public_key $P/p256.pub.pem
+# the model's own root, as digest spells it without the "sha256:" of the text output
+MROOT=$("$OMSIG" digest "$M" | sed -n 's/^sha256://p')
+j "digest mismatch" 1 status_name=OMSIG_E_DIGEST_MISMATCH signed_root_digest=$ROOT root_digest=$MROOT root_digest^=$ROOT problem~=a.md signer.kind=key -- verify key "$M" --signature "$KB" --public_key $P/p256.pub.pem
 echo y >"$M/extra.bin"
-j "extra file" 1 problem~=extra.bin -- verify key "$M" --signature "$KB" --public_key $P/p256.pub.pem
+j "extra file" 1 problem~=extra.bin signed_root_digest=$ROOT '!root_digest' -- verify key "$M" --signature "$KB" --public_key $P/p256.pub.pem
 rm "$M/a.md"
 j "missing file" 1 problem~=a.md -- verify key "$M" --signature "$KB" --public_key $P/p256.pub.pem
-j "wrong key" 1 status_name=OMSIG_E_KEY '!signed_root_digest' -- verify key "$N" --signature "$KB" --public_key $P/p384.pub.pem
+j "wrong key" 1 status_name=OMSIG_E_KEY '!signed_root_digest' '!root_digest' '!signer' -- verify key "$N" --signature "$KB" --public_key $P/p384.pub.pem
 j "RSA key" 1 status_name=OMSIG_E_KEY -- verify key "$N" --signature "$KB" --public_key $P/rsa.pub.pem
 j "missing signature file" 1 status_name=OMSIG_E_IO -- verify key "$N" --signature "$tmp/nope.sig" --public_key $P/p256.pub.pem
 j "wrong root" 1 status_name=OMSIG_E_CERTIFICATE -- verify certificate "$N" --signature $I/bundles/cert-p256.sig --certificate_chain $P/other-root.cert.pem
@@ -143,10 +199,10 @@ while IFS=$'\t' read -r file _ _ extra; do
 done <"$D/cases.tsv"
 
 # each usage error
-j "unknown command" 2 -- frobnicate
+j "unknown command" 2 '!command' '!model' -- frobnicate
 j "unknown option" 2 -- "${VK[@]}" --bogus
 j "unknown short option" 2 -- "${VK[@]}" -x
-j "missing --signature" 2 -- verify key "$N" --public_key $P/p256.pub.pem
+j "missing --signature" 2 command=verify method=key "model=$N" '!signature' '!signer' files=0 -- verify key "$N" --public_key $P/p256.pub.pem
 j "missing --public-key" 2 -- verify key "$N" --signature "$KB"
 j "missing model" 2 -- verify key --signature "$KB" --public_key $P/p256.pub.pem
 j "missing --certificate-chain's leaf (sign certificate)" 2 -- sign certificate "$N" --private_key $P/p256.key.pem
@@ -184,7 +240,7 @@ if [ -d "$V/model-transparency" ]; then
     TR=$V/sigstore/trusted_root.production.json
     for v in v0.3.1 v1.0.0 v1.0.1 v1.1.0; do
         d=$MT/$v-sigstore
-        j "$v-sigstore" 0 -- verify sigstore "$d" --signature "$d/model.sig" --identity stefanb@us.ibm.com --identity_provider https://sigstore.verify.ibm.com/oauth2 --trust_config "$TR" --ignore-paths "$d/ignore-me"
+        j "$v-sigstore" 0 signer.kind=sigstore signer.identity=stefanb@us.ibm.com signer.identity_provider=https://sigstore.verify.ibm.com/oauth2 signer.sans~=stefanb@us.ibm.com signer.issuer~=sigstore -- verify sigstore "$d" --signature "$d/model.sig" --identity stefanb@us.ibm.com --identity_provider https://sigstore.verify.ibm.com/oauth2 --trust_config "$TR" --ignore-paths "$d/ignore-me"
     done
     j "v1.0.1-elliptic-key without --ignore-paths" 1 problem~=ignore-me -- verify key "$MT/v1.0.1-elliptic-key" --signature "$MT/v1.0.1-elliptic-key/model.sig" --public_key "$K/signing-key-pub.pem"
     for f in "$V"/oms-spec/v1.0/invalid*/*.json; do
@@ -211,5 +267,39 @@ EOF
 j "payloadType with controls" 1 -- verify key "$D/model" --signature "$tmp/pt.json" --public_key "$D/key.pub.pem"
 j "usage error naming odd bytes" 2 -- verify key "$D/model" --signature "$D/valid.json" --public_key "$D/key.pub.pem" $'\xff\e]0;x\a'
 j "unknown command with odd bytes" 2 -- $'fr\xffob'
+
+# the checker refuses what the schema does not allow (so a pass above means something)
+"$OMSIG" "${VK[@]}" --json >"$tmp/doc.json" 2>/dev/null
+why=$(python3 - "$tmp/doc.json" <<'EOF'
+import copy, json, sys
+sys.path.insert(0, "tests/cli")
+import json_schema
+schema = json.load(open("docs/omsig.schema.json", encoding="utf-8"))
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+if json_schema.errors(schema, doc):
+    print("the verify document is refused:", json_schema.errors(schema, doc)); sys.exit()
+mutations = {
+    "a field missing": lambda d: d.pop("signer"),
+    "a field added": lambda d: d.update(extra=1),
+    "an unknown status name": lambda d: d.update(status_name="OMSIG_E_NOPE"),
+    "true for schema_version 1": lambda d: d.update(schema_version=True),
+    "a root digest with its algorithm": lambda d: d.update(root_digest="sha256:" + "0" * 64),
+    "a fingerprint with colons": lambda d: d["signer"].update(fingerprint="AB:CD"),
+    "a problem without actual": lambda d: d["problems"].append({"kind": "extra", "name": "x", "expected": None}),
+    "a string for files": lambda d: d.update(files="12"),
+}
+for what, mutate in mutations.items():
+    bad = copy.deepcopy(doc)
+    mutate(bad)
+    if not json_schema.errors(schema, bad):
+        print("the checker accepts", what)
+EOF
+)
+[ -z "$why" ] && ok "schema checker refuses broken documents" || bad "schema checker: $why"
+
+# every kind of document was validated against the schema
+for kind in verify sign digest bench help version none; do
+    grep -qx "$kind" "$tmp/seen" && ok "schema: $kind documents validated" || bad "schema: no $kind document was validated"
+done
 
 summary

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # A bundle that is not JSON: the message says where it breaks in the words of Python's
 # json.loads, which model_signing uses ("Expecting ',' delimiter: line 3 column 5 (char 18)").
-# Fixed cases, then a few hundred mutations of a real bundle (a byte deleted, inserted or
+# Fixed cases (each also with --json: a document valid against docs/omsig.schema.json with the
+# same words), then a few hundred mutations of a real bundle (a byte deleted, inserted or
 # changed, the text cut) compared with Python's own error, where python3 is at hand.
 set -u
 OMSIG=$(realpath "$1")
@@ -13,11 +14,28 @@ P=testdata/pki
 N=testdata/interop/models/nested
 PRE="Verification failed with error: Invalid signature bundle: the file is not valid JSON: "
 
-# case NAME TEXT WANT: the bundle holding TEXT (printf format) gives PRE + WANT
+# case NAME TEXT WANT: the bundle holding TEXT (printf format) gives PRE + WANT, and with --json
+# a document valid against docs/omsig.schema.json whose message is the same words
 case1() {
     printf "$2" >"$tmp/b.json"
     run "$1" 1 "" "$OMSIG" verify key "$N" --signature "$tmp/b.json" --public_key $P/p256.pub.pem
     [ "$(cat "$tmp/err")" = "$PRE$3" ] && ok "$1: the words" || bad "$1: $(cat "$tmp/err")"
+    command -v python3 >/dev/null || return
+    "$OMSIG" verify key "$N" --signature "$tmp/b.json" --public_key $P/p256.pub.pem --json >"$tmp/doc.json" 2>/dev/null
+    local why
+    why=$(python3 - "$tmp/doc.json" "${PRE#Verification failed with error: }$3" <<'EOF'
+import json, sys
+sys.path.insert(0, "tests/cli")
+import json_schema
+doc = json.load(open(sys.argv[1], encoding="utf-8"))
+errs = json_schema.errors(json.load(open("docs/omsig.schema.json", encoding="utf-8")), doc)
+if errs:
+    print("; ".join(errs[:3]))
+elif doc["message"] != sys.argv[2] or doc["status_name"] != "OMSIG_E_BUNDLE_PARSE":
+    print(f"{doc['status_name']}: {doc['message']!r}")
+EOF
+)
+    [ -z "$why" ] && ok "$1: --json" || bad "$1: --json: $why"
 }
 case1 "a comma before }" '{"mediaType": "x",\n}' "Expecting property name enclosed in double quotes: line 2 column 1 (char 19)"
 case1 "a missing comma" '{"a": [1, 2,\n\n  3 x]}' "Expecting ',' delimiter: line 3 column 5 (char 18)"

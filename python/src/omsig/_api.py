@@ -7,7 +7,7 @@ import enum
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import _omsig
 
@@ -78,8 +78,9 @@ class Result:
     signed_root_digest: Optional[str]
     """verify: the root digest in the signed statement, once the signature was checked."""
     root_digest: Optional[str]
-    """The model's root digest: sign and digest; verify only on success (then equal to the
-    signed one: on a mismatch the files are compared one by one and no root is computed)."""
+    """The model's root digest as computed: sign and digest; verify once the model was hashed
+    and held exactly the files the manifest lists (so also when their contents differ);
+    ``None`` when files were extra or missing (those are not read)."""
     files: int
     """Resources (files or shards) hashed."""
     bytes: int
@@ -103,6 +104,12 @@ class Result:
     """Warnings, in order (legacy formats, certificate fingerprints, ...)."""
     problems: List[Problem] = field(default_factory=list)
     """verify: the files that differ, sorted as ``model_signing`` sorts them."""
+    signer: Optional[Dict[str, Any]] = None
+    """Who signed (verify, once the signature held; sign): ``kind`` (``"key"``,
+    ``"certificate"`` or ``"sigstore"``), ``fingerprint`` (SHA-256, lowercase hex, of the
+    public key's DER SubjectPublicKeyInfo or of the leaf certificate), and for certificates
+    ``subject``, ``issuer``, ``not_before``, ``not_after``, ``sans``, for sigstore also
+    ``identity`` and ``identity_provider``; ``None`` where a field does not apply."""
 
     @property
     def ok(self) -> bool:
@@ -240,13 +247,12 @@ def _infer(method: Optional[str], given: dict, allowed: Sequence[str], default: 
 
 def _result(command: str, d: dict) -> Result:
     status = Status(d["status"]) if d["status"] in Status._value2member_map_ else d["status"]
-    root = d["root_digest"] or None
     return Result(
         command=command,
         status=status,
         message=d["message"],
-        signed_root_digest=root if command == "verify" else None,
-        root_digest=root if command != "verify" or status == Status.OK else None,
+        signed_root_digest=d["signed_root_digest"] or None,
+        root_digest=d["root_digest"] or None,
         files=d["files"],
         bytes=d["bytes"],
         seconds=d["seconds"],
@@ -259,6 +265,7 @@ def _result(command: str, d: dict) -> Result:
         warnings=list(d["warnings"]),
         problems=[Problem(_PROBLEM_KINDS.get(k, str(k)), n, e or None, a or None)
                   for k, n, e, a in d["problems"]],
+        signer=d["signer"],
     )
 
 

@@ -195,6 +195,46 @@ PyObject *text(const char *s)
     return PyUnicode_DecodeUTF8(s ? s : "", (Py_ssize_t)strlen(s ? s : ""), "surrogateescape");
 }
 
+/* Who signed: {"kind", "fingerprint", "subject", "issuer", "not_before", "not_after", "sans",
+ * "identity", "identity_provider"} with None where a field does not apply, or None. */
+static PyObject *signer_dict(const omsig_report *rep)
+{
+    static const struct { const char *key; omsig_signer_field f; } fields[] = {
+        {"kind", OMSIG_SIGNER_KIND},
+        {"fingerprint", OMSIG_SIGNER_FINGERPRINT},
+        {"subject", OMSIG_SIGNER_SUBJECT},
+        {"issuer", OMSIG_SIGNER_ISSUER},
+        {"not_before", OMSIG_SIGNER_NOT_BEFORE},
+        {"not_after", OMSIG_SIGNER_NOT_AFTER},
+        {"identity", OMSIG_SIGNER_IDENTITY},
+        {"identity_provider", OMSIG_SIGNER_IDENTITY_PROVIDER},
+    };
+    if (!omsig_report_signer(rep, OMSIG_SIGNER_KIND)[0]) Py_RETURN_NONE;
+    PyObject *d = PyDict_New();
+    if (!d) return NULL;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *v = omsig_report_signer(rep, fields[i].f);
+        PyObject *o = v[0] ? text(v) : (Py_INCREF(Py_None), Py_None);
+        if (put(d, fields[i].key, o)) goto fail;
+    }
+    const size_t n = omsig_report_signer_san_count(rep);
+    PyObject *sans = PyList_New((Py_ssize_t)n);
+    if (!sans) goto fail;
+    for (size_t i = 0; i < n; i++) {
+        PyObject *s = text(omsig_report_signer_san(rep, i));
+        if (!s) {
+            Py_DECREF(sans);
+            goto fail;
+        }
+        PyList_SET_ITEM(sans, (Py_ssize_t)i, s);
+    }
+    if (put(d, "sans", sans)) goto fail;
+    return d;
+fail:
+    Py_DECREF(d);
+    return NULL;
+}
+
 PyObject *report_dict(omsig_status st, const omsig_report *rep)
 {
     PyObject *d = PyDict_New();
@@ -222,6 +262,8 @@ PyObject *report_dict(omsig_status st, const omsig_report *rep)
     if (put(d, "status", PyLong_FromLong((long)st)) ||
         put(d, "message", text(rep ? omsig_report_message(rep) : omsig_strerror(st))) ||
         put(d, "root_digest", text(omsig_report_root_digest(rep))) ||
+        put(d, "signed_root_digest", text(omsig_report_signed_root_digest(rep))) ||
+        put(d, "signer", signer_dict(rep)) ||
         put(d, "files", PyLong_FromUnsignedLongLong(omsig_report_files(rep))) ||
         put(d, "bytes", PyLong_FromUnsignedLongLong(omsig_report_bytes(rep))) ||
         put(d, "hash_seconds", PyFloat_FromDouble(omsig_report_hash_seconds(rep))) ||
