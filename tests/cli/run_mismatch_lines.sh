@@ -58,8 +58,8 @@ import json, sys
 doc = json.load(open(sys.argv[1]))
 e1, a1, e2, a2 = sys.argv[2:6]
 want = [
-    {"kind": "extra", "name": "injected.py"},
-    {"kind": "missing", "name": "gone.txt"},
+    {"kind": "extra", "name": "injected.py", "expected": None, "actual": None, "size": None},
+    {"kind": "missing", "name": "gone.txt", "expected": None, "actual": None, "size": None},
     {"kind": "mismatch", "name": "sub/w2.bin", "expected": e2, "actual": a2, "size": 10},
     {"kind": "mismatch", "name": "w1.bin", "expected": e1, "actual": a1, "size": 13},
 ]
