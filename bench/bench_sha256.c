@@ -43,34 +43,23 @@ static void run_openssl(void)
 static void run_portable(void) { omsig_sha256_portable_blocks(g_state[0], g_buf[0], g_bytes / 64); }
 static void run_k1(void) { omsig_sha256_x86_blocks1(g_state[0], g_buf[0], g_bytes / 64); }
 
-static void run_k2(void)
-{
-    uint32_t *st[2] = {g_state[0], g_state[1]};
-    const uint8_t *p[2] = {g_buf[0], g_buf[1]};
-    omsig_sha256_x86_blocks2(st, p, g_bytes / 64);
-}
+/* k-stream kernels share one type (state and data arrays of at least k); every run hands them
+ * the first k buffers. */
+typedef void kernel_fn(uint32_t **state, const uint8_t **data, size_t nblocks);
 
-static void run_k3(void)
+static void run_kernel(kernel_fn *fn)
 {
     uint32_t *st[3] = {g_state[0], g_state[1], g_state[2]};
     const uint8_t *p[3] = {g_buf[0], g_buf[1], g_buf[2]};
-    omsig_sha256_x86_blocks3(st, p, g_bytes / 64);
+    fn(st, p, g_bytes / 64);
 }
+
+static void run_k2(void) { run_kernel(omsig_sha256_x86_blocks2); }
+static void run_k3(void) { run_kernel(omsig_sha256_x86_blocks3); }
 
 /* The SSE forms by name, beside the AVX-512 ones where sha256_x86.c picks those. */
-static void run_k2_sse(void)
-{
-    uint32_t *st[2] = {g_state[0], g_state[1]};
-    const uint8_t *p[2] = {g_buf[0], g_buf[1]};
-    omsig_sha256_x86_blocks2_sse(st, p, g_bytes / 64);
-}
-
-static void run_k3_sse(void)
-{
-    uint32_t *st[3] = {g_state[0], g_state[1], g_state[2]};
-    const uint8_t *p[3] = {g_buf[0], g_buf[1], g_buf[2]};
-    omsig_sha256_x86_blocks3_sse(st, p, g_bytes / 64);
-}
+static void run_k2_sse(void) { run_kernel(omsig_sha256_x86_blocks2_sse); }
+static void run_k3_sse(void) { run_kernel(omsig_sha256_x86_blocks3_sse); }
 
 /* The lane API end to end, three lanes fed in 1 MiB pieces: what the engine will see. */
 static void run_lanes3(void)
