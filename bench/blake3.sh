@@ -8,6 +8,8 @@
 #   1. omsig digest --hash blake3 (every core)   vs  omsig digest (SHA-256: one file, one core)
 #   2. omsig digest --hash blake3 (every core)   vs  b3sum (every core)
 #   3. omsig digest --hash blake3 --threads 1    vs  b3sum --num-threads 1
+#   4. omsig verify of the file signed with --hash blake3   vs  b3sum (every core)
+#   5. omsig verify of that signature   vs  omsig digest --hash blake3
 # The file is random bytes read once into the page cache before timing.
 set -euo pipefail
 size=3 runs=5 dir= omsig=
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --omsig) omsig=$2; shift 2 ;;
-    -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/blake3.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -46,6 +48,11 @@ if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" != "$want" ]; then
     head -c "$want" /dev/urandom >"$f"
 fi
 cat "$f" >/dev/null
+# signed once with a test key, for the verify pairs
+sig=$dir/b3.sig
+"$omsig" sign key "$dir/m" --signature "$sig" --private-key "$root/testdata/pki/p256.key.pem" \
+    --hash blake3 >/dev/null 2>&1 || { echo "signing the file failed" >&2; exit 1; }
+verify=("$omsig" verify key "$dir/m" --signature "$sig" --public-key "$root/testdata/pki/p256.pub.pem")
 
 # wall seconds of one run of "$@", its output thrown away
 wall() {
@@ -85,4 +92,7 @@ if command -v b3sum >/dev/null 2>&1; then
     pair "omsig blake3" "b3sum" -- "$omsig" digest "$dir/m" --hash blake3 -- b3sum "$f"
     pair "omsig blake3, 1 thread" "b3sum, 1 thread" -- "$omsig" digest "$dir/m" --hash blake3 --threads 1 \
         -- b3sum --num-threads 1 "$f"
+    pair "omsig verify (blake3)" "b3sum" -- "${verify[@]}" -- b3sum "$f"
 fi
+pair "omsig verify (blake3)" "omsig digest --hash blake3" -- "${verify[@]}" \
+    -- "$omsig" digest "$dir/m" --hash blake3
