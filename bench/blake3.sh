@@ -4,10 +4,13 @@
 # Usage: bench/blake3.sh [--size GiB] [--runs N] [--dir DIR] [--omsig PATH]
 #
 # Pairs, each run in turn (A B A B ...) so that drift of a shared machine hits both alike; the
-# figure of a pair is the median wall time of each side and their ratio:
+# figure of a pair is the median wall time of each side and their ratio (and the same of the
+# CPU time, user + system, steadier where other work shares the cores):
 #   1. omsig digest --hash blake3 (every core)   vs  omsig digest (SHA-256: one file, one core)
 #   2. omsig digest --hash blake3 (every core)   vs  b3sum (every core)
 #   3. omsig digest --hash blake3 --threads 1    vs  b3sum --num-threads 1
+#   4. omsig verify of the file signed with --hash blake3   vs  b3sum (every core)
+#   5. omsig verify of that signature   vs  omsig digest --hash blake3
 # The file is random bytes read once into the page cache before timing.
 set -euo pipefail
 size=3 runs=5 dir= omsig=
@@ -17,7 +20,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --omsig) omsig=$2; shift 2 ;;
-    -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/blake3.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -46,18 +49,24 @@ if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" != "$want" ]; then
     head -c "$want" /dev/urandom >"$f"
 fi
 cat "$f" >/dev/null
+# signed once with a test key, for the verify pairs
+sig=$dir/b3.sig
+"$omsig" sign key "$dir/m" --signature "$sig" --private-key "$root/testdata/pki/p256.key.pem" \
+    --hash blake3 >/dev/null 2>&1 || { echo "signing the file failed" >&2; exit 1; }
+verify=("$omsig" verify key "$dir/m" --signature "$sig" --public-key "$root/testdata/pki/p256.pub.pem")
 
-# wall seconds of one run of "$@", its output thrown away
+# wall and CPU (user + system) seconds of one run of "$@", its output thrown away: on a shared
+# machine the CPU time is the steadier figure, the wall time the one a user waits
 wall() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
+    local TIMEFORMAT='%R %U %S' t
+    t=$({ time "$@" >/dev/null 2>&1 || echo "failed: $*" >&2; } 2>&1) || exit 1
+    case $t in failed:*) echo "$t" >&2; exit 1 ;; esac
+    awk -v t="$t" 'BEGIN { split(t, v, " "); printf "%.6f %.6f\n", v[1], v[2] + v[3] }'
 }
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# pair NAME_A NAME_B -- A... -- B...: prints both medians, in GB/s, and A's speed over B's
+# pair NAME_A NAME_B -- A... -- B...: prints both medians (wall, and CPU seconds), in GB/s,
+# and A's speed over B's
 pair() {
     local na=$1 nb=$2 a=() b=() ta=() tb=()
     shift 3
@@ -69,13 +78,15 @@ pair() {
         ta+=("$(wall "${a[@]}")")
         tb+=("$(wall "${b[@]}")")
     done
-    local ma mb
-    ma=$(printf '%s\n' "${ta[@]}" | median)
-    mb=$(printf '%s\n' "${tb[@]}" | median)
-    awk -v na="$na" -v nb="$nb" -v ma="$ma" -v mb="$mb" -v bytes="$want" 'BEGIN {
-        printf "%-34s %6.3f s %6.2f GB/s\n", na, ma, bytes / ma / 1e9
-        printf "%-34s %6.3f s %6.2f GB/s\n", nb, mb, bytes / mb / 1e9
-        printf "%-34s %6.2fx\n\n", "speed ratio (first / second)", mb / ma }'
+    local ma mb ca cb
+    ma=$(printf '%s\n' "${ta[@]}" | cut -d' ' -f1 | median)
+    mb=$(printf '%s\n' "${tb[@]}" | cut -d' ' -f1 | median)
+    ca=$(printf '%s\n' "${ta[@]}" | cut -d' ' -f2 | median)
+    cb=$(printf '%s\n' "${tb[@]}" | cut -d' ' -f2 | median)
+    awk -v na="$na" -v nb="$nb" -v ma="$ma" -v mb="$mb" -v ca="$ca" -v cb="$cb" -v bytes="$want" 'BEGIN {
+        printf "%-34s %6.3f s %6.2f GB/s   CPU %6.3f s\n", na, ma, bytes / ma / 1e9, ca
+        printf "%-34s %6.3f s %6.2f GB/s   CPU %6.3f s\n", nb, mb, bytes / mb / 1e9, cb
+        printf "%-34s %6.2fx   CPU time ratio %5.2fx\n\n", "speed ratio (first / second)", mb / ma, cb / ca }'
 }
 
 echo "one hot file of $size GiB, $(nproc) cores, medians of $runs runs in turn"
@@ -85,4 +96,7 @@ if command -v b3sum >/dev/null 2>&1; then
     pair "omsig blake3" "b3sum" -- "$omsig" digest "$dir/m" --hash blake3 -- b3sum "$f"
     pair "omsig blake3, 1 thread" "b3sum, 1 thread" -- "$omsig" digest "$dir/m" --hash blake3 --threads 1 \
         -- b3sum --num-threads 1 "$f"
+    pair "omsig verify (blake3)" "b3sum" -- "${verify[@]}" -- b3sum "$f"
 fi
+pair "omsig verify (blake3)" "omsig digest --hash blake3" -- "${verify[@]}" \
+    -- "$omsig" digest "$dir/m" --hash blake3

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* test_sha256_x86.c - the interleaved SHA-256 backend and the lane hasher against OpenSSL: NIST
  * vectors, every short length, large messages, 1-3 lanes of uneven lengths and split points.
- * The whole suite runs twice: in a child with OMSIG_SHA256=openssl (the portable path), then
+ * The whole suite runs in a child with OMSIG_SHA256=openssl (the portable path), where the CPU
+ * takes the AVX-512 form of the kernels in a child with OMSIG_SHA256=sse (the SSE form), then
  * on whatever this CPU offers. */
 #include "helpers.h"
 #include "sha256_x86.h"
@@ -134,8 +135,27 @@ static void raw_blocks(void)
         T_CHECK(memcmp(g2, ref, sizeof g2) == 0);
 
         uint32_t *s3[3] = {got[0], got[1], got[2]};
+        uint32_t start[3][8];
+        memcpy(start, got, sizeof start);
         omsig_sha256_x86_blocks3(s3, p, nb);
         T_CHECK(memcmp(got, ref, sizeof got) == 0);
+
+        /* both register-file forms by name, whichever the CPU was given */
+        const int forms = omsig_sha256_x86_evex() ? 2 : 1;
+        for (int f = 0; f < forms; f++) {
+            memcpy(g2, start, sizeof g2);
+            (f ? omsig_sha256_x86_blocks2_evex : omsig_sha256_x86_blocks2_sse)(s2, p, nb);
+            if (memcmp(g2, ref, sizeof g2) != 0) {
+                fprintf(stderr, "2 lanes, %s form, %zu blocks differ\n", f ? "EVEX" : "SSE", nb);
+                T_CHECK(0);
+            }
+            memcpy(got, start, sizeof got);
+            (f ? omsig_sha256_x86_blocks3_evex : omsig_sha256_x86_blocks3_sse)(s3, p, nb);
+            if (memcmp(got, ref, sizeof got) != 0) {
+                fprintf(stderr, "3 lanes, %s form, %zu blocks differ\n", f ? "EVEX" : "SSE", nb);
+                T_CHECK(0);
+            }
+        }
     }
 }
 
@@ -272,26 +292,53 @@ static int suite(const char *which)
     return t_failures ? T_FAIL : T_PASS;
 }
 
-int main(void)
+/* The suite in a child with OMSIG_SHA256=value: 1 passed, 0 not run, -1 failed. */
+static int suite_in_child(const char *value, const char *which)
 {
-    /* The choice of backend is made once per process, so the portable run needs its own;
-     * fork before anything here has asked. */
     fflush(NULL);
     const pid_t pid = fork();
     if (pid == 0) {
-        setenv("OMSIG_SHA256", "openssl", 1);
-        if (omsig_sha256_x86_available()) _exit(T_FAIL); /* the switch must turn it off */
-        _exit(suite("portable path"));
+        setenv("OMSIG_SHA256", value, 1);
+        /* the switch must do what it says */
+        if (strcmp(value, "openssl") == 0 && omsig_sha256_x86_available()) _exit(T_FAIL);
+        if (strcmp(value, "sse") == 0 && omsig_sha256_x86_evex()) _exit(T_FAIL);
+        _exit(suite(which));
     }
-    int ran = 0, failed = 0, status = 0;
+    int status = 0;
     if (pid < 0) {
-        perror("fork: the portable path is not tested");
-    } else if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
-               WEXITSTATUS(status) == T_PASS) {
-        ran++;
-    } else {
-        fprintf(stderr, "portable path failed\n");
-        failed++;
+        fprintf(stderr, "fork: the %s is not tested\n", which);
+        return 0;
+    }
+    if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == T_PASS)
+        return 1;
+    fprintf(stderr, "%s failed\n", which);
+    return -1;
+}
+
+/* The CPU says whether it runs the AVX-512 form, asked in a child so that this process still
+ * decides afresh after the children below. */
+static int cpu_takes_evex(void)
+{
+    fflush(NULL);
+    const pid_t pid = fork();
+    if (pid == 0) _exit(omsig_sha256_x86_evex() ? 1 : 0);
+    int status = 0;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 1;
+}
+
+int main(void)
+{
+    /* The choice of backend is made once per process, so each forced path needs its own;
+     * fork before anything here has asked. */
+    int ran = 0, failed = 0;
+    const int portable = suite_in_child("openssl", "portable path");
+    ran += portable > 0;
+    failed += portable < 0;
+    if (cpu_takes_evex()) {
+        const int sse = suite_in_child("sse", "SSE form on an AVX-512 CPU");
+        ran += sse > 0;
+        failed += sse < 0;
     }
 
     if (omsig_sha256_x86_available()) {

@@ -376,10 +376,13 @@ static void size_ring(const omsig_hash_cfg *hc, const omsig_plan *plan, unsigned
 }
 
 /* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
- * instruction, so two or three interleaved do more work (sha256_x86.c).  With fewer streams
- * than cores x lanes, lanes shrink so that no core idles while another interleaves.
- * OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL, one stream per
- * core; OMSIG_LANES=1..3 forces the count. */
+ * instruction, so two or three interleaved do more work (sha256_x86.c).  Three is the best
+ * count on the cores measured (Intel Emerald Rapids: 1.43, 1.89, 1.95 GB/s for 1, 2, 3
+ * streams; AMD Zen 4: 1.83, 3.66, 4.47; bench/README-sha256.md).  With fewer streams than
+ * cores x lanes, lanes shrink so that no core idles while another interleaves: on Zen 4, four
+ * streams on two cores hash at 2 x 3.66 GB/s as two pairs, against 4.47 + 1.83 as three and
+ * one.  OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL, one stream
+ * per core; OMSIG_LANES=1..3 forces the count. */
 static unsigned choose_lanes(const omsig_plan *plan, unsigned threads, bool *x86)
 {
     *x86 = omsig_sha256_x86_available() != 0;

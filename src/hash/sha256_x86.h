@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /* 1 when the SHA extensions (with SSSE3 and SSE4.1) are present and OMSIG_SHA256 is not
- * "openssl"; decided on the first call and kept for the life of the process. */
+ * "openssl"; decided on the first call and kept for the life of the process.  OMSIG_SHA256=sse
+ * keeps the extensions but forces the SSE forms of the 2- and 3-lane kernels. */
 int omsig_sha256_x86_available(void);
 
 /* Whole 64-byte blocks.  State is H0..H7 in the usual order.  These execute SHA instructions
@@ -17,6 +18,18 @@ int omsig_sha256_x86_available(void);
 void omsig_sha256_x86_blocks1(uint32_t state[8], const uint8_t *data, size_t nblocks);
 void omsig_sha256_x86_blocks2(uint32_t *state[2], const uint8_t *data[2], size_t nblocks);
 void omsig_sha256_x86_blocks3(uint32_t *state[3], const uint8_t *data[3], size_t nblocks);
+
+/* 1 when blocks2 and blocks3 run the forms that use the AVX-512 register file (AMD CPUs with
+ * AVX-512VL), 0 when they run the SSE forms (Intel, older AMD, OMSIG_SHA256=sse). */
+int omsig_sha256_x86_evex(void);
+
+/* Both forms by name, for tests and benchmarks: _sse needs what blocks1 needs; _evex also
+ * needs AVX-512F and AVX-512VL with the OS saving their state (omsig_sha256_x86_evex() == 1 or
+ * the CPU checked otherwise). */
+void omsig_sha256_x86_blocks2_sse(uint32_t *state[2], const uint8_t *data[2], size_t nblocks);
+void omsig_sha256_x86_blocks3_sse(uint32_t *state[3], const uint8_t *data[3], size_t nblocks);
+void omsig_sha256_x86_blocks2_evex(uint32_t *state[2], const uint8_t *data[2], size_t nblocks);
+void omsig_sha256_x86_blocks3_evex(uint32_t *state[3], const uint8_t *data[3], size_t nblocks);
 
 /* Plain C compression: what the lane API runs when the extensions are missing or turned off. */
 void omsig_sha256_portable_blocks(uint32_t state[8], const uint8_t *data, size_t nblocks);
