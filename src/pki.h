@@ -65,6 +65,19 @@ OMSIG_PRIVATE omsig_status omsig_pem_open(const char *path, size_t max, BIO **bi
  * when out could not grow. */
 OMSIG_PRIVATE size_t omsig_pem_read_certs(BIO *bio, STACK_OF(X509) *out, bool *nomem);
 
+/* The certificate method's strictness (pki_der.c): x, parsed from der, is DER throughout, has
+ * a v3 version where it has extensions, strings that hold what their type allows, extensions
+ * that decode (and re-encode to the same bytes) and no parameters on an ECDSA or EdDSA
+ * signature algorithm.  Otherwise OMSIG_E_CERTIFICATE, the message naming where (e.g.
+ * "certificate 2 of 'chain.pem'"), the subject and what is wrong. */
+OMSIG_PRIVATE omsig_status omsig_x509_check_strict(X509 *x, const uint8_t *der, size_t len,
+                                                   const char *where, omsig_report *r);
+/* Every certificate of a PEM text (the file at path), in order, each checked as above, pushed
+ * onto out; *n their number.  The first that fails ends the reading with its failure. */
+OMSIG_PRIVATE omsig_status omsig_pem_read_strict_certs(BIO *bio, const char *path,
+                                                       STACK_OF(X509) *out, size_t *n,
+                                                       omsig_report *r);
+
 /* sig over data with key and md (NULL for Ed25519); false on any failure. */
 OMSIG_PRIVATE bool omsig_pkey_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig,
                                      size_t sig_len, const void *data, size_t n);

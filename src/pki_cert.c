@@ -61,18 +61,21 @@ static omsig_pki *cert_load(const omsig_options *o, omsig_report *r)
         if (omsig_pem_open(o->certificate_chain_paths[i], 16u << 20, &bio, r) != OMSIG_OK)
             goto fail;
         STACK_OF(X509) *certs = sk_X509_new_null();
-        bool oom = !certs;
-        if (certs) total += omsig_pem_read_certs(bio, certs, &oom);
+        size_t n = 0;
+        const omsig_status rd = certs ? omsig_pem_read_strict_certs(
+                                            bio, o->certificate_chain_paths[i], certs, &n, r)
+                                      : omsig_nomem(r);
+        total += n;
         BIO_free(bio);
+        if (rd != OMSIG_OK) {
+            sk_X509_pop_free(certs, X509_free);
+            goto fail;
+        }
         for (int k = 0; k < sk_X509_num(certs); k++) {
             if (o->log_fingerprints) log_fingerprint(r, "  init  ", sk_X509_value(certs, k));
             X509_STORE_add_cert(store, sk_X509_value(certs, k)); /* duplicates are fine */
         }
         sk_X509_pop_free(certs, X509_free);
-        if (oom) {
-            omsig_nomem(r);
-            goto fail;
-        }
     }
     if (total == 0) {
         omsig_fail(r, OMSIG_E_CERTIFICATE,
@@ -139,6 +142,13 @@ static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
                             "valid DER X.509 certificate", i);
             goto out;
         }
+        char where[64];
+        if (i == 0) snprintf(where, sizeof where, "the signature's leaf certificate");
+        else snprintf(where, sizeof where, "certificate %zu of the signature's chain", i + 1);
+        if ((st = omsig_x509_check_strict(c, b->certs[i].data, b->certs[i].len, where, r)) != OMSIG_OK) {
+            X509_free(c);
+            goto out;
+        }
         if (i == 0)
             leaf = c;
         else if (!sk_X509_push(untrusted, c)) {
@@ -173,7 +183,7 @@ static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
     st = usage_check(leaf, r);
     if (st != OMSIG_OK) goto out;
     EVP_PKEY *key = X509_get0_pubkey(leaf);
-    const void *md = key ? omsig_ec_key_md(key, r) : NULL;
+    const void *md = key ? omsig_ec_cert_key_md(key, r) : NULL;
     if (!md) {
         st = key ? r->status : omsig_fail(r, OMSIG_E_CERTIFICATE, "cannot read the leaf's key");
         goto out;

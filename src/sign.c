@@ -113,11 +113,10 @@ static omsig_status read_cert_file(const char *path, STACK_OF(X509) *into, const
                                    size_t *n, omsig_report *r)
 {
     BIO *bio = NULL;
-    bool oom = false;
     OMSIG_FORWARD_IF_ERROR(omsig_pem_open(path, PEM_MAX, &bio, r));
-    *n = omsig_pem_read_certs(bio, into, &oom);
+    const omsig_status st = omsig_pem_read_strict_certs(bio, path, into, n, r);
     BIO_free(bio);
-    if (oom) return omsig_nomem(r);
+    if (st != OMSIG_OK) return st;
     if (*n == 0) return omsig_fail(r, OMSIG_E_CERTIFICATE, none_fmt, path);
     return OMSIG_OK;
 }
