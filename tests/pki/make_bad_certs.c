@@ -114,7 +114,8 @@ typedef enum {
     M_V1,         /* no version field (v1) with extensions */
     M_PRINTABLE,  /* a PrintableString CN holding '_' and '@' */
     M_KUPAD,      /* keyUsage's BIT STRING with a padding bit set */
-    M_SAN8BIT,    /* a dNSName holding UTF-8 */
+    M_SAN8BIT,    /* a dNSName holding a Latin-1 byte */
+    M_SANUTF8,    /* a dNSName holding UTF-8 (an IA5String still: ASCII only) */
     M_POLICYINT,  /* certificatePolicies holding an INTEGER */
     M_AIAINT,     /* authorityInfoAccess holding an INTEGER */
     M_ECDSANULL,  /* ecdsa-with-SHA256 with NULL parameters */
@@ -126,8 +127,9 @@ static const struct {
     const char *name;
     const char *says; /* grep -E pattern for the message */
     unsigned positions; /* bit per position */
-    /* where model_signing 1.1.1 refuses it too: it reads the extensions of the leaf alone and
-     * takes version v1 with extensions; omsig reads every certificate strictly */
+    /* where model_signing 1.1.1 refuses it too: it reads the extensions of the leaf alone,
+     * takes version v1 with extensions and a dNSName of UTF-8 (not ASCII, so not an
+     * IA5String); omsig reads every certificate strictly */
     unsigned reference_refuses;
 } cases[] = {
     {M_CRIT01, "crit01", "extension keyUsage \\(2\\.5\\.29\\.15\\) encodes its critical flag as 01 instead of FF", 7, 7},
@@ -137,6 +139,7 @@ static const struct {
     {M_PRINTABLE, "printable", "name holds a PrintableString holding '_'", 7, 7},
     {M_KUPAD, "kupad", "extension keyUsage \\(2\\.5\\.29\\.15\\) holds a BIT STRING whose [0-9] unused \\(padding\\) bits are not zero", 7, 1u << LEAF},
     {M_SAN8BIT, "san8bit", "its subjectAltName dNSName holds the non-ASCII byte 0xE9", 7, 1u << LEAF},
+    {M_SANUTF8, "sanutf8", "its subjectAltName dNSName holds the non-ASCII byte 0xC3", 1u << LEAF, 0},
     {M_POLICYINT, "policyint", "extension certificatePolicies \\(2\\.5\\.29\\.32\\) does not decode", 7, 1u << LEAF},
     {M_AIAINT, "aiaint", "extension authorityInfoAccess \\(1\\.3\\.6\\.1\\.5\\.5\\.7\\.1\\.1\\) does not decode", 7, 1u << LEAF},
     {M_ECDSANULL, "ecdsanull", "signature algorithm ecdsa-with-SHA256 \\(1\\.2\\.840\\.10045\\.4\\.3\\.2\\) carries parameters \\(NULL\\)", 7, 7},
@@ -214,9 +217,9 @@ static buf make_cert(int pos, const char *cn, EVP_PKEY *key, const X509_NAME *is
     if (ca) ku[2] = 0x01, ku[3] = 0x06;
     if (m == M_KUPAD) ku[3] |= 0x01;
     add_raw_ext(x, NID_key_usage, 1, ku, sizeof ku);
-    if (m == M_SAN8BIT) {
-        static const char host[] = "h\xe9.example"; /* Latin-1, not UTF-8 */
-        buf gn = tlv(0x82, (const uint8_t *)host, sizeof host - 1), san = tlv(0x30, gn.p, gn.n);
+    if (m == M_SAN8BIT || m == M_SANUTF8) {
+        const char *host = m == M_SAN8BIT ? "h\xe9.example" : "h\xc3\xa9.example";
+        buf gn = tlv(0x82, (const uint8_t *)host, strlen(host)), san = tlv(0x30, gn.p, gn.n);
         add_raw_ext(x, NID_subject_alt_name, 0, san.p, san.n);
         free(gn.p);
         free(san.p);

@@ -7,8 +7,8 @@
 # certificate and what is wrong.  Leaves on secp256k1, brainpoolP256r1 and brainpoolP384r1
 # verify (the digest by the key's size), and signing with them is refused, as model_signing
 # does.  Where tests/.venv has model_signing, it gives the verdict cases.txt records: the same
-# as omsig's, but for the intermediates' and roots' extensions, which it does not read, and
-# version v1 with extensions, which it takes.
+# as omsig's, but for the intermediates' and roots' extensions, which it does not read,
+# version v1 with extensions and a UTF-8 dNSName, which it takes.
 set -u
 OMSIG=$(realpath "$1")
 GEN=$(realpath "$2")
