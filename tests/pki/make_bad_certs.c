@@ -51,7 +51,7 @@ static void put(buf *b, const void *d, size_t n)
 {
     b->p = realloc(b->p, b->n + n + 1);
     if (!b->p) die("out of memory");
-    memcpy(b->p + b->n, d, n);
+    if (n) memcpy(b->p + b->n, d, n);
     b->n += n;
 }
 
