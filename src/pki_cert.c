@@ -145,7 +145,8 @@ static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
         char where[64];
         if (i == 0) snprintf(where, sizeof where, "the signature's leaf certificate");
         else snprintf(where, sizeof where, "certificate %zu of the signature's chain", i + 1);
-        if ((st = omsig_x509_check_strict(c, b->certs[i].data, b->certs[i].len, where, r)) != OMSIG_OK) {
+        st = omsig_x509_check_strict(c, b->certs[i].data, b->certs[i].len, where, r);
+        if (st != OMSIG_OK) {
             X509_free(c);
             goto out;
         }
