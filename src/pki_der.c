@@ -40,6 +40,14 @@ static bool why(char *out, const char *fmt, ...)
     return false;
 }
 
+/* What is wrong, said to be within what (prefix, then "holds"); false. */
+static bool within(char *w, const char *prefix, const char *what)
+{
+    char inner[WHY_MAX];
+    memcpy(inner, w, WHY_MAX);
+    return why(w, "%s%s holds %s", prefix, what, inner);
+}
+
 /* The next value of [*p, *p + *n): one-byte tag, definite length in its shortest form. */
 static bool der_next(const uint8_t **p, size_t *n, tlv *t, char *w)
 {
@@ -264,11 +272,7 @@ static bool check_extensions_der(const tlv *exts, char *w)
         if (ok && (t.tag != 0x04 || m != 0))
             ok = why(w, "its extension %s is not an OID, a critical flag and an OCTET STRING",
                      name);
-        if (ok && !check_der(ext.v, ext.len, 1, w)) {
-            char inner[WHY_MAX];
-            memcpy(inner, w, WHY_MAX);
-            ok = why(w, "its extension %s holds %s", name, inner);
-        }
+        if (ok && !check_der(ext.v, ext.len, 1, w)) ok = within(w, "its extension ", name);
         if (ok && count == cap) {
             cap = cap ? 2 * cap : 16;
             tlv *grown = realloc(oids, cap * sizeof *grown);
@@ -327,13 +331,9 @@ static bool check_structure(const uint8_t *der, size_t len, char *w)
                                          "its public key"};
     tlv f[5];
     for (int i = 0; i < 5; i++) {
-        if (!der_next(&p, &n, &f[i], w)) return false;
+        if (!der_next(&p, &n, &f[i], w) || !check_der(f[i].v, f[i].len, 1, w))
+            return within(w, "", fields[i]);
         if (f[i].tag != 0x30) return why(w, "%s is not a SEQUENCE", fields[i]);
-        if (!check_der(f[i].v, f[i].len, 1, w)) {
-            char inner[WHY_MAX];
-            memcpy(inner, w, WHY_MAX);
-            return why(w, "%s holds %s", fields[i], inner);
-        }
     }
     if (!check_sig_alg(&f[0], fields[0], w)) return false;
     if (f[0].total != alg.total || memcmp(f[0].start, alg.start, alg.total) != 0)
@@ -393,11 +393,7 @@ static bool check_extension_values(X509 *x, char *w)
         const ASN1_OCTET_STRING *raw = X509_EXTENSION_get_data(e);
         const unsigned char *bytes = ASN1_STRING_get0_data(raw);
         const int n = ASN1_STRING_length(raw);
-        if (!check_der(bytes, (size_t)n, 1, w)) {
-            char inner[WHY_MAX];
-            memcpy(inner, w, WHY_MAX);
-            return why(w, "its extension %s holds %s", name, inner);
-        }
+        if (!check_der(bytes, (size_t)n, 1, w)) return within(w, "its extension ", name);
         void *val = X509V3_EXT_d2i(e);
         if (!val) {
             ERR_clear_error();

@@ -120,6 +120,7 @@ typedef enum {
     M_AIAINT,     /* authorityInfoAccess holding an INTEGER */
     M_ECDSANULL,  /* ecdsa-with-SHA256 with NULL parameters */
     M_BCFALSE,    /* basicConstraints' cA FALSE written out (leaf only) */
+    M_BERLEN,     /* the validity's length in the long form (BER, not DER) */
 } mutation;
 
 static const struct {
@@ -143,6 +144,7 @@ static const struct {
     {M_POLICYINT, "policyint", "extension certificatePolicies \\(2\\.5\\.29\\.32\\) does not decode", 7, 1u << LEAF},
     {M_AIAINT, "aiaint", "extension authorityInfoAccess \\(1\\.3\\.6\\.1\\.5\\.5\\.7\\.1\\.1\\) does not decode", 7, 1u << LEAF},
     {M_ECDSANULL, "ecdsanull", "signature algorithm ecdsa-with-SHA256 \\(1\\.2\\.840\\.10045\\.4\\.3\\.2\\) carries parameters \\(NULL\\)", 7, 7},
+    {M_BERLEN, "berlen", "its validity holds a length in the long form that fits the short one", 7, 7},
     {M_BCFALSE, "bcfalse", "extension basicConstraints \\(2\\.5\\.29\\.19\\) is not DER", 1u << LEAF, 1u << LEAF},
 };
 
@@ -257,6 +259,8 @@ static buf make_cert(int pos, const char *cn, EVP_PKEY *key, const X509_NAME *is
     if (m == M_CRITFALSE) edit(&body, ku_crit, sizeof ku_crit, ku_critfalse, sizeof ku_critfalse, "critfalse");
     if (m == M_V2) edit(&body, v3, sizeof v3, v2, sizeof v2, "v2");
     if (m == M_V1) edit(&body, v3, sizeof v3, NULL, 0, "v1");
+    static const uint8_t validity[] = {0x30, 0x1e, 0x17, 0x0d}, validity_ber[] = {0x30, 0x81, 0x1e, 0x17, 0x0d};
+    if (m == M_BERLEN) edit(&body, validity, sizeof validity, validity_ber, sizeof validity_ber, "berlen");
     if (m == M_ECDSANULL)
         edit(&body, ECDSA_SHA256, sizeof ECDSA_SHA256, ECDSA_SHA256_NULL, sizeof ECDSA_SHA256_NULL, "ecdsanull");
     tbs = tlv(0x30, body.p, body.n);
