@@ -231,22 +231,27 @@ static int span_cmp(const void *a, const void *b)
     return memcmp(x->start, y->start, x->total);
 }
 
+/* Room for the extensions' OIDs, to find one twice: as many as OpenSSL read. */
+typedef struct oid_list {
+    tlv *v;
+    size_t cap;
+} oid_list;
+
 /* The extensions' SEQUENCE: each one DER with its critical flag as DER writes it, no OID
  * twice. */
-static bool check_extensions_der(const tlv *exts, char *w)
+static bool check_extensions_der(const tlv *exts, oid_list *oids, char *w)
 {
     const uint8_t *p = exts->v;
     size_t n = exts->len;
     tlv seq;
     if (!der_next(&p, &n, &seq, w) || seq.tag != 0x30 || n != 0)
         return why(w, "its extensions field is not one SEQUENCE");
-    size_t count = 0, cap = 0;
-    tlv *oids = NULL;
+    size_t count = 0;
     bool ok = true;
     p = seq.v;
     n = seq.len;
     while (ok && n) {
-        tlv ext, oid, t;
+        tlv ext = {0}, oid, t;
         const uint8_t *q;
         size_t m;
         char name[128] = "an extension";
@@ -273,29 +278,24 @@ static bool check_extensions_der(const tlv *exts, char *w)
             ok = why(w, "its extension %s is not an OID, a critical flag and an OCTET STRING",
                      name);
         if (ok && !check_der(ext.v, ext.len, 1, w)) ok = within(w, "its extension ", name);
-        if (ok && count == cap) {
-            cap = cap ? 2 * cap : 16;
-            tlv *grown = realloc(oids, cap * sizeof *grown);
-            if (!grown) ok = why(w, "out of memory");
-            else oids = grown;
-        }
-        if (ok) oids[count++] = oid;
+        if (ok && count == oids->cap)
+            ok = why(w, "it has more extensions than OpenSSL reads in it");
+        if (ok) oids->v[count++] = oid;
     }
     if (ok && count > 1) {
-        qsort(oids, count, sizeof *oids, span_cmp);
+        qsort(oids->v, count, sizeof *oids->v, span_cmp);
         for (size_t i = 1; i < count && ok; i++)
-            if (span_cmp(&oids[i - 1], &oids[i]) == 0) {
+            if (span_cmp(&oids->v[i - 1], &oids->v[i]) == 0) {
                 char name[128];
-                oid_words(&oids[i], name, sizeof name);
+                oid_words(&oids->v[i], name, sizeof name);
                 ok = why(w, "it has the extension %s twice", name);
             }
     }
-    free(oids);
     return ok;
 }
 
 /* The certificate's own structure: Certificate and TBSCertificate field by field. */
-static bool check_structure(const uint8_t *der, size_t len, char *w)
+static bool check_structure(const uint8_t *der, size_t len, oid_list *oids, char *w)
 {
     const uint8_t *p = der;
     size_t n = len;
@@ -353,7 +353,7 @@ static bool check_structure(const uint8_t *der, size_t len, char *w)
         if (field == 3 && version != 2)
             return why(w, "it has extensions but is version v%ld (extensions need v3)",
                        version + 1);
-        if (field == 3 && !check_extensions_der(&t, w)) return false;
+        if (field == 3 && !check_extensions_der(&t, oids, w)) return false;
     }
     if (!check_der(der, len, 0, w)) return false; /* the catch-all, for what is left */
     return true;
@@ -404,8 +404,8 @@ static bool check_extension_values(X509 *x, char *w)
             unsigned char *again = NULL;
             const int k = ASN1_item_i2d(val, &again, ASN1_ITEM_ptr(m->it));
             if (k != n || memcmp(again, bytes, (size_t)n) != 0)
-                ok = why(w, "its extension %s is not DER (encoded again it differs: a DEFAULT value "
-                            "written out, or bits that DER clears)", name);
+                ok = why(w, "its extension %s is not DER (encoded again it differs: a DEFAULT "
+                            "value written out, or bits that DER clears)", name);
             OPENSSL_free(again);
         }
         const int nid = OBJ_obj2nid(obj);
@@ -454,9 +454,13 @@ omsig_status omsig_x509_check_strict(X509 *x, const uint8_t *der, size_t len, co
                                      omsig_report *r)
 {
     char w[WHY_MAX] = "";
-    if (check_structure(der, len, w) && check_extension_values(x, w) &&
-        check_reencoding(der, len, w))
-        return OMSIG_OK;
+    const size_t n_ext = X509_get_ext_count(x) > 0 ? (size_t)X509_get_ext_count(x) : 0;
+    oid_list oids = {calloc(n_ext ? n_ext : 1, sizeof(tlv)), n_ext};
+    if (!oids.v) return omsig_nomem(r);
+    const bool ok = check_structure(der, len, &oids, w) && check_extension_values(x, w) &&
+                    check_reencoding(der, len, w);
+    free(oids.v);
+    if (ok) return OMSIG_OK;
     char subject[256];
     subject_words(x, subject, sizeof subject);
     return omsig_fail(r, OMSIG_E_CERTIFICATE,
