@@ -96,6 +96,25 @@ const void *omsig_ec_key_md(void *key, omsig_report *r)
     return NULL;
 }
 
+const void *omsig_ec_cert_key_md(void *key, omsig_report *r)
+{
+    /* model_signing's verifier takes any curve cryptography reads and picks the digest by
+     * its key size: 256, 384 or 521 bits (its signers take only the three NIST curves) */
+    static const struct {
+        const char *group;
+        int bits;
+    } curves[] = {{"secp256k1", 256}, {"brainpoolP256r1", 256}, {"brainpoolP384r1", 384}};
+    EVP_PKEY *k = key;
+    char group[64] = "";
+    size_t glen = 0;
+    if (EVP_PKEY_is_a(k, "EC") &&
+        EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &glen))
+        for (size_t i = 0; i < sizeof curves / sizeof *curves; i++)
+            if (strcmp(group, curves[i].group) == 0)
+                return curves[i].bits == 256 ? EVP_sha256() : EVP_sha384();
+    return omsig_ec_key_md(key, r);
+}
+
 omsig_status omsig_check_payload_type(const omsig_bundle *b, omsig_report *r)
 {
     if (strcmp(b->payload_type, PAYLOAD_TYPE) != 0)

@@ -20,6 +20,9 @@ OMSIG_PRIVATE omsig_status omsig_dsse_verify(void *key, const void *md, const vo
 /* The digest an EC key's curve implies (P-256: SHA-256, P-384: SHA-384, P-521: SHA-512);
  * NULL with a message in r for any other key. */
 OMSIG_PRIVATE const void *omsig_ec_key_md(void *key, omsig_report *r);
+/* The certificate method's verify, as the reference's: the digest by the curve's size, so
+ * also secp256k1 and brainpoolP256r1 (SHA-256) and brainpoolP384r1 (SHA-384). */
+OMSIG_PRIVATE const void *omsig_ec_cert_key_md(void *key, omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_check_payload_type(const omsig_bundle *b, omsig_report *r);
 
 #endif /* OMSIG_DSSE_H */

@@ -69,10 +69,15 @@ OMSIG_PRIVATE omsig_status omsig_pem_open(const char *path, size_t max, BIO **bi
 
 /* Every certificate of the PEM file at path ("CERTIFICATE" and "X509 CERTIFICATE" blocks, text
  * between them and other blocks skipped), in order, pushed onto out; *n their number.  A
- * certificate block that does not decode, or a block without its END line, refuses the whole
- * file, naming the block's position (its number among the file's blocks and its line). */
+ * certificate block that does not decode or is not strict DER (omsig_x509_check_strict), or a
+ * block without its END line, refuses the whole file, naming the block's position (its number
+ * among the file's blocks and its line). */
 OMSIG_PRIVATE omsig_status omsig_read_cert_file(const char *path, STACK_OF(X509) *out,
                                                 size_t *n, omsig_report *r);
+/* The same on a PEM text already in memory (path names it in messages).  Every certificate
+ * is also checked as strict DER (omsig_x509_check_strict). */
+OMSIG_PRIVATE omsig_status omsig_read_certs_pem(const char *text, size_t len, const char *path,
+                                               STACK_OF(X509) *out, size_t *n, omsig_report *r);
 
 /* The time certificates are checked at as "now": time(), or OMSIG_TEST_NOW (seconds since the
  * epoch) in a build with test hooks. */
@@ -84,6 +89,14 @@ OMSIG_PRIVATE void omsig_time_text(time_t t, char out[32]);
 OMSIG_PRIVATE void omsig_asn1_time_text(const ASN1_TIME *t, char out[32]);
 /* "'SUBJECT' is valid from NOTBEFORE to NOTAFTER", for the messages about validity. */
 OMSIG_PRIVATE void omsig_cert_validity_text(X509 *c, char *out, size_t cap);
+
+/* The certificate method's strictness (pki_der.c): x, parsed from der, is DER throughout, has
+ * a v3 version where it has extensions, strings that hold what their type allows, extensions
+ * that decode (and re-encode to the same bytes) and no parameters on an ECDSA or EdDSA
+ * signature algorithm.  Otherwise OMSIG_E_CERTIFICATE, the message naming where (e.g.
+ * "certificate 2 of 'chain.pem'"), the subject and what is wrong. */
+OMSIG_PRIVATE omsig_status omsig_x509_check_strict(X509 *x, const uint8_t *der, size_t len,
+                                                   const char *where, omsig_report *r);
 
 /* sig over data with key and md (NULL for Ed25519); false on any failure. */
 OMSIG_PRIVATE bool omsig_pkey_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig,

@@ -315,6 +315,14 @@ static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
                             "valid DER X.509 certificate", i);
             goto out;
         }
+        char where[64];
+        if (i == 0) snprintf(where, sizeof where, "the signature's leaf certificate");
+        else snprintf(where, sizeof where, "certificate %zu of the signature's chain", i + 1);
+        st = omsig_x509_check_strict(c, b->certs[i].data, b->certs[i].len, where, r);
+        if (st != OMSIG_OK) {
+            X509_free(c);
+            goto out;
+        }
         if (i == 0)
             leaf = c;
         else if (!sk_X509_push(untrusted, c)) {
@@ -350,7 +358,7 @@ static omsig_status cert_check(const omsig_pki *base, const omsig_options *o,
     st = usage_check(leaf, r);
     if (st != OMSIG_OK) goto out;
     EVP_PKEY *key = X509_get0_pubkey(leaf);
-    const void *md = key ? omsig_ec_key_md(key, r) : NULL;
+    const void *md = key ? omsig_ec_cert_key_md(key, r) : NULL;
     if (!md) {
         st = key ? r->status : omsig_fail(r, OMSIG_E_CERTIFICATE, "cannot read the leaf's key");
         goto out;

@@ -81,43 +81,36 @@ static bool label_is(const char *l, size_t n, const char *want)
 }
 
 /* The certificate of one PEM block's text, or NULL when its base64 or DER does not decode. */
-static X509 *decode_block(const char *p, size_t n, const char **why)
+/* Decodes one PEM block into a certificate; *der (OPENSSL_free) keeps its DER bytes for the
+ * strict check. */
+static X509 *decode_block(const char *p, size_t n, unsigned char **der, long *der_len,
+                          const char **why)
 {
     BIO *b = BIO_new_mem_buf(p, (int)n);
     char *name = NULL, *header = NULL;
-    unsigned char *der = NULL;
-    long len = 0;
     X509 *c = NULL;
+    *der = NULL;
+    *der_len = 0;
     *why = "out of memory";
-    if (b && PEM_read_bio(b, &name, &header, &der, &len) == 1) {
-        c = omsig_x509_from_der(der, (size_t)len);
+    if (b && PEM_read_bio(b, &name, &header, der, der_len) == 1) {
+        c = omsig_x509_from_der(*der, (size_t)*der_len);
         *why = "its content is not a DER X.509 certificate";
     } else if (b) {
         *why = "its base64 does not decode";
     }
     OPENSSL_free(name);
     OPENSSL_free(header);
-    OPENSSL_free(der);
     BIO_free(b);
     ERR_clear_error();
     return c;
 }
 
-omsig_status omsig_read_cert_file(const char *path, STACK_OF(X509) *out, size_t *n,
-                                  omsig_report *r)
+omsig_status omsig_read_certs_pem(const char *text, size_t len, const char *path,
+                                  STACK_OF(X509) *out, size_t *n, omsig_report *r)
 {
-    uint8_t *data = NULL;
-    size_t len = 0;
     *n = 0;
-    const int rc = omsig_read_file(path, OMSIG_CERT_FILE_MAX, &data, &len);
-    if (rc == -EFBIG)
-        return omsig_fail(r, OMSIG_E_LIMIT,
-                          "Cannot read the certificate file '%s': it is larger than %zu MiB, "
-                          "the most omsig reads of one (a CA bundle is well under 1 MiB)",
-                          path, OMSIG_CERT_FILE_MAX >> 20);
-    if (rc < 0) return omsig_fail_open(r, -rc, path);
     omsig_status st = OMSIG_OK;
-    const char *p = (const char *)data, *end = p + len, *next;
+    const char *p = text, *end = p + len, *next;
     size_t line = 1, block = 0;
     while (p < end && st == OMSIG_OK) {
         const char *start = p;
@@ -149,19 +142,44 @@ omsig_status omsig_read_cert_file(const char *path, STACK_OF(X509) *out, size_t 
         if (!label_is(lab, lab_n, "CERTIFICATE") && !label_is(lab, lab_n, "X509 CERTIFICATE"))
             continue;
         const char *why = NULL;
-        X509 *c = decode_block(start, (size_t)(stop - start), &why);
+        unsigned char *der = NULL;
+        long der_len = 0;
+        X509 *c = decode_block(start, (size_t)(stop - start), &der, &der_len, &why);
+        char where[96 + 4096];
+        snprintf(where, sizeof where, "certificate %zu of '%s' (PEM block %zu, line %zu)", *n + 1,
+                 path, block, start_line);
         if (!c)
             st = omsig_fail(r, OMSIG_E_CERTIFICATE,
                             "Cannot read the certificate file '%s': its PEM block %zu (line %zu) "
                             "does not decode: %s; the file is refused, not read up to that block",
                             path, block, start_line, why);
+        else if ((st = omsig_x509_check_strict(c, der, (size_t)der_len, where, r)) != OMSIG_OK)
+            X509_free(c);
         else if (!sk_X509_push(out, c)) {
             X509_free(c);
             st = omsig_nomem(r);
         } else {
             (*n)++;
         }
+        OPENSSL_free(der);
     }
+    return st;
+}
+
+omsig_status omsig_read_cert_file(const char *path, STACK_OF(X509) *out, size_t *n,
+                                  omsig_report *r)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    *n = 0;
+    const int rc = omsig_read_file(path, OMSIG_CERT_FILE_MAX, &data, &len);
+    if (rc == -EFBIG)
+        return omsig_fail(r, OMSIG_E_LIMIT,
+                          "Cannot read the certificate file '%s': it is larger than %zu MiB, "
+                          "the most omsig reads of one (a CA bundle is well under 1 MiB)",
+                          path, OMSIG_CERT_FILE_MAX >> 20);
+    if (rc < 0) return omsig_fail_open(r, -rc, path);
+    const omsig_status st = omsig_read_certs_pem((const char *)data, len, path, out, n, r);
     OPENSSL_cleanse(data, len);
     free(data);
     return st;

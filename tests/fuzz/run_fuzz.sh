@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape blake3)
+[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape blake3 cert)
 command -v clang >/dev/null || { echo "clang is needed (apt-get install clang)" >&2; exit 77; }
 out=build-fuzz
 mkdir -p "$out"
@@ -32,6 +32,8 @@ for t in "${targets[@]}"; do
     statement) for f in testdata/interop/bundles/*.sig testdata/hostile/valid*.json; do
         python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
     done ;;
+    cert) for f in testdata/pki/*.cert.pem; do openssl x509 -in "$f" -outform DER -out "$corpus/$(basename "$f" .pem).der"; done
+        cp testdata/pki/chain.pem "$corpus/" ;;
     paths) printf 'a/b' >"$corpus/1"; printf '../x' >"$corpus/2"; printf 'a/README.md' >"$corpus/3" ;;
     escape) printf 'evil\033[2K\nok' >"$corpus/1"; printf 'bad\377\376' >"$corpus/2"
         printf 'c1\302\233 bidi \342\200\256 \360\237\230\200' >"$corpus/3" ;;
