@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # model_signing 1.1.1 (tests/.venv) and omsig side by side: each command form of the
-# reference's --help, NVIDIA's two documented commands and the command lines of issue 16, run
+# reference's --help, NVIDIA's two documented commands and the command lines users type, run
 # through both tools in the same folder, their exit codes and messages compared.  A case is
 #   same  exit codes and the message (the last line of stderr, else of stdout; program names
 #         aside) are the same;
@@ -162,7 +162,7 @@ side same "" -- verify sigstore sg --signature sg.sig "${ID[@]}" --trust_config 
 side same "" -- verify sg --signature sg.sig "${ID[@]}" --trust_config trust.json
 side same "" -- verify sigstore sg --signature sg.sig --identity someone@example.com \
     --identity_provider https://sigstore.verify.ibm.com/oauth2 --trust_config trust.json
-side diff "the reference fetches Sigstore's trust root over TUF and fails offline; omsig uses sigstore-python's cache or its built-in copy (item 2)" \
+side diff "the reference fetches Sigstore's trust root over TUF and fails offline; omsig uses sigstore-python's cache or its built-in copy" \
     -- verify sigstore sg --signature sg.sig "${ID[@]}"
 side diff "--use_staging without --trust_config: TUF offline in the reference; omsig's built-in staging root, which does not hold this production bundle's keys" \
     -- verify sigstore sg --signature sg.sig "${ID[@]}" --use_staging
@@ -176,7 +176,7 @@ side code "both fail (exit 1): the reference lacks its pkcs11 extra (PyKCS11) he
     -- sign pkcs11-key m --signature p.sig --pkcs11_uri pkcs11:object=x
 
 # ---- NVIDIA's commands ---------------------------------------------------------------------
-side diff "NGC's announcement form, no method word: the reference routes it to sigstore and refuses --certificate_chain; omsig takes the method from the flag (item 1)" \
+side diff "NGC's announcement form, no method word: the reference routes it to sigstore and refuses --certificate_chain; omsig takes the method from the flag" \
     -- verify m --signature ms-cert.sig --certificate_chain root.cert.pem
 side same "" -- verify certificate skill --signature skill/skill.oms.sig --certificate_chain root.cert.pem
 side diff "the skills' documented spelling --certificate-chain is model_signing's next release's; 1.1.1 knows only --certificate_chain, omsig both" \
@@ -185,7 +185,7 @@ side diff "--ignore-unsigned-files likewise (next release's spelling)" \
     -- verify certificate skill --signature skill/skill.oms.sig --certificate-chain root.cert.pem --ignore-unsigned-files
 side same "" -- verify certificate skill --signature skill/skill.oms.sig --certificate_chain root.cert.pem --ignore_unsigned_files
 
-# ---- issue 16, item by item -------------------------------------------------------------------
+# ---- what users type, form by form--------------------------------------------------------------
 side diff "item 1: --public_key without a method word is key in omsig" -- verify m --signature ms-key.sig --public_key p256.pub.pem
 side code "item 1: two methods' flags: the reference refuses --public_key under sigstore, omsig names both methods" \
     -- verify m --signature ms-key.sig --public_key p256.pub.pem --certificate_chain root.cert.pem
