@@ -68,7 +68,10 @@ n_same=0 n_code=0 n_diff=0
 # msg FILE_OUT FILE_ERR: the message of a run, program names and the reference's noise aside
 msg() {
     local m
-    m=$(grep -vE '^(OpenTelemetry not installed|Retrying \(Retry|debug: )' "$2" | sed '/^[[:space:]]*$/d' | tail -n 1)
+    # omsig's per-file lines after a digest mismatch's message are its own; the message is
+    # the reference's line before them
+    m=$(grep -vE '^(OpenTelemetry not installed|Retrying \(Retry|debug: |Digest differs for |Extra file |Missing file )' "$2" |
+        sed '/^[[:space:]]*$/d' | tail -n 1)
     [ -z "$m" ] && m=$(sed '/^[[:space:]]*$/d' "$1" | tail -n 1)
     printf '%s' "$m" | sed -e 's/model_signing/PROG/g' -e 's/omsig/PROG/g' | cut -c1-220
 }
@@ -185,7 +188,7 @@ side diff "--ignore-unsigned-files likewise (next release's spelling)" \
     -- verify certificate skill --signature skill/skill.oms.sig --certificate-chain root.cert.pem --ignore-unsigned-files
 side same "" -- verify certificate skill --signature skill/skill.oms.sig --certificate_chain root.cert.pem --ignore_unsigned_files
 
-# ---- what users type, form by form--------------------------------------------------------------
+# ---- what users type, form by form -------------------------------------------------------------
 side diff "item 1: --public_key without a method word is key in omsig" -- verify m --signature ms-key.sig --public_key p256.pub.pem
 side code "item 1: two methods' flags: the reference refuses --public_key under sigstore, omsig names both methods" \
     -- verify m --signature ms-key.sig --public_key p256.pub.pem --certificate_chain root.cert.pem
