@@ -10,10 +10,11 @@
 
 static bool has_escaped_nul(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (s[i] != '\\') continue;
-        if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0) return true;
-        i++; /* skip the escaped character, so "\\u0000" (a backslash, then u0000) is fine */
+    /* from backslash to backslash: a manifest has few */
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\\', (size_t)(end - p))) != NULL;) {
+        if (end - p > 5 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0) return true;
+        p += 2; /* skip the escaped character, so "\\u0000" (a backslash, then u0000) is fine */
+        if (p >= end) break;
     }
     return false;
 }
@@ -129,29 +130,22 @@ const char *omsig_json_prescan(const char *s, size_t n, uint64_t *cost)
     return NULL;
 }
 
-cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
+const char *omsig_json_precheck(const char *text, size_t len)
 {
     size_t ws = 0;
     while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\n' || text[ws] == '\r'))
         ws++;
-    if (ws == len) {
-        *why = "is empty";
-        return NULL;
-    }
-    if (memchr(text, '\0', len)) {
-        *why = "contains a NUL byte";
-        return NULL;
-    }
-    if (!omsig_utf8_valid(text, len)) {
-        *why = "is not valid UTF-8";
-        return NULL;
-    }
-    if (has_escaped_nul(text, len)) {
-        *why = "contains an escaped NUL character (\\u0000)";
-        return NULL;
-    }
+    if (ws == len) return "is empty";
+    if (memchr(text, '\0', len)) return "contains a NUL byte";
+    if (!omsig_utf8_valid(text, len)) return "is not valid UTF-8";
+    if (has_escaped_nul(text, len)) return "contains an escaped NUL character (\\u0000)";
     uint64_t cost = 0;
-    if ((*why = omsig_json_prescan(text, len, &cost)) != NULL) return NULL;
+    return omsig_json_prescan(text, len, &cost);
+}
+
+cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
+{
+    if ((*why = omsig_json_precheck(text, len)) != NULL) return NULL;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
     if (!j) {
@@ -243,6 +237,17 @@ static long pyj_u16(const pyjson *p, size_t i)
     return v;
 }
 
+/* Whether the eight bytes at s hold a quote, a backslash or a control character: what ends a
+ * run of plain string bytes (a bundle's base64 payload is one run of megabytes). */
+static bool pyj_special8(const unsigned char *s)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t w;
+    memcpy(&w, s, 8);
+    const uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+}
+
 /* A string whose opening quote is at i - 1; *end is just past the closing quote. */
 static bool pyj_string(pyjson *p, size_t i, size_t *end)
 {
@@ -252,6 +257,8 @@ static bool pyj_string(pyjson *p, size_t i, size_t *end)
         size_t next = e;
         unsigned char c = 0;
         for (; next < p->n; next++) {
+            while (next + 8 <= p->n && !pyj_special8(p->s + next)) next += 8;
+            if (next >= p->n) break;
             c = p->s[next];
             if (c == '"' || c == '\\') break;
             if (c <= 0x1f) return pyj_fail(p, "Invalid control character at", next);

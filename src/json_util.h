@@ -20,6 +20,9 @@
  * no duplicate object keys, nothing after the value.  On failure returns NULL and a static
  * description of the problem in *why. */
 OMSIG_PRIVATE cJSON *omsig_json_parse(const char *text, size_t len, const char **why);
+/* The checks omsig_json_parse makes of the whole text before parsing it: NULL when it passes
+ * them, else the static description of the first it fails. */
+OMSIG_PRIVATE const char *omsig_json_precheck(const char *text, size_t len);
 /* Prices the tree cJSON would build from the text without building it (*cost, in bytes).
  * Returns NULL when it is within budget, else a static description ("is nested too deeply",
  * "holds too many JSON values for its size"); then *cost is the price when it stopped. */

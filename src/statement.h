@@ -14,7 +14,8 @@
 
 typedef struct omsig_resource {
     char *name;               /* as in the bundle (normalised check passed) */
-    char *path;               /* the file part: name, or name without ":start:end" */
+    char *path;               /* the file part: name (the same pointer, for files), or name
+                                 without ":start:end" */
     uint64_t start, end;      /* shards only */
     uint8_t digest[OMSIG_MAX_DIGEST_BYTES];
     size_t digest_len;
@@ -32,6 +33,7 @@ typedef struct omsig_manifest {
     size_t n_ignore_paths;
     omsig_resource *res;
     size_t n_res;
+    char *names;              /* when set, every res[i].name points into this one block */
 } omsig_manifest;
 
 OMSIG_PRIVATE omsig_status omsig_statement_parse(const uint8_t *payload, size_t len,
