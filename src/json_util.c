@@ -237,15 +237,23 @@ static long pyj_u16(const pyjson *p, size_t i)
     return v;
 }
 
-/* Whether the eight bytes at s hold a quote, a backslash or a control character: what ends a
- * run of plain string bytes (a bundle's base64 payload is one run of megabytes). */
-static bool pyj_special8(const unsigned char *s)
+/* Whether the eight bytes at s hold a quote, a backslash or a control character. */
+static bool special8(const unsigned char *s)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t w;
     memcpy(&w, s, 8);
     const uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
     return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
+}
+
+size_t omsig_json_plain_run(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i + 8 <= n && !special8(u + i)) i += 8;
+    while (i < n && u[i] != '"' && u[i] != '\\' && u[i] >= 0x20) i++;
+    return i;
 }
 
 /* A string whose opening quote is at i - 1; *end is just past the closing quote. */
@@ -256,9 +264,8 @@ static bool pyj_string(pyjson *p, size_t i, size_t *end)
     for (;;) {
         size_t next = e;
         unsigned char c = 0;
-        for (; next < p->n; next++) {
-            while (next + 8 <= p->n && !pyj_special8(p->s + next)) next += 8;
-            if (next >= p->n) break;
+        for (next += omsig_json_plain_run((const char *)p->s + next, p->n - next); next < p->n;
+             next++) {
             c = p->s[next];
             if (c == '"' || c == '\\') break;
             if (c <= 0x1f) return pyj_fail(p, "Invalid control character at", next);

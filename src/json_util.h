@@ -23,6 +23,9 @@ OMSIG_PRIVATE cJSON *omsig_json_parse(const char *text, size_t len, const char *
 /* The checks omsig_json_parse makes of the whole text before parsing it: NULL when it passes
  * them, else the static description of the first it fails. */
 OMSIG_PRIVATE const char *omsig_json_precheck(const char *text, size_t len);
+/* How many of the n bytes at s come before the first quote, backslash or control character:
+ * a run of string content that needs no decoding (eight bytes at a time). */
+OMSIG_PRIVATE size_t omsig_json_plain_run(const char *s, size_t n);
 /* Prices the tree cJSON would build from the text without building it (*cost, in bytes).
  * Returns NULL when it is within budget, else a static description ("is nested too deeply",
  * "holds too many JSON values for its size"); then *cost is the price when it stopped. */

@@ -8,6 +8,7 @@
 #include "statement.h"
 #include "statement_scan.h"
 
+#include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -226,23 +227,62 @@ static int cmp_res_name(const void *a, const void *b)
     return strcmp((*(omsig_resource *const *)a)->name, (*(omsig_resource *const *)b)->name);
 }
 
+/* The first name (in sorted order) that appears twice, found by sorting: for the message. */
+static const char *first_repeated_name(const omsig_manifest *m, bool *nomem)
+{
+    omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
+    *nomem = !v;
+    if (!v) return NULL;
+    for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
+    qsort(v, m->n_res, sizeof *v, cmp_res_name);
+    const char *name = NULL;
+    for (size_t i = 1; i < m->n_res && !name; i++)
+        if (strcmp(v[i - 1]->name, v[i]->name) == 0) name = v[i]->name;
+    free(v);
+    return name;
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* Whether two resources share a name: a hash set of the names, in one pass. */
+static int has_repeated_name(const omsig_manifest *m)
+{
+    size_t cap = 16;
+    while (cap < 2 * m->n_res) cap *= 2;
+    uint32_t *slot = calloc(cap, sizeof *slot); /* index + 1 (OMSIG_MAX_RESOURCES fits); 0: empty */
+    if (!slot) return -ENOMEM;
+    int found = 0;
+    for (size_t i = 0; i < m->n_res && !found; i++) {
+        size_t at = (size_t)name_hash(m->res[i].name) & (cap - 1);
+        for (; slot[at]; at = (at + 1) & (cap - 1))
+            if (strcmp(m->res[slot[at] - 1].name, m->res[i].name) == 0) found = 1;
+        slot[at] = (uint32_t)(i + 1);
+    }
+    free(slot);
+    return found;
+}
+
 static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
 {
     if (m->n_res < 2) return OMSIG_OK;
-    omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
-    if (!v) return omsig_nomem(r);
-    for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
-    qsort(v, m->n_res, sizeof *v, cmp_res_name);
-    omsig_status st = OMSIG_OK;
-    for (size_t i = 1; i < m->n_res && st == OMSIG_OK; i++)
-        if (strcmp(v[i - 1]->name, v[i]->name) == 0)
-            st = bad(r, "resource name '%.200s' appears more than once", v[i]->name);
+    const int repeated = has_repeated_name(m);
+    if (repeated < 0) return omsig_nomem(r);
+    if (repeated) {
+        bool nomem = false;
+        const char *name = first_repeated_name(m, &nomem);
+        if (nomem) return omsig_nomem(r);
+        return bad(r, "resource name '%.200s' appears more than once", name ? name : "?");
+    }
     /* "." stands for the whole single-file model: it cannot sit beside other files */
-    for (size_t i = 0; i < m->n_res && st == OMSIG_OK; i++)
+    for (size_t i = 0; i < m->n_res; i++)
         if (strcmp(m->res[i].path, ".") == 0 && m->method == OMSIG_SERIAL_FILES)
-            st = bad(r, "resource '.' (a single-file model) is listed with other files");
-    free(v);
-    return st;
+            return bad(r, "resource '.' (a single-file model) is listed with other files");
+    return OMSIG_OK;
 }
 
 void omsig_root_digest(const omsig_resource *res, size_t n, char out[65])

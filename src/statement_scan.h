@@ -5,12 +5,7 @@
 #ifndef OMSIG_STATEMENT_SCAN_H
 #define OMSIG_STATEMENT_SCAN_H
 
-#include "util.h"
-
-typedef struct omsig_span {
-    const char *p;
-    size_t n;
-} omsig_span;
+#include "json_scan.h"
 
 typedef struct omsig_scanned_resource {
     omsig_span name, algorithm, digest; /* the strings' bytes, between the quotes */

@@ -95,10 +95,16 @@ int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out)
 {
     if (in_len != 2 * n_out) return -EINVAL;
     const unsigned char *p = (const unsigned char *)in;
+    uint8_t tmp[64]; /* a digest is decoded in one pass, out untouched on failure */
+    uint8_t *o = n_out <= sizeof tmp ? tmp : out;
     unsigned bad = 0;
-    for (size_t i = 0; i < in_len; i++) bad |= k_hex[p[i]];
-    if (bad & 16) return -EINVAL; /* out untouched */
-    for (size_t i = 0; i < n_out; i++) out[i] = (uint8_t)(k_hex[p[2 * i]] << 4 | k_hex[p[2 * i + 1]]);
+    for (size_t i = 0; i < n_out; i++) {
+        const unsigned hi = k_hex[p[2 * i]], lo = k_hex[p[2 * i + 1]];
+        bad |= hi | lo;
+        o[i] = (uint8_t)(hi << 4 | (lo & 15));
+    }
+    if (bad & 16) return -EINVAL;
+    if (o == tmp) memcpy(out, tmp, n_out);
     return 0;
 }
 
@@ -130,16 +136,20 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     if (!o) return -ENOMEM;
     size_t k = 0;
     size_t i = 0;
-    /* every quad but the last has no padding: four lookups, one check */
-    for (; i + 4 < n; i += 4) {
+    /* every quad but the last has no padding: four lookups, the check once at the end, and
+     * the three bytes stored as four (the fourth is the next quad's first, or the tail's) */
+    uint32_t err = 0;
+    for (; i + 4 < n; i += 4, k += 3) {
         const unsigned char *q = (const unsigned char *)in + i;
         const uint32_t a = k_b64[q[0]], b = k_b64[q[1]], c = k_b64[q[2]], d = k_b64[q[3]];
-        if ((a | b | c | d) & 64) goto bad;
-        const uint32_t w = a << 18 | b << 12 | c << 6 | d;
-        o[k++] = (uint8_t)(w >> 16);
-        o[k++] = (uint8_t)(w >> 8);
-        o[k++] = (uint8_t)w;
+        err |= a | b | c | d;
+        uint32_t w = a << 26 | b << 20 | c << 14 | d << 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap32(w);
+#endif
+        memcpy(o + k, &w, 4);
     }
+    if (err & 64) goto bad;
     for (; i < n; i += 4) {
         int v[4];
         const bool last = i + 4 == n;
