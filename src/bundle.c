@@ -414,6 +414,13 @@ omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b
 {
     memset(b, 0, sizeof *b);
     if (parse_cut((const char *)data, len, b)) return OMSIG_OK;
+    return omsig_bundle_parse_json(data, len, b, r);
+}
+
+omsig_status omsig_bundle_parse_json(const uint8_t *data, size_t len, omsig_bundle *b,
+                                     omsig_report *r)
+{
+    memset(b, 0, sizeof *b);
     const char *why = NULL;
     cJSON *j = omsig_json_parse((const char *)data, len, &why);
     /* The reference reads the bundle with Python's json.loads: where that stops, say so in its

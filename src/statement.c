@@ -506,6 +506,13 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
 {
     memset(m, 0, sizeof *m);
     if (parse_fast(payload, len, m)) return OMSIG_OK;
+    return omsig_statement_parse_json(payload, len, m, r);
+}
+
+omsig_status omsig_statement_parse_json(const uint8_t *payload, size_t len, omsig_manifest *m,
+                                        omsig_report *r)
+{
+    memset(m, 0, sizeof *m);
     const char *why = NULL;
     cJSON *j = omsig_json_parse((const char *)payload, len, &why);
     if (!j) return bad(r, "the payload %s", why);

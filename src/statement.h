@@ -38,6 +38,10 @@ typedef struct omsig_manifest {
 
 OMSIG_PRIVATE omsig_status omsig_statement_parse(const uint8_t *payload, size_t len,
                                                  omsig_manifest *m, omsig_report *r);
+/* The same through the JSON parser alone (omsig_statement_parse scans the fixed shape signers
+ * write when it can): for the tests that compare the two. */
+OMSIG_PRIVATE omsig_status omsig_statement_parse_json(const uint8_t *payload, size_t len,
+                                                      omsig_manifest *m, omsig_report *r);
 OMSIG_PRIVATE void omsig_manifest_free(omsig_manifest *m);
 OMSIG_PRIVATE const char *omsig_hash_name(omsig_hash h);
 /* A resource's "algorithm" in m's serialization: "sha256", or "sha256-sharded-<size>". */

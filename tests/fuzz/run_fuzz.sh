@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape blake3)
+[ ${#targets[@]} -gt 0 ] || targets=(bundle statement scan paths verify escape blake3)
 command -v clang >/dev/null || { echo "clang is needed (apt-get install clang)" >&2; exit 77; }
 out=build-fuzz
 mkdir -p "$out"
@@ -29,6 +29,10 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus" "tests/fuzz/crashers/$t"
     case $t in
     bundle | verify) cp testdata/hostile/cases/*.json testdata/hostile/valid*.json testdata/interop/bundles/*.sig "$corpus/" 2>/dev/null || true ;;
+    scan) cp testdata/hostile/valid*.json testdata/interop/bundles/*.sig "$corpus/" 2>/dev/null || true
+        for f in testdata/interop/bundles/*.sig testdata/hostile/valid*.json; do
+        python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
+    done ;;
     statement) for f in testdata/interop/bundles/*.sig testdata/hostile/valid*.json; do
         python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
     done ;;
