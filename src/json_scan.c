@@ -53,7 +53,7 @@ bool omsig_scan_value(omsig_json_scanner *s, omsig_span *out)
             if (s->p >= s->end) return false;
             s->p++;
         } else if (c == '{' || c == '[') {
-            if (++depth > OMSIG_MAX_DEPTH) return false;
+            if (++depth > OMSIG_MAX_DEPTH - 2) return false;
             s->p++;
         } else if (c == '}' || c == ']') {
             if (depth == 0) break;

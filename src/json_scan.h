@@ -26,7 +26,8 @@ OMSIG_PRIVATE bool omsig_scan_expect(omsig_json_scanner *s, char c);
 OMSIG_PRIVATE bool omsig_scan_plain_string(omsig_json_scanner *s, omsig_span *out);
 /* Whitespace, then the extent of one value of any kind, for a JSON parser to read (brackets
  * matched outside strings, a scalar to the next delimiter).  The extent is right for any
- * valid value; what is not JSON in it the parser refuses. */
+ * valid value; what is not JSON in it the parser refuses.  false for a value nested more than
+ * OMSIG_MAX_DEPTH - 2 deep: two levels below the top, it stays within the limit. */
 OMSIG_PRIVATE bool omsig_scan_value(omsig_json_scanner *s, omsig_span *out);
 /* After a member: ',' (*more) or the object's closing '}' (!*more); false for anything else. */
 OMSIG_PRIVATE bool omsig_scan_next_member(omsig_json_scanner *s, bool *more);

@@ -130,7 +130,9 @@ const char *omsig_json_prescan(const char *s, size_t n, uint64_t *cost)
     return NULL;
 }
 
-const char *omsig_json_precheck(const char *text, size_t len)
+/* The checks of the whole text before it is parsed: NULL when it passes them, else the static
+ * description of the first it fails. */
+static const char *precheck(const char *text, size_t len)
 {
     size_t ws = 0;
     while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\n' || text[ws] == '\r'))
@@ -145,7 +147,7 @@ const char *omsig_json_precheck(const char *text, size_t len)
 
 cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
 {
-    if ((*why = omsig_json_precheck(text, len)) != NULL) return NULL;
+    if ((*why = precheck(text, len)) != NULL) return NULL;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
     if (!j) {

@@ -20,9 +20,6 @@
  * no duplicate object keys, nothing after the value.  On failure returns NULL and a static
  * description of the problem in *why. */
 OMSIG_PRIVATE cJSON *omsig_json_parse(const char *text, size_t len, const char **why);
-/* The checks omsig_json_parse makes of the whole text before parsing it: NULL when it passes
- * them, else the static description of the first it fails. */
-OMSIG_PRIVATE const char *omsig_json_precheck(const char *text, size_t len);
 /* How many of the n bytes at s come before the first quote, backslash or control character:
  * a run of string content that needs no decoding (eight bytes at a time). */
 OMSIG_PRIVATE size_t omsig_json_plain_run(const char *s, size_t n);

@@ -249,9 +249,20 @@ static uint64_t name_hash(const char *s)
     return h;
 }
 
-/* Whether two resources share a name: a hash set of the names, in one pass. */
+/* Whether the names are listed in strictly increasing order of cmp (a total order): then no
+ * two are the same.  Signers list them sorted, so this is the usual proof, in one pass. */
+static bool strictly_increasing(const omsig_manifest *m, int (*cmp)(const char *, const char *))
+{
+    for (size_t i = 1; i < m->n_res; i++)
+        if (cmp(m->res[i - 1].name, m->res[i].name) >= 0) return false;
+    return true;
+}
+
+/* Whether two resources share a name: sorted lists (in byte order, or in the reference
+ * signer's path order) have none; others go through a hash set of the names. */
 static int has_repeated_name(const omsig_manifest *m)
 {
+    if (strictly_increasing(m, strcmp) || strictly_increasing(m, omsig_path_cmp)) return 0;
     size_t cap = 16;
     while (cap < 2 * m->n_res) cap *= 2;
     uint32_t *slot = calloc(cap, sizeof *slot); /* index + 1 (OMSIG_MAX_RESOURCES fits); 0: empty */
@@ -461,14 +472,44 @@ static omsig_status parse_scanned(const omsig_scanned_statement *sc, omsig_manif
     return st;
 }
 
+/*
+ * Whether a text of the fixed shape passes the whole-text checks omsig_json_parse makes before
+ * parsing, without another pass over it: it is not empty (it starts with
+ * '{'); it has no NUL byte and no \u0000 outside the subject and serialization (the scanned
+ * strings hold no escape and no control character), and within them the parse of their text
+ * checks; its nesting is within the limit (the scan refuses deeper values); and the price of
+ * its tree is within the budget: the price is additive over the text's values, so it is the
+ * length, the fixed members, 512 bytes per resource (an object, three keys, three strings) and
+ * what the subject's and serialization's own texts cost beyond their length.  UTF-8 is left to
+ * the caller.
+ */
+static bool passes_precheck(const omsig_scanned_statement *sc, size_t len)
+{
+    const uint64_t node = OMSIG_JSON_NODE_BYTES, str = OMSIG_JSON_STRING_BYTES;
+    /* the object, its four keys, _type and predicateType; predicate, its two keys; the list */
+    uint64_t price = len + node + 4 * str + 2 * (str + node) + node + 2 * str + node;
+    price += (uint64_t)sc->n_res * (node + 3 * str + 3 * (str + node));
+    const omsig_span *const spans[] = {&sc->subject, &sc->serialization};
+    for (size_t i = 0; i < 2; i++) {
+        uint64_t c = 0;
+        if (omsig_json_prescan(spans[i]->p, spans[i]->n, &c) != NULL) return false;
+        price += c - spans[i]->n;
+    }
+    return price <= omsig_json_tree_budget(len);
+}
+
 /* The statement read by the scan when it has the fixed shape and passes every check; false
  * (m left empty) when it must be read by the JSON parser. */
 static bool parse_fast(const uint8_t *payload, size_t len, omsig_manifest *m)
 {
     omsig_scanned_statement sc;
-    if (omsig_json_precheck((const char *)payload, len) != NULL ||
+    if (!omsig_utf8_valid((const char *)payload, len) ||
         omsig_statement_scan((const char *)payload, len, &sc) != 0)
         return false;
+    if (!passes_precheck(&sc, len)) {
+        omsig_statement_scan_free(&sc);
+        return false;
+    }
     omsig_report *scratch = omsig_report_new();
     const bool ok = scratch && parse_scanned(&sc, m, scratch) == OMSIG_OK;
     omsig_report_free(scratch);
