@@ -43,8 +43,8 @@ static bool resources(omsig_json_scanner *s, omsig_scanned_statement *out, int *
     }
     size_t cap = 0;
     for (;;) {
+        if (out->n_res >= OMSIG_MAX_RESOURCES) return false; /* the parser says too many */
         if (out->n_res == cap) {
-            if (cap >= OMSIG_MAX_RESOURCES) return false;
             cap = cap ? 2 * cap : 1024;
             void *grown = omsig_reallocarray(out->res, cap, sizeof *out->res);
             if (!grown) {
