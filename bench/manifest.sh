@@ -51,16 +51,15 @@ EOF
 fi
 echo "bundle: $(stat -c %s "$sig") bytes, $files resources; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# total_ms BUILD: one round's median of the whole, wall-clock and CPU (two numbers)
+# total_ms BUILD OUT: one round's median of the whole, wall-clock and CPU (two numbers); the
+# round's table in OUT
 total_ms() {
-    "$1/manifest_parse" "$runs" "$sig" "$pub" | tee -a "$dir/last.txt" |
-        awk '/^  total /{print $2, $4}'
+    "$1/manifest_parse" "$runs" "$sig" "$pub" | tee "$2" | awk '/^  total /{print $2, $4}'
 }
-: >"$dir/last.txt"
 ours=() theirs=()
 for ((k = 1; k <= rounds; k++)); do
-    ours+=("$(total_ms "$build")")
-    [ -n "$peer" ] && theirs+=("$(total_ms "$peer")")
+    ours+=("$(total_ms "$build" "$dir/this.txt")")
+    [ -n "$peer" ] && theirs+=("$(total_ms "$peer" "$dir/peer.txt")")
 done
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 show() { # NAME ROUNDS...: the median over rounds of the rounds' medians
@@ -72,7 +71,8 @@ show() { # NAME ROUNDS...: the median over rounds of the rounds' medians
     printf '%s: total %.1f ms wall, %.1f ms CPU (median of %d rounds)\n' "$name" "$w" "$c" $# >&2
     echo "$w $c"
 }
-echo "the last round's stages:" && tail -7 "$dir/last.txt"
+echo "the last round, $build:" && cat "$dir/this.txt"
+[ -n "$peer" ] && echo "the last round, $peer:" && cat "$dir/peer.txt"
 o=$(show "$build" "${ours[@]}")
 if [ -n "$peer" ]; then
     t=$(show "$peer" "${theirs[@]}")

@@ -259,7 +259,8 @@ static bool strictly_increasing(const omsig_manifest *m, int (*cmp)(const char *
 }
 
 /* Whether two resources share a name: sorted lists (in byte order, or in the reference
- * signer's path order) have none; others go through a hash set of the names. */
+ * signer's path order) have none; others go through a hash set of the names, and names that
+ * collide in it far more than chance would (chosen to) are sorted instead.  1, 0 or -ENOMEM. */
 static int has_repeated_name(const omsig_manifest *m)
 {
     if (strictly_increasing(m, strcmp) || strictly_increasing(m, omsig_path_cmp)) return 0;
@@ -268,14 +269,19 @@ static int has_repeated_name(const omsig_manifest *m)
     uint32_t *slot = calloc(cap, sizeof *slot); /* index + 1 (OMSIG_MAX_RESOURCES fits); 0: empty */
     if (!slot) return -ENOMEM;
     int found = 0;
+    size_t probes = 0;
     for (size_t i = 0; i < m->n_res && !found; i++) {
         size_t at = (size_t)name_hash(m->res[i].name) & (cap - 1);
-        for (; slot[at]; at = (at + 1) & (cap - 1))
-            if (strcmp(m->res[slot[at] - 1].name, m->res[i].name) == 0) found = 1;
+        for (; slot[at] && !found; at = (at + 1) & (cap - 1))
+            found = ++probes > 16 * m->n_res ? -1
+                                             : strcmp(m->res[slot[at] - 1].name, m->res[i].name) == 0;
         slot[at] = (uint32_t)(i + 1);
     }
     free(slot);
-    return found;
+    if (found >= 0) return found;
+    bool nomem = false;
+    const char *name = first_repeated_name(m, &nomem);
+    return nomem ? -ENOMEM : name != NULL;
 }
 
 static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
