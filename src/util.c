@@ -134,8 +134,8 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     if (n >= 2 && in[n - 2] == '=') pad++;
     uint8_t *o = malloc(n / 4 * 3 + 1);
     if (!o) return -ENOMEM;
-    size_t k = 0;
-    size_t i = 0;
+    size_t i = omsig_base64_decode_bulk(in, n, o);
+    size_t k = i / 4 * 3;
     /* every quad but the last has no padding: four lookups, the check once at the end, and
      * the three bytes stored as four (the fourth is the next quad's first, or the tail's) */
     uint32_t err = 0;
