@@ -2,6 +2,7 @@
 /* json_util.c - cJSON with the checks a signature format needs: what cJSON accepts but a
  * verifier must not (duplicate keys read differently by other parsers, NUL inside names). */
 #include "json_util.h"
+#include "json_scan.h"
 
 #include <stdlib.h>
 #include <stddef.h>
@@ -237,25 +238,6 @@ static long pyj_u16(const pyjson *p, size_t i)
         v = v << 4 | h;
     }
     return v;
-}
-
-/* Whether the eight bytes at s hold a quote, a backslash or a control character. */
-static bool special8(const unsigned char *s)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t w;
-    memcpy(&w, s, 8);
-    const uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-    return (((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs;
-}
-
-size_t omsig_json_plain_run(const char *s, size_t n)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
-    while (i + 8 <= n && !special8(u + i)) i += 8;
-    while (i < n && u[i] != '"' && u[i] != '\\' && u[i] >= 0x20) i++;
-    return i;
 }
 
 /* A string whose opening quote is at i - 1; *end is just past the closing quote. */

@@ -20,9 +20,6 @@
  * no duplicate object keys, nothing after the value.  On failure returns NULL and a static
  * description of the problem in *why. */
 OMSIG_PRIVATE cJSON *omsig_json_parse(const char *text, size_t len, const char **why);
-/* How many of the n bytes at s come before the first quote, backslash or control character:
- * a run of string content that needs no decoding (eight bytes at a time). */
-OMSIG_PRIVATE size_t omsig_json_plain_run(const char *s, size_t n);
 /* Prices the tree cJSON would build from the text without building it (*cost, in bytes).
  * Returns NULL when it is within budget, else a static description ("is nested too deeply",
  * "holds too many JSON values for its size"); then *cost is the price when it stopped. */
