@@ -9,7 +9,6 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(bundle statement paths verify escape blake3)
-[ $# -gt 0 ] || targets+=(scan) # the fixed-shape readers against cJSON alone (fuzz_scan.c)
 command -v clang >/dev/null || { echo "clang is needed (apt-get install clang)" >&2; exit 77; }
 out=build-fuzz
 mkdir -p "$out"
@@ -21,6 +20,8 @@ rm -rf "$out/obj" && mkdir -p "$out/obj"
 for src in $srcs src/cli/cli_output.c; do echo "$src"; done |
     xargs -P "$(nproc)" -I{} sh -c 'exec clang $3 -Isrc/cli -c "$2" -o "$1/obj/$(echo "$2" | tr / _).o"' _ "$out" {} "$flags"
 lib_objs=$(ls "$out"/obj/src_*.o | grep -v src_cli_ | tr '\n' ' ')
+# by default also the fixed-shape readers against cJSON alone (fuzz_scan.c)
+[ $# -gt 0 ] || targets+=(scan)
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     extra=
