@@ -59,6 +59,10 @@ typedef struct omsig_bundle {
 
 OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                               omsig_report *r);
+/* The same, every byte through the JSON parser (omsig_bundle_parse reads the payload from the
+ * text when it can): for the tests that compare the two. */
+OMSIG_PRIVATE omsig_status omsig_bundle_parse_json(const uint8_t *data, size_t len,
+                                                   omsig_bundle *b, omsig_report *r);
 OMSIG_PRIVATE omsig_status omsig_bundle_read(const char *path, uint64_t max_bytes,
                                              omsig_bundle *b, omsig_report *r);
 OMSIG_PRIVATE void omsig_bundle_free(omsig_bundle *b);

@@ -15,13 +15,18 @@
 
 /* The type's length is what the reference's len() of a Python str gives: the count of code
  * points (for the ASCII in-toto type, its bytes). */
-int omsig_pae_typed(const char *type, const uint8_t *body, size_t n, omsig_buf *out)
+static int pae_header(const char *type, size_t n, omsig_buf *out)
 {
     size_t chars = 0;
     for (const unsigned char *p = (const unsigned char *)type; *p; p++)
         chars += (*p & 0xC0) != 0x80;
     out->len = 0;
-    const int rc = omsig_buf_printf(out, "DSSEv1 %zu %s %zu ", chars, type, n);
+    return omsig_buf_printf(out, "DSSEv1 %zu %s %zu ", chars, type, n);
+}
+
+int omsig_pae_typed(const char *type, const uint8_t *body, size_t n, omsig_buf *out)
+{
+    const int rc = pae_header(type, n, out);
     return rc ? rc : omsig_buf_append(out, body, n);
 }
 
@@ -45,16 +50,31 @@ static bool ecdsa_verify(EVP_PKEY *key, const EVP_MD *md, const uint8_t *sig, si
     return omsig_pkey_verify(key, md, sig, sig_len, msg->data, msg->len);
 }
 
+/* The PAE's header, then the payload, through the digest: the payload (megabytes for a large
+ * model) is not copied behind the header.  ECDSA hashes the message first, so this is the
+ * one-shot check. */
+static bool ecdsa_verify_pae(EVP_PKEY *key, const EVP_MD *md, const omsig_bundle *b,
+                             const omsig_buf *header)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    const bool ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, key) == 1 &&
+                    EVP_DigestVerifyUpdate(ctx, header->data, header->len) == 1 &&
+                    EVP_DigestVerifyUpdate(ctx, b->payload, b->payload_len) == 1 &&
+                    EVP_DigestVerifyFinal(ctx, b->sig, b->sig_len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
 omsig_status omsig_dsse_verify(void *key, const void *md, const void *compat_md,
                                const omsig_bundle *b, omsig_report *r)
 {
     omsig_buf pae = {0};
     omsig_status st = OMSIG_E_SIGNATURE_INVALID;
-    if (omsig_pae(b->payload, b->payload_len, &pae) != 0) {
+    if (pae_header(PAYLOAD_TYPE, b->payload_len, &pae) != 0) {
         st = OMSIG_E_NOMEM;
         goto out;
     }
-    if (ecdsa_verify(key, md, b->sig, b->sig_len, &pae)) {
+    if (ecdsa_verify_pae(key, md, b, &pae)) {
         st = OMSIG_OK;
         goto out;
     }

@@ -17,4 +17,13 @@ static inline const char *omsig_hook(const char *name) { return getenv(name); }
 static inline const char *omsig_hook(const char *name) { return (void)name, (const char *)0; }
 #endif
 
+/* Test hook <name>=<fifo> (a build with test hooks only): the run stops here, so that a test
+ * can change the model at that point.  It writes "paused\n" to the fifo (waiting for a
+ * reader), then reads the fifo until a writer closes it.  Without the variable: nothing.
+ *   OMSIG_HOOK_PAUSE_BEFORE_READ: after the signature check (the model listed, the plan
+ *     made), before the first read (verify_model.c);
+ *   OMSIG_HOOK_PAUSE_AFTER_HASH: after each stream's last byte is hashed and its descriptor
+ *     checked, before the check that its path still names the file (queue.c). */
+__attribute__((visibility("hidden"))) void omsig_hook_pause(const char *name);
+
 #endif /* OMSIG_HOOKS_H */

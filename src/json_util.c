@@ -2,6 +2,7 @@
 /* json_util.c - cJSON with the checks a signature format needs: what cJSON accepts but a
  * verifier must not (duplicate keys read differently by other parsers, NUL inside names). */
 #include "json_util.h"
+#include "json_scan.h"
 
 #include <stdlib.h>
 #include <stddef.h>
@@ -10,10 +11,11 @@
 
 static bool has_escaped_nul(const char *s, size_t n)
 {
-    for (size_t i = 0; i + 1 < n; i++) {
-        if (s[i] != '\\') continue;
-        if (s[i + 1] == 'u' && i + 5 < n && memcmp(s + i + 2, "0000", 4) == 0) return true;
-        i++; /* skip the escaped character, so "\\u0000" (a backslash, then u0000) is fine */
+    /* from backslash to backslash: a manifest has few */
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\\', (size_t)(end - p))) != NULL;) {
+        if (end - p > 5 && p[1] == 'u' && memcmp(p + 2, "0000", 4) == 0) return true;
+        p += 2; /* skip the escaped character, so "\\u0000" (a backslash, then u0000) is fine */
+        if (p >= end) break;
     }
     return false;
 }
@@ -129,29 +131,24 @@ const char *omsig_json_prescan(const char *s, size_t n, uint64_t *cost)
     return NULL;
 }
 
-cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
+/* The checks of the whole text before it is parsed: NULL when it passes them, else the static
+ * description of the first it fails. */
+static const char *precheck(const char *text, size_t len)
 {
     size_t ws = 0;
     while (ws < len && (text[ws] == ' ' || text[ws] == '\t' || text[ws] == '\n' || text[ws] == '\r'))
         ws++;
-    if (ws == len) {
-        *why = "is empty";
-        return NULL;
-    }
-    if (memchr(text, '\0', len)) {
-        *why = "contains a NUL byte";
-        return NULL;
-    }
-    if (!omsig_utf8_valid(text, len)) {
-        *why = "is not valid UTF-8";
-        return NULL;
-    }
-    if (has_escaped_nul(text, len)) {
-        *why = "contains an escaped NUL character (\\u0000)";
-        return NULL;
-    }
+    if (ws == len) return "is empty";
+    if (memchr(text, '\0', len)) return "contains a NUL byte";
+    if (!omsig_utf8_valid(text, len)) return "is not valid UTF-8";
+    if (has_escaped_nul(text, len)) return "contains an escaped NUL character (\\u0000)";
     uint64_t cost = 0;
-    if ((*why = omsig_json_prescan(text, len, &cost)) != NULL) return NULL;
+    return omsig_json_prescan(text, len, &cost);
+}
+
+cJSON *omsig_json_parse(const char *text, size_t len, const char **why)
+{
+    if ((*why = precheck(text, len)) != NULL) return NULL;
     const char *end = NULL;
     cJSON *j = cJSON_ParseWithOpts(text, &end, 1);
     if (!j) {
@@ -251,7 +248,8 @@ static bool pyj_string(pyjson *p, size_t i, size_t *end)
     for (;;) {
         size_t next = e;
         unsigned char c = 0;
-        for (; next < p->n; next++) {
+        for (next += omsig_json_plain_run((const char *)p->s + next, p->n - next); next < p->n;
+             next++) {
             c = p->s[next];
             if (c == '"' || c == '\\') break;
             if (c <= 0x1f) return pyj_fail(p, "Invalid control character at", next);

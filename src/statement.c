@@ -6,7 +6,9 @@
 #define _GNU_SOURCE
 #include "json_util.h"
 #include "statement.h"
+#include "statement_scan.h"
 
+#include <errno.h>
 #include <math.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -153,27 +155,33 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
     return OMSIG_OK;
 }
 
-static omsig_status set_digest(omsig_resource *res, const cJSON *d, omsig_hash h,
-                               omsig_report *r)
+static omsig_status set_digest_text(omsig_resource *res, const char *hex, size_t len,
+                                    omsig_hash h, omsig_report *r)
 {
-    if (!cJSON_IsString(d))
-        return bad(r, "the digest of a resource must be a string, got %s", omsig_json_type_name(d));
     res->digest_len = omsig_hash_size(h);
-    if (omsig_unhex(d->valuestring, strlen(d->valuestring), res->digest, res->digest_len) != 0)
+    if (omsig_unhex(hex, len, res->digest, res->digest_len) != 0)
         return bad(r, "the digest of '%.200s' is not %zu bytes of hex", res->name,
                    res->digest_len);
     return OMSIG_OK;
 }
 
-static omsig_status parse_name(omsig_resource *res, const char *name, const omsig_manifest *m,
+static omsig_status set_digest(omsig_resource *res, const cJSON *d, omsig_hash h,
                                omsig_report *r)
 {
+    if (!cJSON_IsString(d))
+        return bad(r, "the digest of a resource must be a string, got %s", omsig_json_type_name(d));
+    return set_digest_text(res, d->valuestring, strlen(d->valuestring), h, r);
+}
+
+/* res->name is set (and owned by the manifest): checks it and sets res->path. */
+static omsig_status parse_name(omsig_resource *res, const omsig_manifest *m, omsig_report *r)
+{
+    const char *name = res->name;
     const size_t len = strlen(name);
-    if (!(res->name = omsig_strdup(name))) return omsig_nomem(r);
     if (m->method == OMSIG_SERIAL_FILES) {
         OMSIG_FORWARD_IF_ERROR(check_path("resource name", name, len, r));
-        res->path = omsig_strdup(name);
-        return res->path ? OMSIG_OK : omsig_nomem(r);
+        res->path = res->name;
+        return OMSIG_OK;
     }
     const char *c2 = memrchr(name, ':', len);
     const char *c1 = c2 ? memrchr(name, ':', (size_t)(c2 - name)) : NULL;
@@ -193,18 +201,25 @@ static omsig_status parse_name(omsig_resource *res, const char *name, const omsi
     return OMSIG_OK;
 }
 
+/* A resource's algorithm (n bytes at alg) names m's hash: "sha256" or "sha256-sharded-<size>". */
+static bool algorithm_ok(const omsig_manifest *m, const char *alg, size_t n)
+{
+    const char *h = omsig_hash_name(m->hash);
+    if (n == strlen(h) && memcmp(alg, h, n) == 0) return true;
+    char want[OMSIG_ALGORITHM_MAX];
+    omsig_resource_algorithm(m, want);
+    return n == strlen(want) && memcmp(alg, want, n) == 0;
+}
+
 static omsig_status check_algorithm(const omsig_resource *res, const cJSON *alg,
                                     const omsig_manifest *m, omsig_report *r)
 {
     if (!cJSON_IsString(alg))
         return bad(r, "the algorithm of a resource must be a string, got %s",
                    omsig_json_type_name(alg));
-    const char *h = omsig_hash_name(m->hash);
-    if (strcmp(alg->valuestring, h) == 0) return OMSIG_OK;
-    char want[OMSIG_ALGORITHM_MAX];
-    if (strcmp(alg->valuestring, omsig_resource_algorithm(m, want)) == 0) return OMSIG_OK;
+    if (algorithm_ok(m, alg->valuestring, strlen(alg->valuestring))) return OMSIG_OK;
     return bad(r, "resource '%.200s' has algorithm '%.100s', but the serialization hashes with "
-                  "'%s'", res->name, alg->valuestring, h);
+                  "'%s'", res->name, alg->valuestring, omsig_hash_name(m->hash));
 }
 
 static int cmp_res_name(const void *a, const void *b)
@@ -212,23 +227,79 @@ static int cmp_res_name(const void *a, const void *b)
     return strcmp((*(omsig_resource *const *)a)->name, (*(omsig_resource *const *)b)->name);
 }
 
+/* The first name (in sorted order) that appears twice, found by sorting: for the message. */
+static const char *first_repeated_name(const omsig_manifest *m, bool *nomem)
+{
+    omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
+    *nomem = !v;
+    if (!v) return NULL;
+    for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
+    qsort(v, m->n_res, sizeof *v, cmp_res_name);
+    const char *name = NULL;
+    for (size_t i = 1; i < m->n_res && !name; i++)
+        if (strcmp(v[i - 1]->name, v[i]->name) == 0) name = v[i]->name;
+    free(v);
+    return name;
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    return h;
+}
+
+/* Whether the names are listed in strictly increasing order of cmp (a total order): then no
+ * two are the same.  Signers list them sorted, so this is the usual proof, in one pass. */
+static bool strictly_increasing(const omsig_manifest *m, int (*cmp)(const char *, const char *))
+{
+    for (size_t i = 1; i < m->n_res; i++)
+        if (cmp(m->res[i - 1].name, m->res[i].name) >= 0) return false;
+    return true;
+}
+
+/* Whether two resources share a name: sorted lists (in byte order, or in the reference
+ * signer's path order) have none; others go through a hash set of the names, and names that
+ * collide in it far more than chance would (chosen to) are sorted instead.  1, 0 or -ENOMEM. */
+static int has_repeated_name(const omsig_manifest *m)
+{
+    if (strictly_increasing(m, strcmp) || strictly_increasing(m, omsig_path_cmp)) return 0;
+    size_t cap = 16;
+    while (cap < 2 * m->n_res) cap *= 2;
+    uint32_t *slot = calloc(cap, sizeof *slot); /* index + 1 (OMSIG_MAX_RESOURCES fits); 0: empty */
+    if (!slot) return -ENOMEM;
+    int found = 0;
+    size_t probes = 0;
+    for (size_t i = 0; i < m->n_res && !found; i++) {
+        size_t at = (size_t)name_hash(m->res[i].name) & (cap - 1);
+        for (; slot[at] && !found; at = (at + 1) & (cap - 1))
+            found = ++probes > 16 * m->n_res ? -1
+                                             : strcmp(m->res[slot[at] - 1].name, m->res[i].name) == 0;
+        slot[at] = (uint32_t)(i + 1);
+    }
+    free(slot);
+    if (found >= 0) return found;
+    bool nomem = false;
+    const char *name = first_repeated_name(m, &nomem);
+    return nomem ? -ENOMEM : name != NULL;
+}
+
 static omsig_status check_unique(const omsig_manifest *m, omsig_report *r)
 {
     if (m->n_res < 2) return OMSIG_OK;
-    omsig_resource **v = omsig_reallocarray(NULL, m->n_res, sizeof *v);
-    if (!v) return omsig_nomem(r);
-    for (size_t i = 0; i < m->n_res; i++) v[i] = &m->res[i];
-    qsort(v, m->n_res, sizeof *v, cmp_res_name);
-    omsig_status st = OMSIG_OK;
-    for (size_t i = 1; i < m->n_res && st == OMSIG_OK; i++)
-        if (strcmp(v[i - 1]->name, v[i]->name) == 0)
-            st = bad(r, "resource name '%.200s' appears more than once", v[i]->name);
+    const int repeated = has_repeated_name(m);
+    if (repeated < 0) return omsig_nomem(r);
+    if (repeated) {
+        bool nomem = false;
+        const char *name = first_repeated_name(m, &nomem);
+        if (nomem) return omsig_nomem(r);
+        return bad(r, "resource name '%.200s' appears more than once", name ? name : "?");
+    }
     /* "." stands for the whole single-file model: it cannot sit beside other files */
-    for (size_t i = 0; i < m->n_res && st == OMSIG_OK; i++)
+    for (size_t i = 0; i < m->n_res; i++)
         if (strcmp(m->res[i].path, ".") == 0 && m->method == OMSIG_SERIAL_FILES)
-            st = bad(r, "resource '.' (a single-file model) is listed with other files");
-    free(v);
-    return st;
+            return bad(r, "resource '.' (a single-file model) is listed with other files");
+    return OMSIG_OK;
 }
 
 void omsig_root_digest(const omsig_resource *res, size_t n, char out[65])
@@ -258,7 +329,8 @@ static omsig_status parse_legacy(const cJSON *subjects, omsig_manifest *m, omsig
         const cJSON *name = omsig_json_member(s, "name");
         if (!cJSON_IsString(name))
             return bad(r, "subject name must be a string, got %s", omsig_json_type_name(name));
-        OMSIG_FORWARD_IF_ERROR(parse_name(res, name->valuestring, m, r));
+        if (!(res->name = omsig_strdup(name->valuestring))) return omsig_nomem(r);
+        OMSIG_FORWARD_IF_ERROR(parse_name(res, m, r));
         const cJSON *d = omsig_json_member(omsig_json_member(s, "digest"), "sha256");
         if (!d) return bad(r, "subject '%.200s' has no sha256 digest", res->name);
         OMSIG_FORWARD_IF_ERROR(set_digest(res, d, OMSIG_HASH_SHA256, r));
@@ -285,18 +357,20 @@ static omsig_status parse_resources(const cJSON *resources, omsig_manifest *m, o
         const cJSON *name = omsig_json_member(e, "name");
         if (!cJSON_IsString(name))
             return bad(r, "resource name must be a string, got %s", omsig_json_type_name(name));
-        OMSIG_FORWARD_IF_ERROR(parse_name(res, name->valuestring, m, r));
+        if (!(res->name = omsig_strdup(name->valuestring))) return omsig_nomem(r);
+        OMSIG_FORWARD_IF_ERROR(parse_name(res, m, r));
         OMSIG_FORWARD_IF_ERROR(check_algorithm(res, omsig_json_member(e, "algorithm"), m, r));
         OMSIG_FORWARD_IF_ERROR(set_digest(res, omsig_json_member(e, "digest"), m->hash, r));
     }
     return check_unique(m, r);
 }
 
-/* A model_signing v1.0 statement: its one subject (the model, with the root digest), then
- * the predicate's serialization and resources, which must hash to that root digest. */
-static omsig_status parse_v1(const cJSON *j, const cJSON *subjects, omsig_manifest *m,
-                             omsig_report *r)
+/* The one subject of a v1.0 statement (the model): its name, and in *sdig its root digest. */
+static omsig_status parse_subject(const cJSON *subjects, omsig_manifest *m, const char **sdig,
+                                  omsig_report *r)
 {
+    if (!cJSON_IsArray(subjects))
+        return bad(r, "subject must be an array, got %s", omsig_json_type_name(subjects));
     if (cJSON_GetArraySize(subjects) != 1) {
         char *txt = cJSON_PrintUnformatted(subjects);
         const omsig_status st = omsig_fail(
@@ -305,22 +379,149 @@ static omsig_status parse_v1(const cJSON *j, const cJSON *subjects, omsig_manife
         return st;
     }
     const cJSON *sname = omsig_json_member(subjects->child, "name");
-    const cJSON *sdig = omsig_json_member(omsig_json_member(subjects->child, "digest"), "sha256");
-    if (!cJSON_IsString(sname) || !cJSON_IsString(sdig))
+    const cJSON *d = omsig_json_member(omsig_json_member(subjects->child, "digest"), "sha256");
+    if (!cJSON_IsString(sname) || !cJSON_IsString(d))
         return bad(r, "the subject needs a string name and a digest with a sha256 value");
     if (!(m->subject_name = omsig_strdup(sname->valuestring))) return omsig_nomem(r);
+    *sdig = d->valuestring;
+    return OMSIG_OK;
+}
+
+/* The resources, in listed order, must hash to the subject's root digest. */
+static omsig_status check_root(omsig_manifest *m, const char *sdig, omsig_report *r)
+{
+    omsig_root_digest(m->res, m->n_res, m->root_hex);
+    if (strcmp(m->root_hex, sdig) != 0)
+        return omsig_fail(r, OMSIG_E_MANIFEST_INCONSISTENT,
+                          "Manifest is inconsistent. Root digest is %.200s, but the included "
+                          "resources hash to %s",
+                          sdig, m->root_hex);
+    return OMSIG_OK;
+}
+
+/* A model_signing v1.0 statement: its one subject (the model, with the root digest), then
+ * the predicate's serialization and resources, which must hash to that root digest. */
+static omsig_status parse_v1(const cJSON *j, const cJSON *subjects, omsig_manifest *m,
+                             omsig_report *r)
+{
+    const char *sdig = NULL;
+    OMSIG_FORWARD_IF_ERROR(parse_subject(subjects, m, &sdig, r));
     const cJSON *pred = omsig_json_member(j, "predicate");
     if (!cJSON_IsObject(pred))
         return bad(r, "predicate must be an object, got %s", omsig_json_type_name(pred));
     OMSIG_FORWARD_IF_ERROR(parse_serialization(omsig_json_member(pred, "serialization"), m, r));
     OMSIG_FORWARD_IF_ERROR(parse_resources(omsig_json_member(pred, "resources"), m, r));
-    omsig_root_digest(m->res, m->n_res, m->root_hex);
-    if (strcmp(m->root_hex, sdig->valuestring) != 0)
-        return omsig_fail(r, OMSIG_E_MANIFEST_INCONSISTENT,
-                          "Manifest is inconsistent. Root digest is %.200s, but the included "
-                          "resources hash to %s",
-                          sdig->valuestring, m->root_hex);
-    return OMSIG_OK;
+    return check_root(m, sdig, r);
+}
+
+/* The JSON text of a span, parsed (with omsig_json_parse's checks) from a NUL-ended copy. */
+static cJSON *parse_span(const omsig_span *v)
+{
+    char *text = strndup(v->p, v->n);
+    const char *why = NULL;
+    cJSON *j = text ? omsig_json_parse(text, v->n, &why) : NULL;
+    free(text);
+    return j;
+}
+
+/* The scanned resources: names copied into one block, then each checked as parse_resources
+ * checks it. */
+static omsig_status take_scanned(const omsig_scanned_statement *sc, omsig_manifest *m,
+                                 omsig_report *r)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < sc->n_res; i++) bytes += sc->res[i].name.n + 1;
+    m->res = calloc(sc->n_res ? sc->n_res : 1, sizeof *m->res);
+    m->names = malloc(bytes ? bytes : 1);
+    if (!m->res || !m->names) return omsig_nomem(r);
+    char *at = m->names;
+    for (size_t i = 0; i < sc->n_res; i++) {
+        const omsig_scanned_resource *s = &sc->res[i];
+        omsig_resource *res = &m->res[m->n_res++];
+        res->name = at;
+        memcpy(at, s->name.p, s->name.n);
+        at[s->name.n] = '\0';
+        at += s->name.n + 1;
+        OMSIG_FORWARD_IF_ERROR(parse_name(res, m, r));
+        if (!algorithm_ok(m, s->algorithm.p, s->algorithm.n))
+            return bad(r, "resource '%.200s' has an algorithm other than the serialization's",
+                       res->name);
+        OMSIG_FORWARD_IF_ERROR(set_digest_text(res, s->digest.p, s->digest.n, m->hash, r));
+    }
+    return check_unique(m, r);
+}
+
+/*
+ * A v1.0 statement in the fixed shape (statement_scan.c): the subject and serialization read
+ * from their own text by the JSON parser and the same code as parse_v1, the resources from
+ * the scan.  Any failure here is not the verdict: the caller reads the statement again with
+ * the JSON parser, which says what is wrong in its words.
+ */
+static omsig_status parse_scanned(const omsig_scanned_statement *sc, omsig_manifest *m,
+                                  omsig_report *r)
+{
+    const omsig_span type = {OMSIG_STATEMENT_TYPE, strlen(OMSIG_STATEMENT_TYPE)};
+    const omsig_span pt = {OMSIG_PREDICATE_TYPE, strlen(OMSIG_PREDICATE_TYPE)};
+    if (sc->type.n != type.n || memcmp(sc->type.p, type.p, type.n) != 0 ||
+        sc->predicate_type.n != pt.n || memcmp(sc->predicate_type.p, pt.p, pt.n) != 0)
+        return bad(r, "not a v1.0 statement");
+    cJSON *subjects = parse_span(&sc->subject);
+    cJSON *ser = subjects ? parse_span(&sc->serialization) : NULL;
+    const char *sdig = NULL;
+    omsig_status st = ser ? OMSIG_OK : bad(r, "not JSON");
+    if (st == OMSIG_OK) st = parse_subject(subjects, m, &sdig, r);
+    if (st == OMSIG_OK) st = parse_serialization(ser, m, r);
+    if (st == OMSIG_OK) st = take_scanned(sc, m, r);
+    if (st == OMSIG_OK) st = check_root(m, sdig, r);
+    cJSON_Delete(ser);
+    cJSON_Delete(subjects);
+    return st;
+}
+
+/*
+ * Whether a text of the fixed shape passes the whole-text checks omsig_json_parse makes before
+ * parsing, without another pass over it: it is not empty (it starts with
+ * '{'); it has no NUL byte and no \u0000 outside the subject and serialization (the scanned
+ * strings hold no escape and no control character), and within them the parse of their text
+ * checks; its nesting is within the limit (the scan refuses deeper values); and the price of
+ * its tree is within the budget: the price is additive over the text's values, so it is the
+ * length, the fixed members, 512 bytes per resource (an object, three keys, three strings) and
+ * what the subject's and serialization's own texts cost beyond their length.  UTF-8 is left to
+ * the caller.
+ */
+static bool passes_precheck(const omsig_scanned_statement *sc, size_t len)
+{
+    const uint64_t node = OMSIG_JSON_NODE_BYTES, str = OMSIG_JSON_STRING_BYTES;
+    /* the object, its four keys, _type and predicateType; predicate, its two keys; the list */
+    uint64_t price = len + node + 4 * str + 2 * (str + node) + node + 2 * str + node;
+    price += (uint64_t)sc->n_res * (node + 3 * str + 3 * (str + node));
+    const omsig_span *const spans[] = {&sc->subject, &sc->serialization};
+    for (size_t i = 0; i < 2; i++) {
+        uint64_t c = 0;
+        if (omsig_json_prescan(spans[i]->p, spans[i]->n, &c) != NULL) return false;
+        price += c - spans[i]->n;
+    }
+    return price <= omsig_json_tree_budget(len);
+}
+
+/* The statement read by the scan when it has the fixed shape and passes every check; false
+ * (m left empty) when it must be read by the JSON parser. */
+static bool parse_fast(const uint8_t *payload, size_t len, omsig_manifest *m)
+{
+    omsig_scanned_statement sc;
+    if (!omsig_utf8_valid((const char *)payload, len) ||
+        omsig_statement_scan((const char *)payload, len, &sc) != 0)
+        return false;
+    if (!passes_precheck(&sc, len)) {
+        omsig_statement_scan_free(&sc);
+        return false;
+    }
+    omsig_report *scratch = omsig_report_new();
+    const bool ok = scratch && parse_scanned(&sc, m, scratch) == OMSIG_OK;
+    omsig_report_free(scratch);
+    omsig_statement_scan_free(&sc);
+    if (!ok) omsig_manifest_free(m);
+    return ok;
 }
 
 /* The statement's envelope: an in-toto Statement v1 with a subject list, then the
@@ -351,6 +552,14 @@ omsig_status omsig_statement_parse(const uint8_t *payload, size_t len, omsig_man
                                    omsig_report *r)
 {
     memset(m, 0, sizeof *m);
+    if (parse_fast(payload, len, m)) return OMSIG_OK;
+    return omsig_statement_parse_json(payload, len, m, r);
+}
+
+omsig_status omsig_statement_parse_json(const uint8_t *payload, size_t len, omsig_manifest *m,
+                                        omsig_report *r)
+{
+    memset(m, 0, sizeof *m);
     const char *why = NULL;
     cJSON *j = omsig_json_parse((const char *)payload, len, &why);
     if (!j) return bad(r, "the payload %s", why);
@@ -365,9 +574,10 @@ void omsig_manifest_free(omsig_manifest *m)
     free(m->subject_name);
     omsig_strv_free(m->ignore_paths, m->n_ignore_paths);
     for (size_t i = 0; i < m->n_res; i++) {
-        free(m->res[i].name);
-        free(m->res[i].path);
+        if (m->res[i].path != m->res[i].name) free(m->res[i].path);
+        if (!m->names) free(m->res[i].name);
     }
+    free(m->names);
     free(m->res);
     memset(m, 0, sizeof *m);
 }

@@ -14,7 +14,8 @@
 
 typedef struct omsig_resource {
     char *name;               /* as in the bundle (normalised check passed) */
-    char *path;               /* the file part: name, or name without ":start:end" */
+    char *path;               /* the file part: name (the same pointer, for files), or name
+                                 without ":start:end" */
     uint64_t start, end;      /* shards only */
     uint8_t digest[OMSIG_MAX_DIGEST_BYTES];
     size_t digest_len;
@@ -32,10 +33,15 @@ typedef struct omsig_manifest {
     size_t n_ignore_paths;
     omsig_resource *res;
     size_t n_res;
+    char *names;              /* when set, every res[i].name points into this one block */
 } omsig_manifest;
 
 OMSIG_PRIVATE omsig_status omsig_statement_parse(const uint8_t *payload, size_t len,
                                                  omsig_manifest *m, omsig_report *r);
+/* The same through the JSON parser alone (omsig_statement_parse scans the fixed shape signers
+ * write when it can): for the tests that compare the two. */
+OMSIG_PRIVATE omsig_status omsig_statement_parse_json(const uint8_t *payload, size_t len,
+                                                      omsig_manifest *m, omsig_report *r);
 OMSIG_PRIVATE void omsig_manifest_free(omsig_manifest *m);
 OMSIG_PRIVATE const char *omsig_hash_name(omsig_hash h);
 /* A resource's "algorithm" in m's serialization: "sha256", or "sha256-sharded-<size>". */

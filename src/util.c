@@ -78,22 +78,33 @@ void omsig_hex(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+/* 0-15 for a hex digit, 16 for anything else: a lookup, not branches that digits and letters
+ * in random order mispredict (a manifest's digests are that) */
+static const uint8_t k_hex[256] = {
+#define X16 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16, 16
+    X16, X16, X16,
+    0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  16, 16, 16, 16, 16, 16,
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    X16,
+    16, 10, 11, 12, 13, 14, 15, 16, 16, 16, 16, 16, 16, 16, 16, 16,
+    X16, X16, X16, X16, X16, X16, X16, X16, X16,
+#undef X16
+};
 
 int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_t n_out)
 {
     if (in_len != 2 * n_out) return -EINVAL;
+    const unsigned char *p = (const unsigned char *)in;
+    uint8_t tmp[64]; /* a digest is decoded in one pass, out untouched on failure */
+    uint8_t *o = n_out <= sizeof tmp ? tmp : out;
+    unsigned bad = 0;
     for (size_t i = 0; i < n_out; i++) {
-        const int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
-        if (hi < 0 || lo < 0) return -EINVAL;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        const unsigned hi = k_hex[p[2 * i]], lo = k_hex[p[2 * i + 1]];
+        bad |= hi | lo;
+        o[i] = (uint8_t)(hi << 4 | (lo & 15));
     }
+    if (bad & 16) return -EINVAL;
+    if (o == tmp) memcpy(out, tmp, n_out);
     return 0;
 }
 
@@ -123,18 +134,22 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     if (n >= 2 && in[n - 2] == '=') pad++;
     uint8_t *o = malloc(n / 4 * 3 + 1);
     if (!o) return -ENOMEM;
-    size_t k = 0;
-    size_t i = 0;
-    /* every quad but the last has no padding: four lookups, one check */
-    for (; i + 4 < n; i += 4) {
+    size_t i = omsig_base64_decode_bulk(in, n, o);
+    size_t k = i / 4 * 3;
+    /* every quad but the last has no padding: four lookups, the check once at the end, and
+     * the three bytes stored as four (the fourth is the next quad's first, or the tail's) */
+    uint32_t err = 0;
+    for (; i + 4 < n; i += 4, k += 3) {
         const unsigned char *q = (const unsigned char *)in + i;
         const uint32_t a = k_b64[q[0]], b = k_b64[q[1]], c = k_b64[q[2]], d = k_b64[q[3]];
-        if ((a | b | c | d) & 64) goto bad;
-        const uint32_t w = a << 18 | b << 12 | c << 6 | d;
-        o[k++] = (uint8_t)(w >> 16);
-        o[k++] = (uint8_t)(w >> 8);
-        o[k++] = (uint8_t)w;
+        err |= a | b | c | d;
+        uint32_t w = a << 26 | b << 20 | c << 14 | d << 8;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        w = __builtin_bswap32(w);
+#endif
+        memcpy(o + k, &w, 4);
     }
+    if (err & 64) goto bad;
     for (; i < n; i += 4) {
         int v[4];
         const bool last = i + 4 == n;

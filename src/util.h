@@ -46,6 +46,11 @@ OMSIG_PRIVATE int omsig_unhex(const char *in, size_t in_len, uint8_t *out, size_
 /* Strict standard base64 (RFC 4648 section 4, padding required). Returns 0, -EINVAL or -ENOMEM; *out is
  * malloc'ed (with a NUL after the data) and owned by the caller. */
 OMSIG_PRIVATE int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len);
+/* The bulk of a base64 text decoded with AVX2 (base64_avx2.c): whole 32-character blocks of
+ * alphabet characters from the start, leaving at least the last 49 characters; returns the
+ * characters decoded (a multiple of 32: out holds their 3/4 as bytes), 0 without AVX2.  out
+ * must have room for 3n/4 bytes. */
+OMSIG_PRIVATE size_t omsig_base64_decode_bulk(const char *in, size_t n, uint8_t *out);
 OMSIG_PRIVATE char *omsig_base64_encode(const uint8_t *in, size_t n);
 /* Python repr() of a str (UTF-8 given) or of a bytes object, appended to b. */
 OMSIG_PRIVATE int omsig_py_repr_str(omsig_buf *b, const char *s);

@@ -150,27 +150,6 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
     return st;
 }
 
-/*
- * Test hook OMSIG_HOOK_PAUSE_BEFORE_READ=<fifo>: the run stops between the signature check
- * (the model listed, the plan made) and the first read, so a test can change the model in
- * that window.  It writes "paused\n" to the fifo (waiting for a reader), then reads the fifo
- * until a writer closes it.
- */
-static void pause_before_read_hook(void)
-{
-    const char *fifo = omsig_hook("OMSIG_HOOK_PAUSE_BEFORE_READ");
-    if (!fifo || !fifo[0]) return;
-    int fd = open(fifo, O_WRONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    const ssize_t w = write(fd, "paused\n", 7);
-    close(fd);
-    if (w != 7 || (fd = open(fifo, O_RDONLY | O_CLOEXEC)) < 0) return;
-    char buf[64];
-    while (read(fd, buf, sizeof buf) > 0) {
-    }
-    close(fd);
-}
-
 omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
                                 const omsig_manifest *man, omsig_model *walked,
                                 const omsig_sink *sink, omsig_report *r)
@@ -212,7 +191,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
                    dn ? dn : diff.empty_unlisted[i]);
         free(dn);
     }
-    pause_before_read_hook();
+    omsig_hook_pause("OMSIG_HOOK_PAUSE_BEFORE_READ"); /* hooks.h */
     if ((st = omsig_hash_plan(ctx, o, &model, &plan, sink, r)) != OMSIG_OK) goto out;
     if ((st = computed_root(man, &plan, &diff, r)) != OMSIG_OK) goto out;
 

@@ -573,6 +573,13 @@ int omsig_model_open_file(const omsig_model *m, const omsig_file *f)
     return open_beneath(m, f->path);
 }
 
+int omsig_model_stat_path(const omsig_model *m, const omsig_file *f, struct stat *st)
+{
+    const char *rel = m->single_name ? m->single_name : f->path;
+    return fstatat(m->root_fd, rel, st, m->allow_symlinks ? 0 : AT_SYMLINK_NOFOLLOW) == 0 ? 0
+                                                                                          : -errno;
+}
+
 static int cmp_files(const void *a, const void *b)
 {
     return omsig_path_cmp(((const omsig_file *)a)->path, ((const omsig_file *)b)->path);

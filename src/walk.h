@@ -57,6 +57,11 @@ OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *con
 /* Opens a listed file for reading, safely beneath the root. Returns fd or -errno.  Whether it
  * is still the file the walk found is the hashing queue's check (src/hash/queue.c). */
 OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *f);
+/* Stats what the listed file's path names now, relative to the root, the last component not
+ * followed (unless the model allows symlinks).  0 or -errno. */
+struct stat;
+OMSIG_PRIVATE int omsig_model_stat_path(const omsig_model *m, const omsig_file *f,
+                                        struct stat *st);
 OMSIG_PRIVATE void omsig_model_close(omsig_model *m);
 /* The path the reference prints for rel: the model path as typed joined with rel (malloc). */
 OMSIG_PRIVATE char *omsig_model_display(const omsig_model *m, const char *rel);

@@ -34,8 +34,40 @@ static void check_repr_str(const char *in, const char *want)
     omsig_buf_free(&b);
 }
 
+/* Long texts (the bulk decoder's blocks): random bytes of many lengths encoded and decoded
+ * back, then each with one character made one outside the alphabet, at every block's edges
+ * and inside, which must be refused. */
+static void check_b64_long(void)
+{
+    uint64_t rng = 0x5eed;
+    static const char k_bad[] = {'=', '-', '_', '\n', ' ', '\0', '@', '[', '`', '{', ':',
+                                 '*', '.', (char)0x80, (char)0xff};
+    for (size_t len = 30; len < 700; len += len < 200 ? 1 : 37) {
+        uint8_t *data = malloc(len);
+        for (size_t i = 0; i < len; i++) data[i] = (uint8_t)t_rnd(&rng);
+        char *text = omsig_base64_encode(data, len);
+        T_CHECK(text != NULL);
+        if (!text) break;
+        const size_t n = strlen(text);
+        uint8_t *out = NULL;
+        size_t out_len = 0;
+        T_CHECK(omsig_base64_decode(text, n, &out, &out_len) == 0 && out_len == len &&
+                memcmp(out, data, len) == 0);
+        free(out);
+        for (size_t at = 0; at < n - 4; at += at % 32 == 31 || at % 32 == 0 ? 1 : 7) {
+            const char was = text[at];
+            text[at] = k_bad[(at + len) % sizeof k_bad];
+            T_CHECK(omsig_base64_decode(text, n, &out, &out_len) != 0);
+            text[at] = was;
+        }
+        free(text);
+        free(data);
+    }
+}
+
 int main(void)
 {
+    check_b64_long();
     /* base64: RFC 4648 vectors, then what must be refused */
     check_b64("", 1, "");
     check_b64("Zg==", 1, "f");

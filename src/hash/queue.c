@@ -226,13 +226,26 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
     return fd;
 }
 
+/*
+ * After a stream's last byte: the descriptor's file must be the one the walk listed (not
+ * written meanwhile), and the path must still name it: a file renamed over or deleted while it
+ * was read leaves the descriptor on the old file, whose bytes hash as signed, but the tree is
+ * no longer the one verified.  The one place both checks are made, for every engine.
+ */
 omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, int fd)
 {
     struct stat st;
-    if (fstat(fd, &st) == 0 && same_file(s->file, &st, true)) return OMSIG_OK;
-    return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
-                     " changed while it was being hashed (size, modification time or identity "
-                     "differs)");
+    if (fstat(fd, &st) != 0 || !same_file(s->file, &st, true))
+        return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
+                         " changed while it was being hashed (size, modification time or "
+                         "identity differs)");
+    omsig_hook_pause("OMSIG_HOOK_PAUSE_AFTER_HASH");
+    if (q->model &&
+        (omsig_model_stat_path(q->model, s->file, &st) != 0 || !same_file(s->file, &st, true)))
+        return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
+                         " was replaced (or deleted) while it was being verified; verify again "
+                         "when nothing is writing to the model");
+    return OMSIG_OK;
 }
 
 const char *omsig_queue_piece_name(const omsig_queue *q, const omsig_file *f)

@@ -20,6 +20,8 @@ rm -rf "$out/obj" && mkdir -p "$out/obj"
 for src in $srcs src/cli/cli_output.c; do echo "$src"; done |
     xargs -P "$(nproc)" -I{} sh -c 'exec clang $3 -Isrc/cli -c "$2" -o "$1/obj/$(echo "$2" | tr / _).o"' _ "$out" {} "$flags"
 lib_objs=$(ls "$out"/obj/src_*.o | grep -v src_cli_ | tr '\n' ' ')
+# by default also the fixed-shape readers against cJSON alone (fuzz_scan.c)
+[ $# -gt 0 ] || targets+=(scan)
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     extra=
@@ -29,6 +31,10 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus" "tests/fuzz/crashers/$t"
     case $t in
     bundle | verify) cp testdata/hostile/cases/*.json testdata/hostile/valid*.json testdata/interop/bundles/*.sig "$corpus/" 2>/dev/null || true ;;
+    scan) cp testdata/hostile/valid*.json testdata/interop/bundles/*.sig "$corpus/" 2>/dev/null || true
+        for f in testdata/interop/bundles/*.sig testdata/hostile/valid*.json; do
+        python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
+    done ;;
     statement) for f in testdata/interop/bundles/*.sig testdata/hostile/valid*.json; do
         python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]).decode())' "$f" >"$corpus/$(basename "$f").json" 2>/dev/null || true
     done ;;
