@@ -12,7 +12,7 @@ bash tests/fuzz/run_fuzz.sh "${FUZZ_SECONDS:-10}" >"$log" 2>&1
 cat "$log"
 fail=0
 grep -qE 'ERROR: (AddressSanitizer|libFuzzer|UndefinedBehaviorSanitizer)|runtime error' "$log" && fail=1
-for t in bundle statement paths verify escape blake3 cert; do
+for t in bundle statement paths verify escape blake3 cert scan; do
     for c in tests/fuzz/crashers/$t/*; do
         [ -f "$c" ] || continue
         build-fuzz/fuzz_$t "$c" >/dev/null 2>&1 || { echo "FAIL crasher $c"; fail=1; }
