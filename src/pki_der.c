@@ -210,7 +210,7 @@ static bool check_sig_alg(const tlv *alg, const char *which, char *w)
 {
     const uint8_t *p = alg->v;
     size_t n = alg->len;
-    tlv oid;
+    tlv oid = {0};
     if (alg->tag != 0x30 || !der_next(&p, &n, &oid, w) || oid.tag != 0x06)
         return why(w, "%s is not an AlgorithmIdentifier", which);
     if (n && params_absent_alg(&oid)) {
@@ -299,7 +299,7 @@ static bool check_structure(const uint8_t *der, size_t len, oid_list *oids, char
 {
     const uint8_t *p = der;
     size_t n = len;
-    tlv cert, tbs, alg, sig, t;
+    tlv cert = {0}, tbs = {0}, alg = {0}, sig = {0}, t = {0};
     if (!der_next(&p, &n, &cert, w) || cert.tag != 0x30 || n != 0)
         return why(w, "it is not one SEQUENCE");
     p = cert.v;
