@@ -57,6 +57,8 @@ typedef struct omsig_bundle {
     size_t n_signatures;
 } omsig_bundle;
 
+/* The bundle text data[0..len), which must be followed by a NUL byte (data[len] == 0: the JSON
+ * parser reads to it), into b. */
 OMSIG_PRIVATE omsig_status omsig_bundle_parse(const uint8_t *data, size_t len, omsig_bundle *b,
                                               omsig_report *r);
 /* The same, every byte through the JSON parser (omsig_bundle_parse reads the payload from the

@@ -211,12 +211,14 @@ static uint8_t *slurp(const char *path, size_t *n)
     size_t cap = 0;
     *n = 0;
     for (;;) {
-        if (*n == cap && !(p = realloc(p, cap = cap ? 2 * cap : 65536))) abort();
-        const size_t got = fread(p + *n, 1, cap - *n, f);
+        /* room for the NUL the parsers expect after the text */
+        if (*n + 1 >= cap && !(p = realloc(p, cap = cap ? 2 * cap : 65536))) abort();
+        const size_t got = fread(p + *n, 1, cap - 1 - *n, f);
         if (!got) break;
         *n += got;
     }
     fclose(f);
+    p[*n] = 0;
     return p;
 }
 
