@@ -40,6 +40,10 @@ extern "C" {
 #define OMSIG_VERSION_PATCH 0
 #define OMSIG_VERSION_STRING "0.1.0"
 
+/* The largest shard size a bundle can record and a verifier accepts: 2^53 bytes, the largest
+ * integer JSON numbers hold exactly. */
+#define OMSIG_MAX_SHARD_SIZE (UINT64_C(1) << 53)
+
 #if defined(__GNUC__)
 #define OMSIG_API __attribute__((visibility("default")))
 #else

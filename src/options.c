@@ -13,10 +13,6 @@
 /* The struct as the first version with the ABI tag laid it out: no caller can have less. */
 #define OPTIONS_MIN_SIZE (offsetof(omsig_options, struct_size) + sizeof(uint32_t))
 
-/* The largest shard size a bundle may record (the verifier refuses more: JSON numbers are
- * exact up to 2^53). */
-#define SHARD_SIZE_MAX (UINT64_C(1) << 53)
-
 static omsig_status range_check(const omsig_options *o, omsig_report *r)
 {
     if (o->method < OMSIG_METHOD_KEY || o->method > OMSIG_METHOD_PKCS11_CERTIFICATE)
@@ -39,7 +35,7 @@ static omsig_status range_check(const omsig_options *o, omsig_report *r)
         return omsig_fail(r, OMSIG_E_USAGE,
                           "options: verify_time %d is not an omsig_verify_time value",
                           (int)o->verify_time);
-    if (o->shard_size > SHARD_SIZE_MAX)
+    if (o->shard_size > OMSIG_MAX_SHARD_SIZE)
         return omsig_fail(r, OMSIG_E_USAGE,
                           "options: shard_size %llu is above 2^53 (9007199254740992), the "
                           "largest shard size a bundle can record and the verifier accepts",

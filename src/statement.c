@@ -124,7 +124,7 @@ static omsig_status parse_serialization(const cJSON *s, omsig_manifest *m, omsig
         OMSIG_FORWARD_IF_ERROR(
             serialization_member(s, "shard_size", cJSON_IsNumber, "a number", &ss, r));
         const double d = ss->valuedouble;
-        if (!isfinite(d) || d < 1 || d > 9007199254740992.0 || floor(d) != d)
+        if (!isfinite(d) || d < 1 || d > (double)OMSIG_MAX_SHARD_SIZE || floor(d) != d)
             return bad(r, "serialization.shard_size must be a whole number of bytes between 1 "
                           "and 2^53");
         m->shard_size = (uint64_t)d;

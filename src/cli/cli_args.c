@@ -91,8 +91,6 @@ const opt_def omsigcli_opts[] = {
 };
 const size_t omsigcli_n_opts = sizeof omsigcli_opts / sizeof omsigcli_opts[0];
 
-#define OMSIGCLI_MAX_SHARD_SIZE (UINT64_C(1) << 53)
-
 static const char k_level_names[][9] = {"debug", "info", "warning", "error", "critical"};
 
 /* ---- values --------------------------------------------------------------------------------- */
@@ -247,7 +245,7 @@ static int apply(omsigcli_args *a, const opt_def *d, const char *val)
             return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is not a positive size.", val);
         /* the OMS statement holds the size as a JSON number: verifiers (omsig's statement.c,
          * model_signing's float) take whole numbers up to 2^53 only */
-        if (n > OMSIGCLI_MAX_SHARD_SIZE)
+        if (n > OMSIG_MAX_SHARD_SIZE)
             return omsigcli_usage_error(a, "Invalid value for '--shard-size': '%s' is above 2^53 "
                                            "bytes (9007199254740992), the largest shard size a "
                                            "verifier accepts.", val);
