@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "walk.h"
+#include "hooks.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const k_git_paths[] = {".git", ".gitattributes", ".github", ".gitignore"};
@@ -83,6 +86,66 @@ static char *model_name(const char *path)
     return strndup(s, len);
 }
 
+/*
+ * Whether the file system at fd updates a folder's change time on every name added, removed
+ * or renamed in it, to the nanosecond: the local file systems below do.  Elsewhere (network
+ * and FUSE file systems, whose times may be cached or coarse) every file's path is checked
+ * after it is hashed instead.
+ */
+static bool keeps_dir_times(int fd)
+{
+    struct statfs sf;
+    if (fstatfs(fd, &sf) != 0) return false;
+    switch ((unsigned long)sf.f_type) {
+    case 0xEF53:     /* ext2, ext3, ext4 */
+    case 0x58465342: /* xfs */
+    case 0x9123683E: /* btrfs */
+    case 0x01021994: /* tmpfs */
+    case 0xF2F52010: /* f2fs */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A folder changed within this many seconds before the walk may change again within the
+ * same tick of a coarse clock: its files' paths are checked one by one. */
+#define DIR_SETTLE_SECONDS 2
+
+uint32_t omsig_model_add_dir(omsig_model *m, const char *rel, int dfd)
+{
+    struct stat st;
+    struct timespec now;
+    if (!m->watch_dirs || m->n_dirs >= UINT32_MAX - 1 || fstat(dfd, &st) != 0 ||
+        clock_gettime(CLOCK_REALTIME, &now) != 0 ||
+        st.st_ctim.tv_sec > now.tv_sec - DIR_SETTLE_SECONDS)
+        return 0;
+    if (m->n_dirs == m->cap_dirs) {
+        const size_t nc = m->cap_dirs ? 2 * m->cap_dirs : 16;
+        omsig_dir *g = omsig_reallocarray(m->dirs, nc, sizeof *g);
+        if (!g) return 0;
+        m->dirs = g;
+        m->cap_dirs = nc;
+    }
+    omsig_dir *d = &m->dirs[m->n_dirs];
+    if (!(d->path = omsig_strdup(rel ? rel : ""))) return 0;
+    d->ino = st.st_ino;
+    d->dev = st.st_dev;
+    d->ctime_sec = st.st_ctim.tv_sec;
+    d->ctime_nsec = st.st_ctim.tv_nsec;
+    return (uint32_t)++m->n_dirs;
+}
+
+bool omsig_model_dir_unchanged(const omsig_model *m, uint32_t dir)
+{
+    const omsig_dir *d = &m->dirs[dir - 1];
+    struct stat st;
+    const int rc = d->path[0] ? fstatat(m->root_fd, d->path, &st, AT_SYMLINK_NOFOLLOW)
+                              : fstat(m->root_fd, &st);
+    return rc == 0 && S_ISDIR(st.st_mode) && st.st_ino == d->ino && st.st_dev == d->dev &&
+           st.st_ctim.tv_sec == d->ctime_sec && st.st_ctim.tv_nsec == d->ctime_nsec;
+}
+
 omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_report *r)
 {
     memset(m, 0, sizeof *m);
@@ -119,6 +182,7 @@ omsig_status omsig_model_open(omsig_model *m, const omsig_options *o, omsig_repo
         m->root_fd = open(o->model_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
         if (m->root_fd < 0) return fail_special(m, r, NULL);
         m->root_real = realpath(o->model_path, NULL);
+        m->watch_dirs = !m->allow_symlinks && keeps_dir_times(m->root_fd);
         if (o->ignore_git_paths)
             for (size_t i = 0; i < 4; i++)
                 OMSIG_FORWARD_IF_ERROR(omsig_model_add_ignore(m, k_git_paths[i]) ? omsig_nomem(r)
@@ -294,7 +358,7 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
     return st;
 }
 
-static bool ignored(const omsig_model *m, const char *rel)
+bool omsig_model_ignored(const omsig_model *m, const char *rel)
 {
     if (m->ignore_all) return true;
     for (size_t i = 0; i < m->n_ignore; i++) {
@@ -308,7 +372,7 @@ void omsig_model_drop_ignored(omsig_model *m)
 {
     size_t k = 0;
     for (size_t i = 0; i < m->n_files; i++) {
-        if (ignored(m, m->files[i].path))
+        if (omsig_model_ignored(m, m->files[i].path))
             free(m->files[i].path);
         else
             m->files[k++] = m->files[i];
@@ -317,7 +381,7 @@ void omsig_model_drop_ignored(omsig_model *m)
 }
 
 static omsig_status add_file(omsig_model *m, const char *rel, const struct stat *st,
-                             size_t *cap, omsig_report *r)
+                             uint32_t dir, size_t *cap, omsig_report *r)
 {
     if (m->n_files == *cap) {
         const size_t nc = *cap ? *cap * 2 : 64;
@@ -333,6 +397,7 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
     f->mtime_nsec = st->st_mtim.tv_nsec;
     f->ino = st->st_ino;
     f->dev = st->st_dev;
+    f->dir = dir;
     m->n_files++;
     return OMSIG_OK;
 }
@@ -399,6 +464,7 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
     }
     omsig_status st = OMSIG_OK;
     const size_t base = rel->len;
+    const uint32_t dir = omsig_model_add_dir(m, base ? rel->data : "", dirfd(d));
     struct dirent *e;
     /* every entry of this directory is checked before any subdirectory is entered, as the
      * reference's recursive glob lists them: the first problem named is the one it names */
@@ -424,12 +490,12 @@ static omsig_status walk_dir(omsig_model *m, int dfd, omsig_buf *rel, unsigned d
             st = fail_path(m, r, OMSIG_E_LIMIT, rel->data, "Path ", " is longer than 4096 bytes");
             break;
         }
-        if (ignored(m, rel->data)) continue;
+        if (omsig_model_ignored(m, rel->data)) continue;
         struct stat sb;
         entry_kind kind;
         if ((st = classify(m, dirfd(d), e->d_name, rel->data, &sb, &kind, r)) != OMSIG_OK) break;
         if (kind == ENTRY_FILE) {
-            st = add_file(m, rel->data, &sb, cap, r);
+            st = add_file(m, rel->data, &sb, dir, cap, r);
         } else if (kind == ENTRY_DIR) {
             if (n_subs == cap_subs) {
                 cap_subs = cap_subs ? 2 * cap_subs : 8;
@@ -471,8 +537,12 @@ omsig_status omsig_model_walk(omsig_model *m, omsig_report *r)
         entry_kind kind;
         OMSIG_FORWARD_IF_ERROR(classify(m, m->root_fd, m->single_name, NULL, &st, &kind, r));
         if (kind != ENTRY_FILE) return fail_special(m, r, NULL);
-        return add_file(m, ".", &st, &cap, r);
+        return add_file(m, ".", &st, 0, &cap, r);
     }
+    /* test hook OMSIG_WALK_SERIAL: one thread, to compare the two walks */
+    if (!omsig_hook("OMSIG_WALK_SERIAL") && omsig_model_walk_parallel(m)) return OMSIG_OK;
+    /* one thread: a small tree, a symlink allowed, or a problem to name in the reference's
+     * order (walk_parallel.c) */
     const int fd = openat(m->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return fail_special(m, r, NULL);
     omsig_buf rel = {0};
@@ -525,7 +595,7 @@ omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths, siz
             OMSIG_FORWARD_IF_ERROR(omsig_model_walk(m, r));
             continue;
         }
-        if (ignored(m, rel)) continue;
+        if (omsig_model_ignored(m, rel)) continue;
         const char *last = NULL;
         const int dfd = open_parent(m, rel, &last);
         if (dfd < 0) return fail_special(m, r, rel);
@@ -535,7 +605,7 @@ omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths, siz
         close(dfd);
         if (s != OMSIG_OK) return s;
         if (kind != ENTRY_FILE) return fail_special(m, r, rel);
-        OMSIG_FORWARD_IF_ERROR(add_file(m, rel, &st, &cap, r));
+        OMSIG_FORWARD_IF_ERROR(add_file(m, rel, &st, 0, &cap, r));
     }
     return OMSIG_OK;
 }
@@ -597,6 +667,8 @@ void omsig_model_close(omsig_model *m)
     omsig_strv_free(m->ignore, m->n_ignore);
     for (size_t i = 0; i < m->n_files; i++) free(m->files[i].path);
     free(m->files);
+    for (size_t i = 0; i < m->n_dirs; i++) free(m->dirs[i].path);
+    free(m->dirs);
     free(m->name);
     free(m->single_name);
     free(m->root_real);

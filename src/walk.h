@@ -14,7 +14,16 @@ typedef struct omsig_file {
     uint64_t size;
     int64_t mtime_sec, mtime_nsec;
     uint64_t ino, dev;
+    uint32_t dir;             /* 1 + its folder's index in the model's dirs, or 0 */
 } omsig_file;
+
+/* A folder the walk listed, as it was then: while its change time stays the same, no name in
+ * it was added, removed or renamed, so every file found in it is still named by its path. */
+typedef struct omsig_dir {
+    char *path;               /* relative to the root; "" for the root */
+    uint64_t ino, dev;
+    int64_t ctime_sec, ctime_nsec;
+} omsig_dir;
 
 typedef struct omsig_model {
     const char *display_path; /* the model path as the user typed it (for messages) */
@@ -28,6 +37,9 @@ typedef struct omsig_model {
     size_t n_ignore;
     omsig_file *files;
     size_t n_files;
+    bool watch_dirs;          /* the file system keeps folders' change times (omsig_model_open) */
+    omsig_dir *dirs;          /* the folders listed, when watch_dirs */
+    size_t n_dirs, cap_dirs;
     const atomic_int *abandon; /* when set and *abandon becomes non-zero, a walk stops */
 } omsig_model;
 
@@ -47,8 +59,13 @@ OMSIG_PRIVATE char *omsig_path_resolve(const char *path);
 OMSIG_PRIVATE omsig_status omsig_model_warn_unmatched_ignores(const omsig_model *m,
                                                               const omsig_options *o,
                                                               omsig_report *r);
-/* Walks the whole tree (sign, digest, verify). */
+/* Walks the whole tree (sign, digest, verify), in no particular order: sort it to compare. */
 OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
+/* Lists a clean tree on several threads (walk_parallel.c): true with m->files filled, false
+ * with m unchanged when the tree is not one it lists (the serial walk then does). */
+OMSIG_PRIVATE bool omsig_model_walk_parallel(omsig_model *m);
+/* Whether rel (relative to the root) lies under an ignore path. */
+OMSIG_PRIVATE bool omsig_model_ignored(const omsig_model *m, const char *rel);
 /* Forgets listed files that the ignore paths (added after the walk) now cover. */
 OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m);
 /* Looks up only the named files (verify --ignore_unsigned_files). */
@@ -62,6 +79,13 @@ OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *
 struct stat;
 OMSIG_PRIVATE int omsig_model_stat_path(const omsig_model *m, const omsig_file *f,
                                         struct stat *st);
+/* Records the open folder dfd (rel: its path, "" for the root) for the check after hashing;
+ * returns the value for omsig_file.dir: 0 when not watched (the files' paths are then checked
+ * one by one).  Not thread-safe: the parallel walk calls it under its lock. */
+OMSIG_PRIVATE uint32_t omsig_model_add_dir(omsig_model *m, const char *rel, int dfd);
+/* Whether folder dir (an omsig_file.dir value, not 0) still is the one the walk listed, with
+ * the same change time. */
+OMSIG_PRIVATE bool omsig_model_dir_unchanged(const omsig_model *m, uint32_t dir);
 OMSIG_PRIVATE void omsig_model_close(omsig_model *m);
 /* The path the reference prints for rel: the model path as typed joined with rel (malloc). */
 OMSIG_PRIVATE char *omsig_model_display(const omsig_model *m, const char *rel);

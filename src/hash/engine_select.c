@@ -482,6 +482,7 @@ omsig_status omsig_hash_plan(omsig_ctx *ctx, const omsig_options *o, const omsig
         st = run_engines(NULL, gpu, &q, o);
         if (st == OMSIG_OK && cpu && omsig_queue_left(&q) > 0) st = run_engines(cpu, NULL, &q, o);
     }
+    if (st == OMSIG_OK && !omsig_queue_stopped(&q)) st = omsig_queue_check_paths(&q);
     r->hash_seconds = omsig_now() - t0;
     /* the engines stop taking and reading when cancelled, and say OK for what they did */
     if (st == OMSIG_OK && omsig_queue_cancelled(&q))

@@ -88,6 +88,8 @@ omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m, uint64_t shard_
 typedef struct pairing {
     const omsig_manifest *man;
     size_t *by_key;           /* resource indices sorted by (path, start) */
+    uint32_t *table;          /* 1 + the by_key index where a path's run starts; NULL: none */
+    size_t mask;              /* table slots - 1 */
     bool *seen;
     omsig_plan *p;
     omsig_plan_diff *d;
@@ -117,6 +119,68 @@ static size_t path_bound(const pairing *pr, const char *path, bool after)
             hi = mid;
     }
     return lo;
+}
+
+/*
+ * A table from path to its run in by_key, so that pairing a model's file costs a hash and one
+ * comparison rather than two binary searches.  Its hash is not keyed, so a manifest could be
+ * made of colliding names: a probe longer than PROBE_LIMIT gives the table up for the binary
+ * searches, which bounds the work whatever the names.
+ */
+#define PROBE_LIMIT 64
+
+static size_t hash_path(const char *s)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001B3ull;
+    return (size_t)(h ^ (h >> 29));
+}
+
+static void build_table(pairing *pr)
+{
+    const size_t n = pr->man->n_res;
+    if (n < 64 || n > UINT32_MAX / 4) return;
+    size_t slots = 1;
+    while (slots < 2 * n) slots *= 2;
+    if (!(pr->table = calloc(slots, sizeof *pr->table))) return; /* binary searches */
+    pr->mask = slots - 1;
+    const omsig_resource *res = pr->man->res;
+    for (size_t i = 0; i < n; i++) {
+        const char *path = res[pr->by_key[i]].path;
+        if (i && strcmp(res[pr->by_key[i - 1]].path, path) == 0) continue; /* same run */
+        size_t h = hash_path(path) & pr->mask, probes = 0;
+        while (pr->table[h]) {
+            if (++probes > PROBE_LIMIT) {
+                free(pr->table);
+                pr->table = NULL;
+                return;
+            }
+            h = (h + 1) & pr->mask;
+        }
+        pr->table[h] = (uint32_t)i + 1;
+    }
+}
+
+/* The run [*lo, *hi) of by_key that carries path. */
+static void path_run(const pairing *pr, const char *path, size_t *lo, size_t *hi)
+{
+    const omsig_resource *res = pr->man->res;
+    if (pr->table) {
+        size_t h = hash_path(path) & pr->mask, probes = 0;
+        for (; pr->table[h] && probes <= PROBE_LIMIT; h = (h + 1) & pr->mask, probes++) {
+            const size_t i = pr->table[h] - 1;
+            if (strcmp(res[pr->by_key[i]].path, path) != 0) continue;
+            size_t j = i + 1;
+            while (j < pr->man->n_res && strcmp(res[pr->by_key[j]].path, path) == 0) j++;
+            *lo = i;
+            *hi = j;
+            return;
+        }
+        *lo = *hi = 0; /* not listed (every run is in the table) */
+        return;
+    }
+    *lo = path_bound(pr, path, false);
+    *hi = path_bound(pr, path, true);
 }
 
 static omsig_status push_name(pairing *pr, char ***v, size_t *n, size_t *cap, char *name)
@@ -222,12 +286,18 @@ omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_
         st = nomem(r);
         goto out;
     }
-    for (size_t i = 0; i < man->n_res; i++) pr.by_key[i] = i;
-    omsig_sort(pr.by_key, man->n_res, sizeof *pr.by_key, cmp_key, man->res);
+    bool sorted = true; /* as signers write them: no sort needed */
+    for (size_t i = 0; i < man->n_res; i++) {
+        pr.by_key[i] = i;
+        if (i && sorted) sorted = cmp_key(&pr.by_key[i - 1], &pr.by_key[i], man->res) <= 0;
+    }
+    if (!sorted) omsig_sort(pr.by_key, man->n_res, sizeof *pr.by_key, cmp_key, man->res);
+    build_table(&pr);
     for (size_t i = 0; i < m->n_files && st == OMSIG_OK; i++) {
         const omsig_file *f = &m->files[i];
-        st = pair_file(&pr, f, path_bound(&pr, f->path, false), path_bound(&pr, f->path, true),
-                       &cap_empty);
+        size_t lo, hi;
+        path_run(&pr, f->path, &lo, &hi);
+        st = pair_file(&pr, f, lo, hi, &cap_empty);
     }
     if (st != OMSIG_OK) goto out;
     size_t n_missing = 0;
@@ -243,6 +313,7 @@ omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_
     plan_finish(p);
 out:
     free(pr.by_key);
+    free(pr.table);
     free(pr.seen);
     return st;
 }

@@ -226,6 +226,17 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
     return fd;
 }
 
+/* The path must still name the file the walk listed. */
+static omsig_status check_path(omsig_queue *q, const omsig_file *f)
+{
+    struct stat st;
+    if (omsig_model_stat_path(q->model, f, &st) != 0 || !same_file(f, &st, true))
+        return fail_file(q, OMSIG_E_FILE_CHANGED, f,
+                         " was replaced (or deleted) while it was being verified; verify again "
+                         "when nothing is writing to the model");
+    return OMSIG_OK;
+}
+
 /*
  * After a stream's last byte: the descriptor's file must be the one the walk listed (not
  * written meanwhile), and the path must still name it: a file renamed over or deleted while it
@@ -240,12 +251,33 @@ omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s, 
                          " changed while it was being hashed (size, modification time or "
                          "identity differs)");
     omsig_hook_pause("OMSIG_HOOK_PAUSE_AFTER_HASH");
-    if (q->model &&
-        (omsig_model_stat_path(q->model, s->file, &st) != 0 || !same_file(s->file, &st, true)))
-        return fail_file(q, OMSIG_E_FILE_CHANGED, s->file,
-                         " was replaced (or deleted) while it was being verified; verify again "
-                         "when nothing is writing to the model");
-    return OMSIG_OK;
+    /* a file in a watched folder has its path checked with the folder's, after hashing */
+    return q->model && !s->file->dir ? check_path(q, s->file) : OMSIG_OK;
+}
+
+/*
+ * After every stream was hashed: each watched folder must still be the one the walk listed,
+ * with its change time unchanged, so that no name in it was removed, added or renamed: then
+ * every file found in it is still named by its path, and one stat per folder stands for one
+ * per file.  The files of a folder that changed have their paths checked one by one, so the
+ * failure names the file replaced (a folder may also change for a file added beside them).
+ */
+omsig_status omsig_queue_check_paths(omsig_queue *q)
+{
+    const omsig_model *m = q->model;
+    if (!m || !m->n_dirs) return OMSIG_OK;
+    bool *changed = calloc(m->n_dirs, sizeof *changed);
+    if (!changed) return omsig_queue_fail(q, OMSIG_E_NOMEM, "out of memory");
+    bool any = false;
+    for (size_t i = 0; i < m->n_dirs; i++)
+        any |= changed[i] = !omsig_model_dir_unchanged(m, (uint32_t)i + 1);
+    omsig_status st = OMSIG_OK;
+    for (size_t i = 0; any && i < q->plan->n_streams && st == OMSIG_OK; i++) {
+        const omsig_file *f = q->plan->streams[i].file;
+        if (f->dir && changed[f->dir - 1]) st = check_path(q, f);
+    }
+    free(changed);
+    return st;
 }
 
 const char *omsig_queue_piece_name(const omsig_queue *q, const omsig_file *f)

@@ -69,10 +69,14 @@ OMSIG_PRIVATE const char *omsig_queue_piece_name(const omsig_queue *q, const oms
  * after reporting the failure (the run stops).  *inject receives the test hook's fault for
  * this stream (0 normally), for the reader. */
 OMSIG_PRIVATE int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject);
-/* After s was hashed from fd: the file must not have changed meanwhile.  Reports and stops
- * the run when it did. */
+/* After s was hashed from fd: the file must not have changed meanwhile, and its path must
+ * still name it (for a file in a watched folder, omsig_queue_check_paths checks that once the
+ * engines are done).  Reports and stops the run when not. */
 OMSIG_PRIVATE omsig_status omsig_queue_check_unchanged(omsig_queue *q, const omsig_stream *s,
                                                        int fd);
+/* After the engines finished: the paths of the files checked by their folders (walk.h) still
+ * name them.  Reports and stops the run when one does not. */
+OMSIG_PRIVATE omsig_status omsig_queue_check_paths(omsig_queue *q);
 /* Reports a failed read of f (-errno from a reader) in the reference's words; stops the run. */
 OMSIG_PRIVATE omsig_status omsig_queue_fail_read(omsig_queue *q, const omsig_file *f, int err);
 /* Reports a failure that is not about one file (threads, memory); stops the run. */
