@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hooks.h - test hooks: environment variables that inject faults (OMSIG_FAULT_*) or force a
- * tuning choice (OMSIG_LANES, OMSIG_ASYNC_COPY, OMSIG_WALK_SERIAL).  They exist only in a build configured with
- * -DOMSIG_TEST_HOOKS=ON, which the test suite uses; a released library reads none of them.
+ * tuning choice (OMSIG_LANES, OMSIG_ASYNC_COPY, OMSIG_WALK_SERIAL, OMSIG_URING_NO_OPEN).  They
+ * exist only in a build configured with -DOMSIG_TEST_HOOKS=ON, which the test suite uses; a
+ * released library reads none of them.
  */
 #ifndef OMSIG_HOOKS_H
 #define OMSIG_HOOKS_H

@@ -91,6 +91,17 @@ static int claim(pool *p, worker_state *w, claimed *c)
     memset(c, 0, sizeof *c);
     c->s = s;
     c->at = s->offset;
+    c->fd = -1;
+    if (omsig_queue_reader_opens(p->q, s) && w->reader->add_path) {
+        /* the reader opens it: the open goes into its ring with the other reads */
+        c->h = w->reader->add_path(w->rd, p->q->model->root_fd, s->file->path, s->offset,
+                                   s->length, omsig_queue_inject(p->q, s));
+        if (c->h >= 0) return 0;
+        if (c->h != -ENOSYS) {
+            omsig_queue_fail_read(p->q, s->file, -c->h);
+            return -1;
+        }
+    }
     int inject = 0;
     c->fd = omsig_queue_open(p->q, s, &inject);
     if (c->fd < 0) return -1;
@@ -148,7 +159,8 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
         } else {
             omsig_sha256_lane_final(&c->lane, c->s->digest);
         }
-        st = omsig_queue_check_unchanged(p->q, c->s, c->fd);
+        st = omsig_queue_check_unchanged(
+            p->q, c->s, c->fd >= 0 ? c->fd : w->reader->stream_fd(w->rd, c->h));
     }
     if (c->ctx) {
         if (w->n_spare < 4)
@@ -162,8 +174,8 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
         else
             free(c->b3);
     }
-    w->reader->remove(w->rd, c->h);
-    close(c->fd);
+    w->reader->remove(w->rd, c->h); /* closes what the reader opened */
+    if (c->fd >= 0) close(c->fd);
     memmove(&w->q[i], &w->q[i + 1], (w->qn - i - 1) * sizeof *w->q);
     w->qn--;
     return st;
@@ -234,7 +246,11 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
         if (!c->started) OMSIG_FORWARD_IF_ERROR(start_lane(p, w, c));
         const ssize_t n = w->reader->next(w->rd, c->h, &data[active]);
         if (n == -EAGAIN && active > 0) break; /* hash and release what is held first */
-        if (n < 0) return omsig_queue_fail_read(p->q, c->s->file, (int)-n);
+        if (n < 0) {
+            const int open_err = w->reader->open_error(w->rd, c->h);
+            return open_err ? omsig_queue_fail_open(p->q, c->s, -open_err)
+                            : omsig_queue_fail_read(p->q, c->s->file, (int)-n);
+        }
         if (n == 0) { /* this stream is done; the next claimed one moves up */
             if (p->q->sink && c->s->length == 0) /* an empty file: one piece of no bytes */
                 OMSIG_FORWARD_IF_ERROR(deliver(p, w, c, active, (const uint8_t *)"", 0));

@@ -192,22 +192,38 @@ static bool same_file(const omsig_file *f, const struct stat *st, bool identity)
  * saves a system call.  Longer streams are checked at open as well, before their reads. */
 #define CHECK_AT_OPEN_BYTES (1u << 20)
 
+omsig_status omsig_queue_fail_open(omsig_queue *q, const omsig_stream *s, int err)
+{
+    if (err != EACCES && err != EPERM) return omsig_queue_fail_read(q, s->file, err);
+    /* a file that cannot be opened: in the words of the reference's open() */
+    char *d = omsig_model_display(q->model, s->file->path);
+    pthread_mutex_lock(&q->mu);
+    omsig_fail_open(q->rep, err, d ? d : s->file->path);
+    pthread_mutex_unlock(&q->mu);
+    atomic_store(&q->stop, 1);
+    free(d);
+    return q->rep->status;
+}
+
+bool omsig_queue_reader_opens(const omsig_queue *q, const omsig_stream *s)
+{
+    return q->model && !q->model->single_name && !q->model->allow_symlinks && !q->sink &&
+           s->length <= CHECK_AT_OPEN_BYTES;
+}
+
+int omsig_queue_inject(omsig_queue *q, const omsig_stream *s)
+{
+    if (!q->inject_name || strcmp(q->inject_name, s->file->path) != 0) return 0;
+    if (q->inject_stall) sleep(2);
+    return q->inject_errno;
+}
+
 int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
 {
     *inject = 0;
     int fd = omsig_model_open_file(q->model, s->file);
-    if (fd < 0 && (fd == -EACCES || fd == -EPERM)) {
-        /* a file that cannot be opened: in the words of the reference's open() */
-        char *d = omsig_model_display(q->model, s->file->path);
-        pthread_mutex_lock(&q->mu);
-        omsig_fail_open(q->rep, -fd, d ? d : s->file->path);
-        pthread_mutex_unlock(&q->mu);
-        atomic_store(&q->stop, 1);
-        free(d);
-        return -1;
-    }
     if (fd < 0) {
-        omsig_queue_fail_read(q, s->file, -fd);
+        omsig_queue_fail_open(q, s, -fd);
         return -1;
     }
     struct stat st;
@@ -219,10 +235,7 @@ int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject)
         omsig_queue_fail_read(q, s->file, ESTALE);
         return -1;
     }
-    if (q->inject_name && strcmp(q->inject_name, s->file->path) == 0) {
-        if (q->inject_stall) sleep(2);
-        *inject = q->inject_errno;
-    }
+    *inject = omsig_queue_inject(q, s);
     return fd;
 }
 

@@ -69,6 +69,16 @@ OMSIG_PRIVATE const char *omsig_queue_piece_name(const omsig_queue *q, const oms
  * after reporting the failure (the run stops).  *inject receives the test hook's fault for
  * this stream (0 normally), for the reader. */
 OMSIG_PRIVATE int omsig_queue_open(omsig_queue *q, const omsig_stream *s, int *inject);
+/* Whether a reader may open s's file itself (reader.h, add_path), beneath the model's root
+ * with the model's path: no check is due before its first read (a short stream, no sink),
+ * and the model is a folder whose files are opened without following symlinks. */
+OMSIG_PRIVATE bool omsig_queue_reader_opens(const omsig_queue *q, const omsig_stream *s);
+/* The test hook's fault for s (0 normally), as omsig_queue_open gives it. */
+OMSIG_PRIVATE int omsig_queue_inject(omsig_queue *q, const omsig_stream *s);
+/* Reports that s's file could not be opened (err: an errno), in the reference's words where
+ * it is refused; stops the run. */
+OMSIG_PRIVATE omsig_status omsig_queue_fail_open(omsig_queue *q, const omsig_stream *s,
+                                                 int err);
 /* After s was hashed from fd: the file must not have changed meanwhile, and its path must
  * still name it (for a file in a watched folder, omsig_queue_check_paths checks that once the
  * engines are done).  Reports and stops the run when not. */

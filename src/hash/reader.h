@@ -49,6 +49,18 @@ typedef struct omsig_reader_ops {
      * a test hook, 0 normally: > 0 makes the stream's first read fail with that error, < 0
      * makes every read return short. */
     int (*add)(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject_errno);
+    /* Optional (NULL where the reader cannot): as add(), but the reader opens path beneath
+     * the folder dfd itself (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, read-only), owns the
+     * descriptor and closes it at remove().  -ENOSYS when this reader cannot open (the caller
+     * opens the file and calls add()).  A failed open is seen at next() as -errno, with
+     * open_error() saying so. */
+    int (*add_path)(omsig_reader *rd, int dfd, const char *path, uint64_t off, uint64_t len,
+                    int inject_errno);
+    /* The descriptor of stream h once next() returned its first chunk (or 0): the caller's
+     * from add(), the reader's own from add_path(). */
+    int (*stream_fd)(const omsig_reader *rd, int h);
+    /* -errno when stream h's open by add_path() failed, else 0. */
+    int (*open_error)(const omsig_reader *rd, int h);
     /* The next chunk of stream h in order: bytes (> 0), 0 after the last one, or -errno
      * (-ENODATA when the file ended early; -EAGAIN when the worker must release the chunks it
      * holds before this stream can be read). Valid until release(rd, h). */

@@ -131,6 +131,9 @@ static int pr_read_batch(omsig_reader *rd, omsig_read_req *req, size_t n)
     return 0;
 }
 
+static int pr_stream_fd(const omsig_reader *rd, int h) { return rd->s[h].fd; }
+static int pr_open_error(const omsig_reader *rd, int h) { return (void)rd, (void)h, 0; }
+
 const omsig_reader_ops omsig_reader_pread = {
     .name = "pread",
     .create = pr_create,
@@ -140,6 +143,8 @@ const omsig_reader_ops omsig_reader_pread = {
     .next = pr_next,
     .release = pr_release,
     .remove = pr_remove,
+    .stream_fd = pr_stream_fd,
+    .open_error = pr_open_error,
     .memory = pr_memory,
     .read_batch = pr_read_batch,
 };

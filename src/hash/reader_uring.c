@@ -9,6 +9,11 @@
  * current stream reads far ahead and, as it nears its end, the next streams start.  Many
  * small files therefore have many reads in flight, and one large file has the whole ring.
  *
+ * A short stream's file can be opened by the reader too (add_path): its OPENAT2 goes into the
+ * ring with the other streams' reads, its reads follow when the open completes, and its CLOSE
+ * goes in with the next submission, so many small files cost a few io_uring_enter calls for
+ * their opens, reads and closes together instead of an openat2 and a close each.
+ *
  * O_DIRECT is used for large aligned streams that are mostly not in the page cache (asked
  * with cachestat, or mincore where the kernel lacks it): a cold model streams at the
  * device's rate without polluting the cache, a hot one is read from the cache.  Any -EINVAL from a direct read
@@ -20,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +39,9 @@
 #include <liburing.h>
 
 #define MAX_STREAMS 256u
+/* user_data of a request that is not a slot's read */
+#define TAG_OPEN (1ull << 40)  /* | the stream */
+#define TAG_CLOSE (2ull << 40)
 #define DIRECT_MIN (4u << 20)
 #define ALIGN 4096u
 
@@ -50,7 +59,12 @@ typedef struct slot {
 
 typedef struct stream {
     bool used;
-    int fd;           /* the caller's descriptor */
+    bool owned;       /* the reader opened fd (add_path) and closes it */
+    bool opening;     /* its open is in flight */
+    int open_err;     /* -errno of a failed open */
+    int open_dfd;     /* add_path: where path is opened */
+    const char *path;
+    int fd;           /* the descriptor read from; -1 while opening */
     int dfd;          /* an O_DIRECT descriptor of the same file, or -1 */
     uint64_t submit_off, consume_off, end;
     unsigned inflight;
@@ -80,6 +94,10 @@ struct omsig_reader {
     stream streams[MAX_STREAMS];
     unsigned order[MAX_STREAMS]; /* streams in the order they were added */
     unsigned n_order;
+    bool can_open;           /* the kernel has IORING_OP_OPENAT2 and IORING_OP_CLOSE */
+    unsigned n_opening;      /* opens in flight */
+    unsigned n_closing;      /* closes not yet completed */
+    struct open_how how;     /* every open's: read-only, beneath, no symlinks */
 };
 
 /*
@@ -136,6 +154,14 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
     }
     const struct iovec iov = {.iov_base = rd->mem, .iov_len = rd->mem_len};
     rd->fixed = io_uring_register_buffers(&rd->ring, &iov, 1) == 0;
+    struct io_uring_probe *probe = io_uring_get_probe_ring(&rd->ring);
+    rd->can_open = probe && io_uring_opcode_supported(probe, IORING_OP_OPENAT2) &&
+                   io_uring_opcode_supported(probe, IORING_OP_CLOSE) &&
+                   !omsig_hook("OMSIG_URING_NO_OPEN"); /* test hook: a kernel without them */
+    if (probe) io_uring_free_probe(probe);
+    rd->how = (struct open_how){.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
+                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                           RESOLVE_NO_MAGICLINKS};
     return rd;
 fail:
     if (rd->map) munmap(rd->map, rd->map_len);
@@ -145,9 +171,18 @@ fail:
     return NULL;
 }
 
+static void complete(omsig_reader *rd, struct io_uring_cqe *cqe);
+
 static void ur_destroy(omsig_reader *rd)
 {
     if (!rd) return;
+    /* the closes queued last must run before the ring goes */
+    if (rd->pending) io_uring_submit(&rd->ring);
+    while (rd->n_closing > 0) {
+        struct io_uring_cqe *cqe = NULL;
+        if (io_uring_wait_cqe(&rd->ring, &cqe) != 0 || !cqe) break;
+        complete(rd, cqe);
+    }
     io_uring_queue_exit(&rd->ring);
     munmap(rd->map, rd->map_len);
     free(rd->slots);
@@ -161,19 +196,44 @@ static void put_free(omsig_reader *rd, unsigned i)
     rd->free_slots[rd->n_free++] = i;
 }
 
+/* Open streams with reads still to queue (a stream being opened is counted apart). */
 static unsigned unsubmitted_streams(const omsig_reader *rd)
 {
     unsigned n = 0;
     for (unsigned i = rd->first_unsubmitted; i < rd->n_order; i++) {
         const stream *s = &rd->streams[rd->order[i]];
-        n += s->submit_off < s->end;
+        n += s->fd >= 0 && s->submit_off < s->end;
     }
     return n;
 }
 
+/* Room for another stream: a slot for it beyond those the opens in flight will take. */
 static int ur_room(const omsig_reader *rd)
 {
-    return rd->n_order < MAX_STREAMS && rd->n_free > 0 && unsubmitted_streams(rd) < rd->lanes;
+    return rd->n_order < MAX_STREAMS && rd->n_free > rd->n_opening &&
+           unsubmitted_streams(rd) < rd->lanes;
+}
+
+/* A free submission entry: the queue is flushed to the kernel when full. */
+static struct io_uring_sqe *get_sqe(omsig_reader *rd)
+{
+    struct io_uring_sqe *sqe = io_uring_get_sqe(&rd->ring);
+    if (!sqe) {
+        io_uring_submit(&rd->ring);
+        rd->pending = 0;
+        rd->pending_bytes = 0;
+        sqe = io_uring_get_sqe(&rd->ring);
+    }
+    return sqe;
+}
+
+static void queue_open(omsig_reader *rd, unsigned h)
+{
+    const stream *s = &rd->streams[h];
+    struct io_uring_sqe *sqe = get_sqe(rd);
+    io_uring_prep_openat2(sqe, s->open_dfd, s->path, &rd->how);
+    io_uring_sqe_set_data64(sqe, TAG_OPEN | h);
+    rd->pending++;
 }
 
 /* Queues the read of slot i's remaining bytes. */
@@ -181,11 +241,7 @@ static void queue_read(omsig_reader *rd, unsigned i)
 {
     slot *sl = &rd->slots[i];
     const stream *s = &rd->streams[sl->stream];
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&rd->ring);
-    if (!sqe) { /* the ring has as many entries as slots, so this cannot happen */
-        io_uring_submit(&rd->ring);
-        sqe = io_uring_get_sqe(&rd->ring);
-    }
+    struct io_uring_sqe *sqe = get_sqe(rd);
     uint8_t *buf = rd->mem + (size_t)i * rd->slot_size + sl->got;
     size_t len = sl->want - sl->got;
     const int fd = s->dfd >= 0 ? s->dfd : s->fd;
@@ -232,12 +288,14 @@ static void queue_slot(omsig_reader *rd, unsigned h)
     queue_read(rd, i);
 }
 
-/* Gives every free slot a read.  The streams still being read (at most the worker's lanes)
- * share the free slots in turn, so every lane reads ahead; streams are started in the order
- * they were added. */
+/* Gives every free slot a read (but those kept for opens).  The streams still being read (at
+ * most the worker's lanes) share the free slots in turn, so every lane reads ahead; streams
+ * are started in the order they were added. */
 static void fill(omsig_reader *rd)
 {
-    while (rd->n_free > 0) {
+    /* a slot is kept for every stream being opened, so that once open it can read even
+     * when the streams after it have taken the rest */
+    while (rd->n_free > rd->n_opening) {
         while (rd->first_unsubmitted < rd->n_order) {
             const stream *s = &rd->streams[rd->order[rd->first_unsubmitted]];
             if (s->submit_off < s->end) break;
@@ -246,9 +304,11 @@ static void fill(omsig_reader *rd)
         /* a fair share each, so no lane starves while another reads far ahead */
         const unsigned cap = rd->n_slots / rd->lanes > 2 ? rd->n_slots / rd->lanes : 2;
         bool any = false;
-        for (unsigned k = rd->first_unsubmitted; k < rd->n_order && rd->n_free > 0; k++) {
+        for (unsigned k = rd->first_unsubmitted; k < rd->n_order && rd->n_free > rd->n_opening;
+             k++) {
             const unsigned h = rd->order[k];
-            if (rd->streams[h].submit_off >= rd->streams[h].end || rd->streams[h].queued >= cap)
+            if (rd->streams[h].fd < 0 || rd->streams[h].submit_off >= rd->streams[h].end ||
+                rd->streams[h].queued >= cap)
                 continue;
             queue_slot(rd, h);
             any = true;
@@ -258,11 +318,39 @@ static void fill(omsig_reader *rd)
     submit(rd, false);
 }
 
+/* An open completed: the stream's reads can go, or it ends with the open's error. */
+static void opened(omsig_reader *rd, unsigned h, int res)
+{
+    stream *s = &rd->streams[h];
+    if (res == -EAGAIN || res == -EINTR) {
+        queue_open(rd, h);
+        return;
+    }
+    s->opening = false;
+    s->inflight--;
+    rd->n_opening--;
+    if (res >= 0) {
+        s->fd = res;
+    } else {
+        s->open_err = res;
+        s->submit_off = s->end;
+    }
+}
+
 static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
 {
-    const unsigned i = (unsigned)io_uring_cqe_get_data64(cqe);
+    const uint64_t data = io_uring_cqe_get_data64(cqe);
+    const unsigned i = (unsigned)data;
     int res = cqe->res;
     io_uring_cqe_seen(&rd->ring, cqe);
+    if (data & TAG_CLOSE) {
+        rd->n_closing--;
+        return;
+    }
+    if (data & TAG_OPEN) {
+        opened(rd, i, res);
+        return;
+    }
     slot *sl = &rd->slots[i];
     stream *s = &rd->streams[sl->stream];
     if (s->inject > 0) { /* test hook: this read fails */
@@ -409,9 +497,35 @@ static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inje
     return (int)h;
 }
 
+static int ur_add_path(omsig_reader *rd, int dfd, const char *path, uint64_t off, uint64_t len,
+                       int inject)
+{
+    if (!rd->can_open) return -ENOSYS;
+    if (rd->n_order >= MAX_STREAMS) return -EBUSY;
+    unsigned h = 0;
+    while (rd->streams[h].used) h++;
+    stream *s = &rd->streams[h];
+    *s = (stream){.used = true, .owned = true, .opening = true, .open_dfd = dfd, .path = path,
+                  .fd = -1, .dfd = -1, .submit_off = off, .consume_off = off, .end = off + len,
+                  .inflight = 1, .inject = inject, .held = -1, .head = -1, .tail = -1};
+    queue_open(rd, h);
+    rd->n_opening++;
+    rd->order[rd->n_order++] = h;
+    fill(rd);
+    return (int)h;
+}
+
+static int ur_stream_fd(const omsig_reader *rd, int h) { return rd->streams[h].fd; }
+static int ur_open_error(const omsig_reader *rd, int h) { return rd->streams[h].open_err; }
+
 static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
 {
     stream *s = &rd->streams[h];
+    while (s->opening) { /* its reads go once it is open */
+        const int rc = reap(rd, true);
+        if (rc < 0) return rc;
+    }
+    if (s->open_err) return s->open_err;
     if (s->consume_off >= s->end) return 0;
     for (;;) {
         if (s->head >= 0 && rd->slots[s->head].state == SLOT_READY) {
@@ -461,6 +575,13 @@ static void ur_remove(omsig_reader *rd, int h)
         i = nx;
     }
     if (s->dfd >= 0) close(s->dfd);
+    if (s->owned && s->fd >= 0) { /* goes with the next submission */
+        struct io_uring_sqe *sqe = get_sqe(rd);
+        io_uring_prep_close(sqe, s->fd);
+        io_uring_sqe_set_data64(sqe, TAG_CLOSE);
+        rd->pending++;
+        rd->n_closing++;
+    }
     s->used = false;
     unsigned k = 0;
     for (unsigned j = 0; j < rd->n_order; j++) {
@@ -568,6 +689,13 @@ static ssize_t ur_next(omsig_reader *rd, int h, const uint8_t **p)
 }
 static void ur_release(omsig_reader *rd, int h) { (void)rd, (void)h; }
 static void ur_remove(omsig_reader *rd, int h) { (void)rd, (void)h; }
+static int ur_add_path(omsig_reader *rd, int dfd, const char *path, uint64_t off, uint64_t len,
+                       int inject)
+{
+    return (void)rd, (void)dfd, (void)path, (void)off, (void)len, (void)inject, -ENOSYS;
+}
+static int ur_stream_fd(const omsig_reader *rd, int h) { return (void)rd, (void)h, -1; }
+static int ur_open_error(const omsig_reader *rd, int h) { return (void)rd, (void)h, 0; }
 static void ur_memory(const omsig_reader *rd, uint8_t **base, size_t *len)
 {
     (void)rd, *base = NULL, *len = 0;
@@ -591,6 +719,9 @@ const omsig_reader_ops omsig_reader_uring = {
     .destroy = ur_destroy,
     .room = ur_room,
     .add = ur_add,
+    .add_path = ur_add_path,
+    .stream_fd = ur_stream_fd,
+    .open_error = ur_open_error,
     .next = ur_next,
     .release = ur_release,
     .remove = ur_remove,
