@@ -28,26 +28,41 @@ static omsig_status plan_alloc(omsig_plan *p, size_t n, omsig_report *r)
     return OMSIG_OK;
 }
 
+/* A stream's place in the longest-first order: sorted as a compact pair, not through the
+ * streams (100,000 streams of 112 bytes each are 11 MB to reach into at random). */
+typedef struct order_key {
+    uint64_t length;
+    size_t index;
+} order_key;
+
 static int cmp_longest(const void *a, const void *b, void *ctx)
 {
-    const omsig_stream *s = ctx;
-    const size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    if (s[i].length != s[j].length) return s[i].length > s[j].length ? -1 : 1;
-    return i < j ? -1 : i > j;
+    (void)ctx;
+    const order_key *x = a, *y = b;
+    if (x->length != y->length) return x->length > y->length ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
 }
 
 static void plan_finish(omsig_plan *p)
 {
     p->total_bytes = 0;
     p->longest = 0;
+    bool sorted = true; /* longest first already (every file the same size, say) */
     for (size_t i = 0; i < p->n_streams; i++) {
         const uint64_t len = p->streams[i].length;
         p->order[i] = i;
         /* sparse files can claim 2^63 bytes each: the total saturates instead of wrapping */
         p->total_bytes = p->total_bytes > UINT64_MAX - len ? UINT64_MAX : p->total_bytes + len;
         if (len > p->longest) p->longest = len;
+        if (i && len > p->streams[i - 1].length) sorted = false;
     }
-    omsig_sort(p->order, p->n_streams, sizeof *p->order, cmp_longest, p->streams);
+    if (sorted) return;
+    order_key *k = omsig_reallocarray(NULL, p->n_streams, sizeof *k);
+    if (!k) return; /* any order hashes the same, only less evenly spread over the cores */
+    for (size_t i = 0; i < p->n_streams; i++) k[i] = (order_key){p->streams[i].length, i};
+    omsig_sort(k, p->n_streams, sizeof *k, cmp_longest, NULL);
+    for (size_t i = 0; i < p->n_streams; i++) p->order[i] = k[i].index;
+    free(k);
 }
 
 static void add_stream(omsig_plan *p, const omsig_file *f, uint64_t start, uint64_t end,
