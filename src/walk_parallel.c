@@ -48,6 +48,20 @@ typedef struct task {
     uint32_t dir_id;     /* omsig_file.dir of the files found in it */
 } task;
 
+
+
+/* One thread's files; the walk's list is made of them all, once, at the end. */
+typedef struct found {
+    omsig_file *files;
+    size_t n, cap;
+} found;
+
+struct pwalk;
+typedef struct thread_arg {
+    struct pwalk *w;
+    found *f;
+} thread_arg;
+
 typedef struct pwalk {
     omsig_model *m;
     pthread_mutex_t mu;
@@ -57,16 +71,10 @@ typedef struct pwalk {
     unsigned busy;       /* threads working on a task */
     unsigned n_threads, max_threads;
     pthread_t tid[MAX_THREADS];
+    thread_arg arg[MAX_THREADS]; /* [0]: the calling thread */
+    found found[MAX_THREADS];
     atomic_int problem;  /* stop: the serial walk lists the tree */
-    omsig_file *files;   /* guarded by mu */
-    size_t n_files, cap;
 } pwalk;
-
-/* One thread's files, handed to the walk's list a task at a time. */
-typedef struct found {
-    omsig_file *files;
-    size_t n, cap;
-} found;
 
 static void task_free(task *t)
 {
@@ -97,9 +105,11 @@ static void push(pwalk *w, task *t)
         w->head = t;
     w->tail = t;
     w->queued++;
-    if (w->queued > 1 && w->n_threads < w->max_threads &&
-        pthread_create(&w->tid[w->n_threads], NULL, worker, w) == 0)
-        w->n_threads++;
+    if (w->queued > 1 && w->n_threads + 1 < w->max_threads) {
+        thread_arg *a = &w->arg[w->n_threads + 1];
+        *a = (thread_arg){w, &w->found[w->n_threads + 1]};
+        if (pthread_create(&w->tid[w->n_threads], NULL, worker, a) == 0) w->n_threads++;
+    }
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
@@ -261,30 +271,17 @@ static void run_task(pwalk *w, task *t, found *f, omsig_buf *rel)
     task_free(t);
 }
 
-/* Moves a thread's files to the walk's list (with mu held). */
-static void hand_in(pwalk *w, found *f)
+static void found_free(found *f)
 {
-    if (!f->n) return;
-    if (w->n_files + f->n > w->cap) {
-        size_t nc = w->cap ? w->cap : 1024;
-        while (nc < w->n_files + f->n) nc *= 2;
-        omsig_file *g = omsig_reallocarray(w->files, nc, sizeof *g);
-        if (!g) {
-            stop(w);
-            return; /* f keeps them; freed by its owner */
-        }
-        w->files = g;
-        w->cap = nc;
-    }
-    memcpy(w->files + w->n_files, f->files, f->n * sizeof *f->files);
-    w->n_files += f->n;
-    f->n = 0;
+    for (size_t i = 0; i < f->n; i++) free(f->files[i].path);
+    free(f->files);
+    memset(f, 0, sizeof *f);
 }
 
 static void *worker(void *arg)
 {
-    pwalk *w = arg;
-    found f = {0};
+    pwalk *w = ((thread_arg *)arg)->w;
+    found *f = ((thread_arg *)arg)->f;
     omsig_buf rel = {0};
     pthread_mutex_lock(&w->mu);
     for (;;) {
@@ -295,35 +292,32 @@ static void *worker(void *arg)
         w->queued--;
         w->busy++;
         pthread_mutex_unlock(&w->mu);
-        run_task(w, t, &f, &rel);
+        run_task(w, t, f, &rel);
         pthread_mutex_lock(&w->mu);
         w->busy--;
-        hand_in(w, &f);
         if ((!w->head && w->busy == 0) || stopped(w)) pthread_cond_broadcast(&w->cv);
     }
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
-    for (size_t i = 0; i < f.n; i++) free(f.files[i].path);
-    free(f.files);
     omsig_buf_free(&rel);
     return NULL;
 }
 
 bool omsig_model_walk_parallel(omsig_model *m)
 {
-    if (m->allow_symlinks || m->single_name || m->ignore_all) return false;
+    if (m->allow_symlinks || m->single_name || m->ignore_all || m->n_files || m->n_dirs)
+        return false;
     pwalk w = {.m = m};
-    if (m->n_files || m->n_dirs) return false;
     const long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cores > 0 && cores < MAX_THREADS ? 2 * (unsigned)cores : MAX_THREADS;
     if (threads < 4) threads = 4;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
-    w.max_threads = threads - 1; /* the calling thread is one of them */
+    w.max_threads = threads > MAX_THREADS ? MAX_THREADS : threads; /* the caller's included */
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
     task *root = new_task(&w, "", 0, 0);
     if (root) push(&w, root);
-    worker(&w);
+    w.arg[0] = (thread_arg){&w, &w.found[0]};
+    worker(&w.arg[0]);
     for (unsigned i = 0; i < w.n_threads; i++) pthread_join(w.tid[i], NULL);
     while (w.head) {
         task *t = w.head;
@@ -332,15 +326,23 @@ bool omsig_model_walk_parallel(omsig_model *m)
     }
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
-    if (stopped(&w)) {
-        for (size_t i = 0; i < w.n_files; i++) free(w.files[i].path);
-        free(w.files);
+    size_t n = 0;
+    for (unsigned i = 0; i <= w.n_threads; i++) n += w.found[i].n;
+    omsig_file *files = stopped(&w) ? NULL : omsig_reallocarray(NULL, n, sizeof *files);
+    if (!files) {
+        for (unsigned i = 0; i <= w.n_threads; i++) found_free(&w.found[i]);
         for (size_t i = 0; i < m->n_dirs; i++) free(m->dirs[i].path);
         m->n_dirs = 0;
         return false;
     }
+    n = 0;
+    for (unsigned i = 0; i <= w.n_threads; i++) {
+        if (w.found[i].n) memcpy(files + n, w.found[i].files, w.found[i].n * sizeof *files);
+        n += w.found[i].n;
+        free(w.found[i].files);
+    }
     free(m->files);
-    m->files = w.files;
-    m->n_files = w.n_files;
+    m->files = files;
+    m->n_files = n;
     return true;
 }
