@@ -209,8 +209,9 @@ static int detect_sha_x86(void)
 
 /* The same code given the AVX-512 register file: the SHA instructions still name only XMM0-15,
  * but the loads, shuffles, adds and the saved state may live in XMM16-31 and take three
- * operands, so the compiler moves and spills less.  On Zen 4 that is what lets two and three
- * streams keep the round instruction's latency chains full (bench/README-sha256.md). */
+ * operands, so the compiler moves and spills less.  On Zen 4 that is what lets two streams keep
+ * the round instruction's latency chains full; three reach 81% of theirs, held there by
+ * SHA256MSG1 and SHA256MSG2 issued beside the rounds (bench_sha256 -s, bench/README-sha256.md). */
 #define X_TARGET_EVEX __attribute__((target("sha,sse4.1,ssse3,avx512f,avx512vl")))
 
 #define X_BSWAP_MASK() _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL)
