@@ -138,6 +138,83 @@ static void instruction_timings(void)
            g_floor_any);
 }
 
+/*
+ * What the message schedule costs three interleaved streams: three chains of SHA256RNDS2 (the
+ * 3-stream kernel's critical paths: per 4-round group and stream, two rounds, each waiting on
+ * the one before) timed alone and beside the other instructions of a scheduled group (groups
+ * 0-11 of a block), which here depend on nothing.  The rounds alone run at the latency floor,
+ * so each mix's time against theirs is the most that a kernel issuing that mix can reach of
+ * the 3-stream floor in those groups, whatever its order or registers.  Per group and stream:
+ * one SHA256MSG1, one SHA256MSG2, the round constants' addition, the schedule's addition and
+ * its byte alignment (W[t-7..t-4] from two vectors), and the round words' upper half, by
+ * PSHUFD as the kernels take it or by a store and an 8-byte load. */
+#define SCH_ITERS 20000L
+#define SCH_ROUNDS                                                                               \
+    "sha256rnds2 %%xmm0, %%xmm1, %%xmm2\n\t sha256rnds2 %%xmm0, %%xmm3, %%xmm4\n\t"              \
+    "sha256rnds2 %%xmm0, %%xmm5, %%xmm6\n\t sha256rnds2 %%xmm0, %%xmm2, %%xmm1\n\t"              \
+    "sha256rnds2 %%xmm0, %%xmm4, %%xmm3\n\t sha256rnds2 %%xmm0, %%xmm6, %%xmm5\n\t"
+#define SCH_MSG1 "sha256msg1 %%xmm7, %%xmm8\n\t sha256msg1 %%xmm7, %%xmm9\n\t sha256msg1 %%xmm7, %%xmm10\n\t"
+#define SCH_MSG2 "sha256msg2 %%xmm7, %%xmm11\n\t sha256msg2 %%xmm7, %%xmm12\n\t sha256msg2 %%xmm7, %%xmm13\n\t"
+/* three-operand forms writing xmm15 only: nothing waits on them */
+#define SCH_X3(op) op ", %%xmm15\n\t " op ", %%xmm15\n\t " op ", %%xmm15\n\t"
+#define SCH_ADD3 SCH_X3("vpaddd %%xmm7, %%xmm14")
+#define SCH_ALIGN SCH_X3("vpalignr $4, %%xmm7, %%xmm14")
+#define SCH_HI_SHUF SCH_X3("vpshufd $0x0e, %%xmm7")
+#define SCH_HI_MEM                                                                               \
+    "vmovdqa %%xmm7, (%[m])\n\t vmovq 8(%[m]), %%xmm15\n\t vmovdqa %%xmm7, 16(%[m])\n\t"         \
+    "vmovq 24(%[m]), %%xmm15\n\t vmovdqa %%xmm7, 32(%[m])\n\t vmovq 40(%[m]), %%xmm15\n\t"
+#define SCH_GROUPS(body) body body body body
+#define SCH_CLOBBER                                                                              \
+    "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm8", "xmm9", "xmm10",    \
+        "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+/* One probe: ns per group, best of many short runs. */
+#define SCH_PROBE(fn, body)                                                                      \
+    __attribute__((target("sha,avx"), noinline)) static double fn(void)                         \
+    {                                                                                            \
+        uint8_t scratch[64] __attribute__((aligned(16)));                                        \
+        double best = 1e30;                                                                      \
+        for (int r = 0; r < 100 * g_runs; r++) {                                                 \
+            const double t0 = now();                                                             \
+            for (long i = 0; i < SCH_ITERS; i++)                                                 \
+                __asm__ volatile(SCH_GROUPS(body)::[m] "r"(scratch) : SCH_CLOBBER);              \
+            const double t = (now() - t0) / (4.0 * SCH_ITERS);                                   \
+            if (t < best) best = t;                                                              \
+        }                                                                                        \
+        return best;                                                                             \
+    }
+SCH_PROBE(sch_rounds, SCH_ROUNDS)
+SCH_PROBE(sch_kernel, SCH_ROUNDS SCH_MSG1 SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_SHUF)
+SCH_PROBE(sch_hi_mem, SCH_ROUNDS SCH_MSG1 SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_MEM)
+SCH_PROBE(sch_no_msg1, SCH_ROUNDS SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_SHUF)
+SCH_PROBE(sch_no_msg2, SCH_ROUNDS SCH_MSG1 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_SHUF)
+SCH_PROBE(sch_no_align, SCH_ROUNDS SCH_MSG1 SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_HI_MEM)
+
+static void schedule_costs(void)
+{
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx")) {
+        printf("  no AVX: the schedule probe is not run\n");
+        return;
+    }
+    const double base = sch_rounds();
+    const struct {
+        const char *what;
+        double (*fn)(void);
+    } mix[] = {
+        {"a block's mix, upper halves by PSHUFD", sch_kernel},
+        {"the same, upper halves through memory", sch_hi_mem},
+        {"without SHA256MSG1", sch_no_msg1},
+        {"without SHA256MSG2", sch_no_msg2},
+        {"through memory, without PALIGNR", sch_no_align},
+    };
+    printf("  three RNDS2 chains, per 4-round group: %.2f ns alone; beside\n", base * 1e9);
+    for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++) {
+        const double t = mix[i].fn();
+        printf("    %-40s %.2f ns = at most %3.0f%% of the 3-stream floor\n", mix[i].what,
+               t * 1e9, 100.0 * base / t);
+    }
+}
+
 /* k streams cannot beat k one-stream floors (each is a latency chain) nor the unit's rate. */
 static void print_floor_share(const char *what, int k, double rate)
 {
@@ -167,6 +244,8 @@ static void usage(const char *argv0)
                     "  -p  also time the portable C compression (slow)\n"
                     "  -i  also time SHA256RNDS2 itself: latency and throughput, and each\n"
                     "      rate as a share of the floor they set for its stream count\n"
+                    "  -s  also time three RNDS2 chains beside the message schedule's other\n"
+                    "      instructions: what the schedule leaves of the 3-stream floor\n"
                     "  on a shared machine, many short runs (-m 1 -r 300) keep preemptions out\n",
             argv0);
     exit(2);
@@ -175,13 +254,14 @@ static void usage(const char *argv0)
 int main(int argc, char **argv)
 {
     long mib = 256;
-    int portable = 0, insn = 0, opt;
-    while ((opt = getopt(argc, argv, "m:r:pi")) != -1) {
+    int portable = 0, insn = 0, sched = 0, opt;
+    while ((opt = getopt(argc, argv, "m:r:pis")) != -1) {
         switch (opt) {
         case 'm': mib = strtol(optarg, NULL, 10); break;
         case 'r': g_runs = atoi(optarg); break;
         case 'p': portable = 1; break;
         case 'i': insn = 1; break;
+        case 's': sched = 1; break;
         default: usage(argv[0]);
         }
     }
@@ -258,8 +338,10 @@ int main(int argc, char **argv)
         print_floor_share("k=2", 2, k2);
         print_floor_share("k=3", 3, k3);
     }
+    if (sched) schedule_costs();
 #else
     (void)insn;
+    (void)sched;
 #endif
     return 0;
 }

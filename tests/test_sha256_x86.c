@@ -276,6 +276,22 @@ static void more_than_three(void)
     }
 }
 
+/* The lane-count table the CPU engine schedules by: one lane gains nothing, the best count is one
+ * that the lane API runs and no count does better, and without the extensions (OMSIG_SHA256=
+ * openssl) interleaving gains nothing, so one lane per core. */
+static void lane_gains(void)
+{
+    const unsigned best = omsig_sha256_x86_best_lanes();
+    T_CHECK(best >= 1 && best <= 3);
+    T_CHECK(omsig_sha256_x86_gain(1) == 1.0);
+    for (unsigned k = 1; k <= 3; k++) {
+        T_CHECK(omsig_sha256_x86_gain(k) >= 1.0 && omsig_sha256_x86_gain(k) <= k);
+        T_CHECK(omsig_sha256_x86_gain(k) <= omsig_sha256_x86_gain(best));
+    }
+    if (!omsig_sha256_x86_available()) T_CHECK(best == 1);
+    else T_CHECK(best > 1);
+}
+
 static int suite(const char *which)
 {
     t_failures = 0;
@@ -288,6 +304,7 @@ static int suite(const char *which)
         split_points(k);
     }
     more_than_three();
+    lane_gains();
     fprintf(stderr, "%s: %s\n", which, t_failures ? "FAILED" : "ok");
     return t_failures ? T_FAIL : T_PASS;
 }

@@ -392,17 +392,18 @@ static void size_ring(const omsig_hash_cfg *hc, const omsig_plan *plan, unsigned
 }
 
 /* Streams hashed at once per core: one SHA-256 stream is bound by the latency of the round
- * instruction, so two or three interleaved do more work (sha256_x86.c).  Three is the best
- * count on the cores measured (Intel Emerald Rapids: 1.43, 1.89, 1.95 GB/s for 1, 2, 3
- * streams; AMD Zen 4: 1.83, 3.66, 4.47; bench/README-sha256.md).  With fewer streams than
- * cores x lanes, lanes shrink so that no core idles while another interleaves: on Zen 4, four
- * streams on two cores hash at 2 x 3.66 GB/s as two pairs, against 4.47 + 1.83 as three and
- * one.  OMSIG_SHA256=openssl (or a CPU without the SHA extensions) keeps OpenSSL, one stream
- * per core; OMSIG_LANES=1..3 forces the count. */
+ * instruction, so two or three interleaved do more work (sha256_x86.c).  The count is the one
+ * with the best rate for the kernels this CPU runs (omsig_sha256_x86_best_lanes: three with
+ * the AVX-512 form on Zen 4, 1.83, 3.66, 4.47 GB/s for 1, 2, 3 streams, and with the SSE form
+ * on Intel, 1.43, 1.89, 1.95; two with the SSE form on AMD, where three lanes lose to two).
+ * With fewer streams than cores x lanes, lanes shrink so that no core idles while another
+ * interleaves: on Zen 4, four streams on two cores hash at 2 x 3.66 GB/s as two pairs, against
+ * 4.47 + 1.83 as three and one.  OMSIG_SHA256=openssl (or a CPU without the SHA extensions)
+ * keeps OpenSSL, one stream per core; OMSIG_LANES=1..3 forces the count. */
 static unsigned choose_lanes(const omsig_plan *plan, unsigned threads, bool *x86)
 {
     *x86 = omsig_sha256_x86_available() != 0;
-    unsigned lanes = *x86 ? 3 : 1;
+    unsigned lanes = *x86 ? omsig_sha256_x86_best_lanes() : 1;
     const uint64_t per_core = (plan->n_streams + threads - 1) / threads;
     if (per_core < lanes) lanes = per_core ? (unsigned)per_core : 1;
     const char *force = omsig_hook("OMSIG_LANES");
@@ -548,11 +549,12 @@ static void cpu_rates(omsig_engine *e, omsig_engine_rates *out)
     long cores = e->cfg.threads ? (long)e->cfg.threads : sysconf(_SC_NPROCESSORS_ONLN);
     if (cores < 1) cores = 1;
     const bool x86 = omsig_sha256_x86_available() != 0;
-    /* one stream runs at the single-stream rate; two or three interleaved on a core reach
-     * about twice that (DESIGN.md's budget) */
+    /* one stream runs at the single-stream rate; each core fills with its best lane count,
+     * which gains what the kernels measured on this CPU's kind (sha256_x86.h) */
+    const unsigned lanes = x86 ? omsig_sha256_x86_best_lanes() : 1;
     out->stream_rate = omsig_cpu_sha256_rate(16u << 20);
-    out->total_rate = out->stream_rate * (x86 ? 2.0 : 1.0) * (double)cores;
-    out->streams_to_fill = (uint64_t)cores * (x86 ? 3u : 1u);
+    out->total_rate = out->stream_rate * omsig_sha256_x86_gain(lanes) * (double)cores;
+    out->streams_to_fill = (uint64_t)cores * lanes;
     out->stream_seconds = OMSIG_STREAM_HOST_SECONDS;
     out->workers = (unsigned)cores;
     out->b3_rate = blake3_core_rate();

@@ -209,8 +209,9 @@ static int detect_sha_x86(void)
 
 /* The same code given the AVX-512 register file: the SHA instructions still name only XMM0-15,
  * but the loads, shuffles, adds and the saved state may live in XMM16-31 and take three
- * operands, so the compiler moves and spills less.  On Zen 4 that is what lets two and three
- * streams keep the round instruction's latency chains full (bench/README-sha256.md). */
+ * operands, so the compiler moves and spills less.  On Zen 4 that is what lets two streams keep
+ * the round instruction's latency chains full; three reach 81% of theirs, held there by
+ * SHA256MSG1 and SHA256MSG2 issued beside the rounds (bench_sha256 -s, bench/README-sha256.md). */
 #define X_TARGET_EVEX __attribute__((target("sha,sse4.1,ssse3,avx512f,avx512vl")))
 
 #define X_BSWAP_MASK() _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL)
@@ -432,6 +433,51 @@ static int kernels(void)
 int omsig_sha256_x86_available(void) { return kernels() != 0; }
 
 int omsig_sha256_x86_evex(void) { return kernels() == 2; }
+
+/*
+ * Rate of 1, 2 and 3 interleaved lanes over one lane's, best of 300 runs of 1 MiB per lane
+ * (bench/README-sha256.md): the AVX-512 form on AMD Zen 4 (1.83, 3.66, 4.47 GB/s); the SSE
+ * form on AMD, measured on Zen 4 (1.83, 3.40, 3.07: three lanes lose to two there); the SSE
+ * form elsewhere, measured on Intel Emerald Rapids (1.43, 1.89, 1.95).
+ */
+static const double k_gain_evex[3] = {1.0, 2.00, 2.44};
+static const double k_gain_sse_amd[3] = {1.0, 1.86, 1.68};
+static const double k_gain_sse[3] = {1.0, 1.32, 1.36};
+
+static const double *gain_table(void)
+{
+    /* decided once, like kernels(): the vendor check runs CPUID */
+    static _Atomic(const double *) cached;
+    const double *t = atomic_load_explicit(&cached, memory_order_relaxed);
+    if (!t) {
+        if (kernels() == 2) {
+            t = k_gain_evex;
+        } else {
+#if HAVE_SHA_X86
+            __builtin_cpu_init();
+            t = __builtin_cpu_is("amd") ? k_gain_sse_amd : k_gain_sse;
+#else
+            t = k_gain_sse;
+#endif
+        }
+        atomic_store_explicit(&cached, t, memory_order_relaxed);
+    }
+    return t;
+}
+
+double omsig_sha256_x86_gain(unsigned k)
+{
+    if (k <= 1 || !omsig_sha256_x86_available()) return 1.0;
+    return gain_table()[k > 3 ? 2 : k - 1];
+}
+
+unsigned omsig_sha256_x86_best_lanes(void)
+{
+    unsigned best = 1;
+    for (unsigned k = 2; k <= 3; k++)
+        if (omsig_sha256_x86_gain(k) > omsig_sha256_x86_gain(best)) best = k;
+    return best;
+}
 
 void omsig_sha256_x86_blocks2(uint32_t *state[2], const uint8_t *data[2], size_t nblocks)
 {

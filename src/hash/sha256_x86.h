@@ -23,6 +23,15 @@ void omsig_sha256_x86_blocks3(uint32_t *state[3], const uint8_t *data[3], size_t
  * AVX-512VL), 0 when they run the SSE forms (Intel, older AMD, OMSIG_SHA256=sse). */
 int omsig_sha256_x86_evex(void);
 
+/* What interleaving gains with the kernels this process runs: the rate of k lanes on one core
+ * over the rate of one lane, for k = 1..3 (1.0 for k = 1 and where the extensions are
+ * missing), and the lane count with the highest rate.  The figures are a fixed table per kernel
+ * form and CPU vendor, from bench_sha256 on the cores measured (bench/README-sha256.md): the
+ * gains are a property of the microarchitecture and of this code, and timing them at start-up
+ * would cost a tiny run more than it hashes and vary with the machine's load. */
+double omsig_sha256_x86_gain(unsigned k);
+unsigned omsig_sha256_x86_best_lanes(void);
+
 /* Both forms by name, for tests and benchmarks: _sse needs what blocks1 needs; _evex also
  * needs AVX-512F and AVX-512VL with the OS saving their state (omsig_sha256_x86_evex() == 1 or
  * the CPU checked otherwise). */
