@@ -3,7 +3,6 @@
 #define _GNU_SOURCE
 #include "report.h"
 
-#include <sys/mman.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -135,7 +134,6 @@ int omsig_base64_decode(const char *in, size_t n, uint8_t **out, size_t *out_len
     if (n >= 2 && in[n - 2] == '=') pad++;
     uint8_t *o = malloc(n / 4 * 3 + 1);
     if (!o) return -ENOMEM;
-    omsig_advise_huge(o, n / 4 * 3 + 1);
     size_t i = omsig_base64_decode_bulk(in, n, o);
     size_t k = i / 4 * 3;
     /* every quad but the last has no padding: four lookups, the check once at the end, and
@@ -327,7 +325,6 @@ int omsig_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536, n = 0;
     if (cap < 4096) cap = 4096;
     uint8_t *buf = malloc(cap);
-    omsig_advise_huge(buf, cap);
     int rc = 0;
     if (!buf) {
         rc = -ENOMEM;
@@ -452,19 +449,6 @@ double omsig_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-void omsig_advise_huge(void *p, size_t n)
-{
-#ifdef MADV_HUGEPAGE
-    const uintptr_t huge = 2u << 20;
-    if (!p || n < 2 * huge) return;
-    const uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
-    const uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
-    if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* advice only */
-#else
-    (void)p, (void)n;
-#endif
 }
 
 void *omsig_reallocarray(void *p, size_t n, size_t size)

@@ -73,9 +73,6 @@ static inline bool omsig_add_ok(size_t a, size_t b, size_t *out)
 }
 /* calloc/realloc of n items of size, failing (NULL) when n * size overflows. */
 OMSIG_PRIVATE void *omsig_reallocarray(void *p, size_t n, size_t size);
-/* Asks for huge pages under a large fresh buffer (advice only): tens of MB of manifest and
- * plan then fault in a few dozen times, not in thousands of 4 KiB faults. */
-OMSIG_PRIVATE void omsig_advise_huge(void *p, size_t n);
 /* Bytes with their length (a DER object, a decoded hash). */
 typedef struct omsig_der {
     uint8_t *data;

@@ -117,7 +117,6 @@ static omsig_status computed_root(const omsig_manifest *man, const omsig_plan *p
         free(seen);
         return omsig_nomem(r);
     }
-    omsig_advise_huge(res, man->n_res * sizeof *res);
     memcpy(res, man->res, man->n_res * sizeof *res);
     size_t covered = 0;
     for (size_t i = 0; i < plan->n_streams; i++) {

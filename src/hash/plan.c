@@ -25,7 +25,6 @@ static omsig_status plan_alloc(omsig_plan *p, size_t n, omsig_report *r)
         omsig_plan_free(p);
         return nomem(r);
     }
-    omsig_advise_huge(p->streams, n * sizeof *p->streams);
     return OMSIG_OK;
 }
 
