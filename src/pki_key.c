@@ -121,15 +121,6 @@ void *omsig_pki_load_spki(const char *path, unsigned char **spki, size_t *spki_l
     return key;
 }
 
-void *omsig_pki_load_public_key(const char *path, omsig_report *r)
-{
-    unsigned char *spki = NULL;
-    size_t n = 0;
-    void *key = omsig_pki_load_spki(path, &spki, &n, r);
-    OPENSSL_free(spki);
-    return key;
-}
-
 /* The hint is the SHA-256 of the key's PEM text as OpenSSL writes it (what the reference
  * hashes): its DER SubjectPublicKeyInfo in a "PUBLIC KEY" block of the plain PEM writer,
  * the bytes PEM_write_bio_PUBKEY writes. */
