@@ -6,7 +6,7 @@
  * verify and digest read keys and certificates from files and use only algorithms of the
  * default provider, so they start OpenSSL without its configuration file, without its error
  * strings (omsig's messages never show them) and without its clean-up at exit: a verify of a
- * small model then costs about a millisecond less.  The configuration is still read when
+ * small model then takes 0.7 ms less CPU time.  The configuration is still read when
  *   - OPENSSL_CONF is set: the user asked for that file (a FIPS or other provider set-up);
  *   - the kernel is in FIPS mode (/proc/sys/crypto/fips_enabled is 1): distributions activate
  *     their FIPS provider from the system's configuration then;
