@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# OpenSSL's configuration file: verify and digest start without the system's file, but a file
-# named by OPENSSL_CONF is read (a configuration that allows only FIPS algorithms, with no FIPS
-# provider, makes verify fail); sign reads the system's file as before.
+# OpenSSL's configuration file: verify key and digest start without the system's file, but a
+# file named by OPENSSL_CONF is read (a configuration that allows only FIPS algorithms, with no
+# FIPS provider, makes verify fail); verify certificate (a system crypto policy applies to its
+# chains) and sign read the system's file as before.
 set -u
 OMSIG=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
@@ -33,6 +34,9 @@ if [ -f "$conf" ] && command -v strace >/dev/null 2>&1 && strace -f -e trace=non
     strace -f -e trace=open,openat -o "$tmp/trace" env -u OPENSSL_CONF "$OMSIG" verify key "$M" \
         --signature "$S" --public_key "$P/p256.pub.pem" >/dev/null 2>&1
     if grep -qF "\"$conf\"" "$tmp/trace"; then bad "verify opened $conf"; else ok "verify does not open $conf"; fi
+    strace -f -e trace=open,openat -o "$tmp/trace" env -u OPENSSL_CONF "$OMSIG" verify certificate "$M" \
+        --signature testdata/interop/bundles/cert-p256.sig --certificate_chain "$P/root.cert.pem" >/dev/null 2>&1
+    if grep -qF "\"$conf\"" "$tmp/trace"; then ok "verify certificate opens $conf"; else bad "verify certificate did not open $conf"; fi
     mkdir -p "$tmp/model" && printf 'weights\n' >"$tmp/model/w.bin"
     strace -f -e trace=open,openat -o "$tmp/trace" env -u OPENSSL_CONF "$OMSIG" sign key "$tmp/model" \
         --signature "$tmp/model.sig" --private_key "$P/p256.key.pem" >/dev/null 2>&1
