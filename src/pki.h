@@ -47,8 +47,12 @@ OMSIG_PRIVATE void omsig_pki_free(omsig_pki *p);
 /* ---- keys (pki_key.c) ---------------------------------------------------------------------- */
 
 /* Loads a PEM public key (text before the PEM block allowed).  EVP_PKEY*, or NULL with the
- * failure in r. */
-OMSIG_PRIVATE void *omsig_pki_load_public_key(const char *path, omsig_report *r);
+ * failure in r; *spki, *spki_len (OPENSSL_free it) are the key's DER SubjectPublicKeyInfo as
+ * OpenSSL writes it.  An EC key on a NIST curve is read without the decoder framework. */
+OMSIG_PRIVATE void *omsig_pki_load_spki(const char *path, unsigned char **spki, size_t *spki_len,
+                                        omsig_report *r);
+/* omsig_pki_key_hint of a key given as its DER SubjectPublicKeyInfo; 0, -EINVAL or -ENOMEM. */
+OMSIG_PRIVATE int omsig_pki_spki_hint(const unsigned char *spki, size_t len, char out[65]);
 /* Lowercase hex SHA-256 of the key's (EVP_PKEY*) PEM SubjectPublicKeyInfo; 0 or -ENOMEM. */
 OMSIG_PRIVATE int omsig_pki_key_hint(void *key, char out[65]);
 

@@ -97,6 +97,8 @@ OMSIG_PRIVATE omsig_status omsig_report_add_problem_sized(omsig_report *r, omsig
  * methods, kind "certificate", and sigstore, kind "sigstore").  Replaces what was recorded;
  * OMSIG_E_NOMEM when memory ran out (the report's status is then set too). */
 OMSIG_PRIVATE omsig_status omsig_report_signer_key(omsig_report *r, const void *evp_pkey);
+/* The same for a key given as its DER SubjectPublicKeyInfo. */
+OMSIG_PRIVATE omsig_status omsig_report_signer_spki(omsig_report *r, const uint8_t *der, size_t len);
 OMSIG_PRIVATE omsig_status omsig_report_signer_cert(omsig_report *r, const char *kind,
                                                     const void *x509);
 /* Frees what was recorded of the signer. */

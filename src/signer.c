@@ -43,18 +43,24 @@ static omsig_status set_hex(omsig_report *r, omsig_signer_field f, const uint8_t
     return omsig_report_signer_set(r, f, hex);
 }
 
+omsig_status omsig_report_signer_spki(omsig_report *r, const uint8_t *der, size_t len)
+{
+    omsig_report_signer_clear(r);
+    uint8_t md[32];
+    if (EVP_Digest(der, len, md, NULL, EVP_sha256(), NULL) != 1) return omsig_nomem(r);
+    OMSIG_FORWARD_IF_ERROR(omsig_report_signer_set(r, OMSIG_SIGNER_KIND, "key"));
+    return set_hex(r, OMSIG_SIGNER_FINGERPRINT, md, sizeof md);
+}
+
 omsig_status omsig_report_signer_key(omsig_report *r, const void *evp_pkey)
 {
     omsig_report_signer_clear(r);
     uint8_t *der = NULL;
     const int n = i2d_PUBKEY((EVP_PKEY *)evp_pkey, &der);
     if (n <= 0) return omsig_nomem(r);
-    uint8_t md[32];
-    const bool ok = EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(), NULL) == 1;
+    const omsig_status st = omsig_report_signer_spki(r, der, (size_t)n);
     OPENSSL_free(der);
-    if (!ok) return omsig_nomem(r);
-    OMSIG_FORWARD_IF_ERROR(omsig_report_signer_set(r, OMSIG_SIGNER_KIND, "key"));
-    return set_hex(r, OMSIG_SIGNER_FINGERPRINT, md, sizeof md);
+    return st;
 }
 
 /* A name in RFC 4514's order and escaping ("CN=leaf,O=Example"), UTF-8. */

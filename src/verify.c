@@ -94,6 +94,9 @@ typedef struct early_walk {
  * bundles up to this size (a manifest of about 150,000 files), so the peak memory of a
  * million-file verify stays what it was. */
 #define EARLY_WALK_MAX_BUNDLE (32u << 20)
+/* A bundle under this size lists a few dozen files at most (about 250 bytes each): their
+ * walk costs less than starting and joining the thread, so it runs after the manifest. */
+#define EARLY_WALK_MIN_BUNDLE (16u << 10)
 
 static void *early_walk_run(void *arg)
 {
@@ -111,7 +114,8 @@ static void early_walk_start(early_walk *w, const omsig_options *o)
     w->o = o;
     struct stat sb;
     if (o->ignore_unsigned_files || o->allow_symlinks || stat(o->signature_path, &sb) != 0 ||
-        sb.st_size > EARLY_WALK_MAX_BUNDLE || !(w->scratch = omsig_report_new()))
+        sb.st_size > EARLY_WALK_MAX_BUNDLE || sb.st_size < EARLY_WALK_MIN_BUNDLE ||
+        !(w->scratch = omsig_report_new()))
         return;
     w->started = pthread_create(&w->thread, NULL, early_walk_run, w) == 0;
     if (!w->started) omsig_report_free(w->scratch);

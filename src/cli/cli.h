@@ -113,5 +113,8 @@ void omsigcli_free_pin(char *pin);
 
 int omsigcli_main(int argc, char **argv);
 int omsigcli_bench(const omsigcli_args *a);
+/* OpenSSL set up for the command (cli_openssl.c): verify key and digest skip its
+ * configuration file unless OPENSSL_CONF is set or the kernel is in FIPS mode. */
+void omsigcli_openssl_init(const omsigcli_args *a);
 
 #endif

@@ -14,6 +14,7 @@ int omsigcli_main(int argc, char **argv)
         omsigcli_args_free(&a);
         return rc;
     }
+    omsigcli_openssl_init(&a);
     if (a.command == CMD_BENCH) {
         const int brc = omsigcli_bench(&a);
         omsigcli_args_free(&a);

@@ -43,6 +43,8 @@
  *                                  launches (49 SHA-256 and 20 BLAKE3 with 64 MiB batches).
  *   OMSIG_FAKE_CUDA_SEED=S         the delays' seed (default 1, so a failure replays);
  *   OMSIG_FAKE_CUDA_DELAY_US=U     the longest delay in microseconds (default 300; 0: none).
+ *   OMSIG_FAKE_CUDA_TOUCHED=PATH   the file PATH is created at the first call into the runtime:
+ *                                  the tests' proof that a run never set CUDA up.
  * A malformed value stops the program with a message: it is a test's mistake.
  */
 #define _GNU_SOURCE
@@ -176,6 +178,9 @@ static reg_range *g_reg;
 
 static void configure(void)
 {
+    const char *touched = getenv("OMSIG_FAKE_CUDA_TOUCHED");
+    FILE *touched_file = touched ? fopen(touched, "w") : NULL;
+    if (touched_file) fclose(touched_file);
     g_cfg.devices = (int)env_u64("OMSIG_FAKE_CUDA_DEVICES", 1);
     if (g_cfg.devices < 1 || g_cfg.devices > MAX_DEVICES)
         bad_env("OMSIG_FAKE_CUDA_DEVICES", getenv("OMSIG_FAKE_CUDA_DEVICES"));
