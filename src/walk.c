@@ -394,7 +394,7 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
     if (!(f->path = omsig_strdup(rel))) return omsig_nomem(r);
     f->size = (uint64_t)st->st_size;
     f->mtime_sec = st->st_mtim.tv_sec;
-    f->mtime_nsec = st->st_mtim.tv_nsec;
+    f->mtime_nsec = (int32_t)st->st_mtim.tv_nsec;
     f->ino = st->st_ino;
     f->dev = st->st_dev;
     f->dir = dir;

@@ -12,8 +12,9 @@
 typedef struct omsig_file {
     char *path;               /* relative to the model root; "." for a single-file model */
     uint64_t size;
-    int64_t mtime_sec, mtime_nsec;
+    int64_t mtime_sec;
     uint64_t ino, dev;
+    int32_t mtime_nsec;       /* 0 to 999,999,999 */
     uint32_t dir;             /* 1 + its folder's index in the model's dirs, or 0 */
 } omsig_file;
 

@@ -166,7 +166,7 @@ static bool keep_file(found *f, const char *rel, const struct stat *st, uint32_t
     if (!(x->path = omsig_strdup(rel))) return false;
     x->size = (uint64_t)st->st_size;
     x->mtime_sec = st->st_mtim.tv_sec;
-    x->mtime_nsec = st->st_mtim.tv_nsec;
+    x->mtime_nsec = (int32_t)st->st_mtim.tv_nsec;
     x->ino = st->st_ino;
     x->dev = st->st_dev;
     x->dir = dir_id;
@@ -326,19 +326,27 @@ bool omsig_model_walk_parallel(omsig_model *m)
     }
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
+    /* the list is the largest thread's, grown in place (a large block moves without a copy)
+     * to take the others' */
     size_t n = 0;
-    for (unsigned i = 0; i <= w.n_threads; i++) n += w.found[i].n;
-    omsig_file *files = stopped(&w) ? NULL : omsig_reallocarray(NULL, n, sizeof *files);
+    unsigned big = 0;
+    for (unsigned i = 0; i <= w.n_threads; i++) {
+        n += w.found[i].n;
+        if (w.found[i].n > w.found[big].n) big = i;
+    }
+    omsig_file *files =
+        stopped(&w) ? NULL : omsig_reallocarray(w.found[big].files, n, sizeof *files);
     if (!files) {
         for (unsigned i = 0; i <= w.n_threads; i++) found_free(&w.found[i]);
         for (size_t i = 0; i < m->n_dirs; i++) free(m->dirs[i].path);
         m->n_dirs = 0;
         return false;
     }
-    n = 0;
+    size_t at = w.found[big].n;
     for (unsigned i = 0; i <= w.n_threads; i++) {
-        if (w.found[i].n) memcpy(files + n, w.found[i].files, w.found[i].n * sizeof *files);
-        n += w.found[i].n;
+        if (i == big) continue;
+        if (w.found[i].n) memcpy(files + at, w.found[i].files, w.found[i].n * sizeof *files);
+        at += w.found[i].n;
         free(w.found[i].files);
     }
     free(m->files);
