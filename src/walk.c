@@ -380,6 +380,16 @@ void omsig_model_drop_ignored(omsig_model *m)
     m->n_files = k;
 }
 
+void omsig_file_from_stat(omsig_file *f, const struct stat *st, uint32_t dir)
+{
+    f->size = (uint64_t)st->st_size;
+    f->mtime_sec = st->st_mtim.tv_sec;
+    f->mtime_nsec = (int32_t)st->st_mtim.tv_nsec;
+    f->ino = st->st_ino;
+    f->dev = st->st_dev;
+    f->dir = dir;
+}
+
 static omsig_status add_file(omsig_model *m, const char *rel, const struct stat *st,
                              uint32_t dir, size_t *cap, omsig_report *r)
 {
@@ -392,12 +402,7 @@ static omsig_status add_file(omsig_model *m, const char *rel, const struct stat 
     }
     omsig_file *f = &m->files[m->n_files];
     if (!(f->path = omsig_strdup(rel))) return omsig_nomem(r);
-    f->size = (uint64_t)st->st_size;
-    f->mtime_sec = st->st_mtim.tv_sec;
-    f->mtime_nsec = (int32_t)st->st_mtim.tv_nsec;
-    f->ino = st->st_ino;
-    f->dev = st->st_dev;
-    f->dir = dir;
+    omsig_file_from_stat(f, st, dir);
     m->n_files++;
     return OMSIG_OK;
 }
@@ -610,9 +615,8 @@ omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths, siz
     return OMSIG_OK;
 }
 
-static int open_beneath(const omsig_model *m, const char *rel)
+int omsig_model_open_beneath(const omsig_model *m, const char *rel, int flags)
 {
-    const int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
 #ifdef SYS_openat2
     if (!m->allow_symlinks) {
         struct open_how how = {.flags = (uint64_t)flags,
@@ -640,7 +644,7 @@ int omsig_model_open_file(const omsig_model *m, const omsig_file *f)
                                   (m->allow_symlinks ? 0 : O_NOFOLLOW));
         return fd < 0 ? -errno : fd;
     }
-    return open_beneath(m, f->path);
+    return omsig_model_open_beneath(m, f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 }
 
 int omsig_model_stat_path(const omsig_model *m, const omsig_file *f, struct stat *st)

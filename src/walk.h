@@ -9,6 +9,8 @@
 
 #include <stdatomic.h>
 
+struct stat;
+
 typedef struct omsig_file {
     char *path;               /* relative to the model root; "." for a single-file model */
     uint64_t size;
@@ -72,12 +74,18 @@ OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m);
 /* Looks up only the named files (verify --ignore_unsigned_files). */
 OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
                                                  size_t n, omsig_report *r);
+/* Opens rel with flags beneath the root: openat2 with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, or
+ * one O_NOFOLLOW component at a time where the kernel lacks it (symlinks followed when the
+ * model allows them).  Returns fd or -errno. */
+OMSIG_PRIVATE int omsig_model_open_beneath(const omsig_model *m, const char *rel, int flags);
+/* A listed file's size, times, identity and folder (an omsig_file.dir value) from st; its
+ * path is the caller's. */
+OMSIG_PRIVATE void omsig_file_from_stat(omsig_file *f, const struct stat *st, uint32_t dir);
 /* Opens a listed file for reading, safely beneath the root. Returns fd or -errno.  Whether it
  * is still the file the walk found is the hashing queue's check (src/hash/queue.c). */
 OMSIG_PRIVATE int omsig_model_open_file(const omsig_model *m, const omsig_file *f);
 /* Stats what the listed file's path names now, relative to the root, the last component not
  * followed (unless the model allows symlinks).  0 or -errno. */
-struct stat;
 OMSIG_PRIVATE int omsig_model_stat_path(const omsig_model *m, const omsig_file *f,
                                         struct stat *st);
 /* Records the open folder dfd (rel: its path, "" for the root) for the check after hashing;

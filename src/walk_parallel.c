@@ -28,12 +28,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CHUNK 256u       /* names stat'ed per task */
@@ -47,8 +45,6 @@ typedef struct task {
     size_t n_names;
     uint32_t dir_id;     /* omsig_file.dir of the files found in it */
 } task;
-
-
 
 /* One thread's files; the walk's list is made of them all, once, at the end. */
 typedef struct found {
@@ -128,20 +124,12 @@ static task *new_task(pwalk *w, const char *dir, size_t dir_len, unsigned depth)
     return NULL;
 }
 
-/* The folder rel, opened beneath the root without following any symlink; -1 when it cannot
+/* The folder rel, opened beneath the root without following any symlink; < 0 when it cannot
  * be (the serial walk then says why). */
 static int open_dir(const omsig_model *m, const char *rel)
 {
     const int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-    if (!rel[0]) return openat(m->root_fd, ".", flags);
-#ifdef SYS_openat2
-    struct open_how how = {.flags = (uint64_t)flags,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
-                                      RESOLVE_NO_MAGICLINKS};
-    return (int)syscall(SYS_openat2, m->root_fd, rel, &how, sizeof how);
-#else
-    return -1;
-#endif
+    return rel[0] ? omsig_model_open_beneath(m, rel, flags) : openat(m->root_fd, ".", flags);
 }
 
 /* rel = dir "/" name (or name at the root) in b; false when too long or out of memory. */
@@ -164,12 +152,7 @@ static bool keep_file(found *f, const char *rel, const struct stat *st, uint32_t
     }
     omsig_file *x = &f->files[f->n];
     if (!(x->path = omsig_strdup(rel))) return false;
-    x->size = (uint64_t)st->st_size;
-    x->mtime_sec = st->st_mtim.tv_sec;
-    x->mtime_nsec = (int32_t)st->st_mtim.tv_nsec;
-    x->ino = st->st_ino;
-    x->dev = st->st_dev;
-    x->dir = dir_id;
+    omsig_file_from_stat(x, st, dir_id);
     f->n++;
     return true;
 }
