@@ -68,7 +68,10 @@ typedef struct claimed {
 typedef struct worker_state {
     const omsig_reader_ops *reader;
     omsig_reader *rd;
-    claimed *q;               /* claimed streams; the first `active` are the lanes */
+    claimed **q;              /* claimed streams in claim order, the first `active` the
+                               * lanes; q[qn..] point to the free entries of store, so that a
+                               * stream ending moves pointers rather than hashers */
+    claimed *store;
     size_t qn;
     bool exhausted;
     EVP_MD_CTX *spare[4];     /* OpenSSL contexts reused from stream to stream */
@@ -145,7 +148,7 @@ static omsig_status start_lane(pool *p, worker_state *w, claimed *c)
 /* Ends q[i]: digest, the unchanged-file check, and the stream leaves the worker. */
 static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
 {
-    claimed *c = &w->q[i];
+    claimed *c = w->q[i];
     omsig_status st = OMSIG_OK;
     if (ok) {
         if (c->b3) {
@@ -176,8 +179,9 @@ static omsig_status finish_lane(pool *p, worker_state *w, size_t i, bool ok)
     }
     w->reader->remove(w->rd, c->h); /* closes what the reader opened */
     if (c->fd >= 0) close(c->fd);
+    /* the entries after it move up, and its own goes to the free end */
     memmove(&w->q[i], &w->q[i + 1], (w->qn - i - 1) * sizeof *w->q);
-    w->qn--;
+    w->q[--w->qn] = c;
     return st;
 }
 
@@ -227,7 +231,7 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
     const unsigned k = p->cfg.lanes;
     /* keep the reader busy: claim following streams while it has room */
     while (!w->exhausted && w->qn < p->max_claim && w->reader->room(w->rd)) {
-        const int rc = claim(p, w, &w->q[w->qn]);
+        const int rc = claim(p, w, w->q[w->qn]);
         if (rc < 0) return OMSIG_E_GENERIC;
         if (rc > 0)
             w->exhausted = true;
@@ -242,7 +246,7 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
     unsigned n_lane = 0, active = 0;
     size_t i = 0;
     while (i < w->qn && active < k) {
-        claimed *c = &w->q[i];
+        claimed *c = w->q[i];
         if (!c->started) OMSIG_FORWARD_IF_ERROR(start_lane(p, w, c));
         const ssize_t n = w->reader->next(w->rd, c->h, &data[active]);
         if (n == -EAGAIN && active > 0) break; /* hash and release what is held first */
@@ -275,7 +279,7 @@ static omsig_status round_of_lanes(pool *p, worker_state *w)
     if (p->q->sink) OMSIG_FORWARD_IF_ERROR(settle(p, w));
     uint64_t bytes = 0;
     for (unsigned j = 0; j < active; j++) {
-        w->reader->release(w->rd, w->q[j].h);
+        w->reader->release(w->rd, w->q[j]->h);
         bytes += len[j];
     }
     omsig_queue_hashed(p->q, bytes);
@@ -325,7 +329,9 @@ static void *worker(void *arg)
     char why[256];
     w.rd = omsig_reader_open(p->io, &p->cfg, &w.reader, why, sizeof why);
     if (w.rd) omsig_queue_note_reader(p->q, w.reader->name);
-    w.q = calloc(p->max_claim + 1, sizeof *w.q);
+    w.store = calloc(p->max_claim + 1, sizeof *w.store);
+    w.q = w.store ? calloc(p->max_claim + 1, sizeof *w.q) : NULL;
+    for (size_t i = 0; w.q && i <= p->max_claim; i++) w.q[i] = &w.store[i];
     if (w.rd && w.q && p->q->sink) sink_setup(p, &w);
     if (!w.rd)
         omsig_queue_fail(p->q, p->io == OMSIG_IO_URING ? OMSIG_E_USAGE : OMSIG_E_NOMEM,
@@ -335,7 +341,7 @@ static void *worker(void *arg)
     while (w.rd && w.q && !omsig_queue_stopped(p->q)) {
         if (w.qn == 0) {
             if (w.exhausted) break;
-            const int rc = claim(p, &w, &w.q[0]);
+            const int rc = claim(p, &w, w.q[0]);
             if (rc < 0) break;
             if (rc > 0) {
                 w.exhausted = true;
@@ -348,6 +354,7 @@ static void *worker(void *arg)
     if (p->q->sink) sink_teardown(p, &w);
     while (w.qn) finish_lane(p, &w, w.qn - 1, false);
     free(w.q);
+    free(w.store);
     for (unsigned i = 0; i < w.n_spare; i++) EVP_MD_CTX_free(w.spare[i]);
     for (unsigned i = 0; i < w.n_b3_spare; i++) free(w.b3_spare[i]);
     if (w.rd) w.reader->destroy(w.rd);
@@ -385,6 +392,11 @@ static void size_ring(const omsig_hash_cfg *hc, const omsig_plan *plan, unsigned
     size_t slots = buf / slot / threads;
     if (slots > want) slots = (size_t)want;
     if (slots > 64 && slot == SLOT_BYTES) slots = 64;
+    /* a worker claims at most MAX_QUEUE streams, so small files cannot fill more slots than
+     * that many streams take (twice it leaves room to read ahead of the lanes): more would
+     * only be memory to zero, pin and unmap, 64 MiB per worker for 4 KiB files */
+    const uint64_t per_stream = avg > slot ? (avg + slot - 1) / slot : 1;
+    if (slots > 2 * MAX_QUEUE * per_stream) slots = (size_t)(2 * MAX_QUEUE * per_stream);
     if (slots > 4096) slots = 4096;
     if (slots < 2 * cfg->lanes) slots = 2 * cfg->lanes;
     cfg->slot_size = slot;

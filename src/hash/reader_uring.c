@@ -105,6 +105,9 @@ struct omsig_reader {
     stream streams[MAX_STREAMS];
     unsigned order[MAX_STREAMS]; /* streams in the order they were added */
     unsigned n_order;
+    unsigned free_streams[MAX_STREAMS]; /* a stack of unused stream indices */
+    unsigned n_free_streams;
+    unsigned n_unsubmitted;  /* open streams with reads still to queue (counts_unsubmitted) */
     bool can_open;           /* the kernel has IORING_OP_OPENAT2 and IORING_OP_CLOSE */
     unsigned n_opening;      /* opens in flight */
     unsigned n_closing;      /* closes not yet completed */
@@ -152,6 +155,8 @@ static omsig_reader *ur_create(const omsig_reader_cfg *cfg, int *err)
     rd->free_slots = calloc(rd->n_slots, sizeof *rd->free_slots);
     if (rd->free_slots)
         for (unsigned i = 0; i < rd->n_slots; i++) rd->free_slots[rd->n_free++] = rd->n_slots - 1 - i;
+    for (unsigned h = 0; h < MAX_STREAMS; h++)
+        rd->free_streams[rd->n_free_streams++] = MAX_STREAMS - 1 - h;
     rd->mem = map_slots(rd);
     if (!rd->slots || !rd->free_slots || !rd->mem) {
         *err = -ENOMEM;
@@ -207,22 +212,29 @@ static void put_free(omsig_reader *rd, unsigned i)
     rd->free_slots[rd->n_free++] = i;
 }
 
-/* Open streams with reads still to queue (a stream being opened is counted apart). */
-static unsigned unsubmitted_streams(const omsig_reader *rd)
+/* An open stream with reads still to queue (a stream being opened is counted apart).  The
+ * reader keeps their number in n_unsubmitted: every change of a stream's descriptor or of its
+ * submitted offset goes between stream_leave and stream_enter. */
+static bool counts_unsubmitted(const stream *s)
 {
-    unsigned n = 0;
-    for (unsigned i = rd->first_unsubmitted; i < rd->n_order; i++) {
-        const stream *s = &rd->streams[rd->order[i]];
-        n += s->fd >= 0 && s->submit_off < s->end;
-    }
-    return n;
+    return s->used && s->fd >= 0 && s->submit_off < s->end;
+}
+
+static void stream_leave(omsig_reader *rd, const stream *s)
+{
+    rd->n_unsubmitted -= counts_unsubmitted(s);
+}
+
+static void stream_enter(omsig_reader *rd, const stream *s)
+{
+    rd->n_unsubmitted += counts_unsubmitted(s);
 }
 
 /* Room for another stream: a slot for it beyond those the opens in flight will take. */
 static int ur_room(const omsig_reader *rd)
 {
-    return rd->n_order < MAX_STREAMS && rd->n_free > rd->n_opening &&
-           unsubmitted_streams(rd) < rd->lanes;
+    return rd->n_free_streams > 0 && rd->n_free > rd->n_opening &&
+           rd->n_unsubmitted < rd->lanes;
 }
 
 /* A free submission entry: the queue is flushed to the kernel when full. */
@@ -293,7 +305,9 @@ static void queue_slot(omsig_reader *rd, unsigned h)
     else
         s->head = (int)i;
     s->tail = (int)i;
+    stream_leave(rd, s);
     s->submit_off += sl->want;
+    stream_enter(rd, s);
     s->inflight++;
     s->queued++;
     queue_read(rd, i);
@@ -346,12 +360,14 @@ static void opened(omsig_reader *rd, unsigned h, int res)
     s->opening = false;
     s->inflight--;
     rd->n_opening--;
+    stream_leave(rd, s);
     if (res >= 0) {
         s->fd = res;
     } else {
         s->open_err = res;
         s->submit_off = s->end;
     }
+    stream_enter(rd, s);
 }
 
 static void complete(omsig_reader *rd, struct io_uring_cqe *cqe)
@@ -500,15 +516,15 @@ int omsig_reader_direct_fd(int fd, uint64_t off, uint64_t len)
 
 static int ur_add(omsig_reader *rd, int fd, uint64_t off, uint64_t len, int inject)
 {
-    if (rd->n_order >= MAX_STREAMS) return -EBUSY;
-    unsigned h = 0;
-    while (rd->streams[h].used) h++;
+    if (rd->n_free_streams == 0) return -EBUSY;
+    const unsigned h = rd->free_streams[--rd->n_free_streams];
     stream *s = &rd->streams[h];
     *s = (stream){.used = true, .fd = fd, .dfd = -1, .submit_off = off, .consume_off = off,
                   .end = off + len, .inject = inject, .held = -1, .head = -1, .tail = -1};
     if (rd->try_direct) s->dfd = omsig_reader_direct_fd(fd, off, len);
     if (s->dfd < 0 && len >= (1u << 20)) /* readahead advice pays only for longer reads */
         posix_fadvise(fd, (off_t)off, (off_t)len, POSIX_FADV_SEQUENTIAL);
+    stream_enter(rd, s);
     rd->order[rd->n_order++] = h;
     fill(rd);
     return (int)h;
@@ -518,9 +534,8 @@ static int ur_add_path(omsig_reader *rd, int dfd, const char *path, uint64_t off
                        int inject)
 {
     if (!rd->can_open) return -ENOSYS;
-    if (rd->n_order >= MAX_STREAMS) return -EBUSY;
-    unsigned h = 0;
-    while (rd->streams[h].used) h++;
+    if (rd->n_free_streams == 0) return -EBUSY;
+    const unsigned h = rd->free_streams[--rd->n_free_streams];
     stream *s = &rd->streams[h];
     *s = (stream){.used = true, .owned = true, .opening = true, .open_dfd = dfd, .path = path,
                   .fd = -1, .dfd = -1, .submit_off = off, .consume_off = off, .end = off + len,
@@ -583,6 +598,7 @@ static void ur_release(omsig_reader *rd, int h)
 static void ur_remove(omsig_reader *rd, int h)
 {
     stream *s = &rd->streams[h];
+    stream_leave(rd, s);
     s->submit_off = s->end; /* no new reads */
     while (s->inflight > 0)
         if (reap(rd, true) < 0) break;
@@ -604,15 +620,14 @@ static void ur_remove(omsig_reader *rd, int h)
 #endif
     }
     s->used = false;
-    unsigned k = 0;
-    for (unsigned j = 0; j < rd->n_order; j++) {
-        if (rd->order[j] == (unsigned)h) {
-            if (j < rd->first_unsubmitted) rd->first_unsubmitted--;
-            continue;
-        }
-        rd->order[k++] = rd->order[j];
+    rd->free_streams[rd->n_free_streams++] = (unsigned)h;
+    unsigned j = 0; /* h's place in order: near the front, as streams end in about that order */
+    while (j < rd->n_order && rd->order[j] != (unsigned)h) j++;
+    if (j < rd->n_order) {
+        if (j < rd->first_unsubmitted) rd->first_unsubmitted--;
+        memmove(&rd->order[j], &rd->order[j + 1], (rd->n_order - j - 1) * sizeof *rd->order);
+        rd->n_order--;
     }
-    rd->n_order = k;
     fill(rd);
 }
 
