@@ -105,11 +105,16 @@ static omsig_status mismatch_verdict(const omsig_manifest *man, const omsig_mode
 
 /* The model's root digest, as a digest of it would give, when it holds exactly the manifest's
  * resources (extra files are not read, so then there is none): the manifest's resources, in
- * its order, with the digests just computed. */
+ * its order, with the digests just computed.  When every digest matched, that is the
+ * manifest's own root, already computed from the same bytes. */
 static omsig_status computed_root(const omsig_manifest *man, const omsig_plan *plan,
-                                  const omsig_plan_diff *d, omsig_report *r)
+                                  const omsig_plan_diff *d, size_t n_mism, omsig_report *r)
 {
     if (d->n_extra || d->n_missing || man->n_res == 0) return OMSIG_OK;
+    if (n_mism == 0) { /* no resource is missing, so every one was hashed */
+        memcpy(r->root_digest, man->root_hex, sizeof r->root_digest);
+        return OMSIG_OK;
+    }
     omsig_resource *res = omsig_reallocarray(NULL, man->n_res, sizeof *res);
     bool *seen = calloc(man->n_res, sizeof *seen);
     if (!res || !seen) {
@@ -193,7 +198,6 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
     }
     omsig_hook_pause("OMSIG_HOOK_PAUSE_BEFORE_READ"); /* hooks.h */
     if ((st = omsig_hash_plan(ctx, o, &model, &plan, sink, r)) != OMSIG_OK) goto out;
-    if ((st = computed_root(man, &plan, &diff, r)) != OMSIG_OK) goto out;
 
     /* the verdict, worded and ordered as the reference words and orders it */
     if (!(mism = omsig_reallocarray(NULL, plan.n_streams, sizeof *mism))) goto nomem;
@@ -202,6 +206,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
         const omsig_resource *x = &man->res[plan.streams[i].res];
         if (memcmp(x->digest, plan.streams[i].digest, x->digest_len) != 0) mism[n_mism++] = i;
     }
+    if ((st = computed_root(man, &plan, &diff, n_mism, r)) != OMSIG_OK) goto out;
     if (diff.n_extra || diff.n_missing || n_mism)
         st = mismatch_verdict(man, &model, &plan, &diff, mism, n_mism, r);
     goto out;
