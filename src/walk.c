@@ -362,8 +362,10 @@ bool omsig_model_ignored(const omsig_model *m, const char *rel)
 {
     if (m->ignore_all) return true;
     for (size_t i = 0; i < m->n_ignore; i++) {
-        const size_t n = strlen(m->ignore[i]);
-        if (strncmp(rel, m->ignore[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/')) return true;
+        const char *ig = m->ignore[i];
+        if (rel[0] != ig[0]) continue; /* most paths differ at once: no strlen for them */
+        const size_t n = strlen(ig);
+        if (strncmp(rel, ig, n) == 0 && (rel[n] == '\0' || rel[n] == '/')) return true;
     }
     return false;
 }

@@ -320,7 +320,7 @@ static void fill(omsig_reader *rd)
 {
     /* a slot is kept for every stream being opened, so that once open it can read even
      * when the streams after it have taken the rest */
-    while (rd->n_free > rd->n_opening) {
+    while (rd->n_free > rd->n_opening && rd->n_unsubmitted > 0) {
         while (rd->first_unsubmitted < rd->n_order) {
             const stream *s = &rd->streams[rd->order[rd->first_unsubmitted]];
             if (s->submit_off < s->end) break;
@@ -329,12 +329,13 @@ static void fill(omsig_reader *rd)
         /* a fair share each, so no lane starves while another reads far ahead */
         const unsigned cap = rd->n_slots / rd->lanes > 2 ? rd->n_slots / rd->lanes : 2;
         bool any = false;
-        for (unsigned k = rd->first_unsubmitted; k < rd->n_order && rd->n_free > rd->n_opening;
-             k++) {
+        unsigned left = rd->n_unsubmitted; /* the scan ends at the last of them */
+        for (unsigned k = rd->first_unsubmitted;
+             k < rd->n_order && left > 0 && rd->n_free > rd->n_opening; k++) {
             const unsigned h = rd->order[k];
-            if (rd->streams[h].fd < 0 || rd->streams[h].submit_off >= rd->streams[h].end ||
-                rd->streams[h].queued >= cap)
-                continue;
+            if (!counts_unsubmitted(&rd->streams[h])) continue;
+            left--;
+            if (rd->streams[h].queued >= cap) continue;
             queue_slot(rd, h);
             any = true;
         }
