@@ -189,6 +189,179 @@ SCH_PROBE(sch_no_msg1, SCH_ROUNDS SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_SH
 SCH_PROBE(sch_no_msg2, SCH_ROUNDS SCH_MSG1 SCH_ADD3 SCH_ADD3 SCH_ALIGN SCH_HI_SHUF)
 SCH_PROBE(sch_no_align, SCH_ROUNDS SCH_MSG1 SCH_MSG2 SCH_ADD3 SCH_ADD3 SCH_HI_MEM)
 
+/*
+ * The schedule off the SHA instructions: W[16..63] of 16 blocks of one stream computed at once
+ * with AVX-512, one block per dword lane, and the rounds reading W+K[t..t+1] with one 8-byte
+ * load.  Per 3 blocks (one per stream: 16 groups of three chains) that is 3/16 of a 16-block
+ * batch: 9 of its 48 schedule steps, 12 of the 64 shuffles that turn 16 loaded blocks into 16
+ * word vectors, 3 of the 16 loads and byte swaps, 12 of the 64 additions of K, 12 of the 64
+ * unpacks that pair W+K[t] with W+K[t+1] per block, and 12 of the 64 stores.  A step is its
+ * two sigmas and three additions, the sigmas in four forms: rotates by two shifts and an OR,
+ * then XORs (21 instructions a step); VPRORD and VPTERNLOGD (11); shifts with VPTERNLOGD for
+ * the ORs and XORs (17); VPRORD and XORs (13).  As zmm (16 lanes) or ymm (8 lanes, twice the
+ * instructions), and with only one or two of the streams so scheduled.  Every instruction
+ * depends on nothing outside its step, so each line is again the most any order allows.
+ */
+#define WS_ROUNDS_LD                                                                             \
+    "vmovq (%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm1, %%xmm2\n\t"                            \
+    "vmovq 8(%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm3, %%xmm4\n\t"                           \
+    "vmovq 16(%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm5, %%xmm6\n\t"                          \
+    "vmovq 24(%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm2, %%xmm1\n\t"                          \
+    "vmovq 32(%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm4, %%xmm3\n\t"                          \
+    "vmovq 40(%[w]), %%xmm0\n\t sha256rnds2 %%xmm0, %%xmm6, %%xmm5\n\t"
+/* one sigma of x into d: two rotates, a shift, three-way XOR */
+#define WS_SIG_SH(R, x, r1, r2, s, d)                                                            \
+    "vpsrld $" #r1 ", %%" R #x ", %%" R "18\n\t vpslld $(32-" #r1 "), %%" R #x ", %%" R "19\n\t"  \
+    "vpsrld $" #r2 ", %%" R #x ", %%" R "20\n\t vpslld $(32-" #r2 "), %%" R #x ", %%" R "21\n\t"  \
+    "vpsrld $" #s ", %%" R #x ", %%" R #d "\n\t vpord %%" R "18, %%" R "19, %%" R "18\n\t"        \
+    "vpord %%" R "20, %%" R "21, %%" R "20\n\t vpxord %%" R "18, %%" R #d ", %%" R #d "\n\t"      \
+    "vpxord %%" R "20, %%" R #d ", %%" R #d "\n\t"
+#define WS_SIG_ROT(R, x, r1, r2, s, d)                                                           \
+    "vprord $" #r1 ", %%" R #x ", %%" R "18\n\t vprord $" #r2 ", %%" R #x ", %%" R "19\n\t"       \
+    "vpsrld $" #s ", %%" R #x ", %%" R #d "\n\t"                                                  \
+    "vpternlogd $0x96, %%" R "18, %%" R "19, %%" R #d "\n\t"
+#define WS_SIG_ROX(R, x, r1, r2, s, d)                                                           \
+    "vprord $" #r1 ", %%" R #x ", %%" R "18\n\t vprord $" #r2 ", %%" R #x ", %%" R "19\n\t"       \
+    "vpsrld $" #s ", %%" R #x ", %%" R #d "\n\t vpxord %%" R "18, %%" R #d ", %%" R #d "\n\t"     \
+    "vpxord %%" R "19, %%" R #d ", %%" R #d "\n\t"
+#define WS_SIG_SHT(R, x, r1, r2, s, d)                                                           \
+    "vpsrld $" #r1 ", %%" R #x ", %%" R "18\n\t vpslld $(32-" #r1 "), %%" R #x ", %%" R "19\n\t"  \
+    "vpsrld $" #r2 ", %%" R #x ", %%" R "20\n\t vpslld $(32-" #r2 "), %%" R #x ", %%" R "21\n\t"  \
+    "vpsrld $" #s ", %%" R #x ", %%" R #d "\n\t"                                                  \
+    "vpternlogd $0x96, %%" R "18, %%" R "19, %%" R #d "\n\t"                                      \
+    "vpternlogd $0x96, %%" R "20, %%" R "21, %%" R #d "\n\t"
+/* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16]: inputs mm16, mm17, mm24, mm25 */
+#define WS_STEP(SIG, R)                                                                          \
+    SIG(R, 16, 7, 18, 3, 22) SIG(R, 17, 17, 19, 10, 23)                                          \
+    "vpaddd %%" R "22, %%" R "24, %%" R "22\n\t vpaddd %%" R "23, %%" R "25, %%" R "23\n\t"      \
+    "vpaddd %%" R "22, %%" R "23, %%" R "26\n\t"
+/* sigma0 (of mm16) by VPRORD and sigma1 (of mm17) by shifts, and the other way round */
+#define WS_SIG_RS(R, x, r1, r2, s, d) WS_RS_##x(R, x, r1, r2, s, d)
+#define WS_RS_16 WS_SIG_ROX
+#define WS_RS_17 WS_SIG_SH
+#define WS_SIG_SR(R, x, r1, r2, s, d) WS_SR_##x(R, x, r1, r2, s, d)
+#define WS_SR_16 WS_SIG_SH
+#define WS_SR_17 WS_SIG_ROX
+/* the rest of a batch's 3/16 share, spread over the groups: t of 12 */
+#define WS_SHUF(R, n)                                                                            \
+    "vpunpckldq %%" R "16, %%" R "17, %%" R "27\n\t vpunpcklqdq %%" R "16, %%" R "17, %%" R      \
+    "28\n\t vshufi32x4 $0x44, %%" R "16, %%" R "17, %%" R "29\n\t"                               \
+    "vshufi32x4 $0xee, %%" R "16, %%" R "17, %%" R "30\n\t"                                      \
+    "vpaddd %%" R "31, %%" R "16, %%" R "27\n\t vpaddd %%" R "31, %%" R "17, %%" R "28\n\t"      \
+    "vpaddd %%" R "31, %%" R "24, %%" R "29\n\t vpaddd %%" R "31, %%" R "25, %%" R "30\n\t"      \
+    "vpunpckldq %%" R "16, %%" R "17, %%" R "27\n\t vpunpckhdq %%" R "16, %%" R "17, %%" R       \
+    "28\n\t vpunpckldq %%" R "24, %%" R "25, %%" R "29\n\t vpunpckhdq %%" R "24, %%" R "25, %%"   \
+    R "30\n\t"                                                                                   \
+    "vmovdqu64 %%" R "16, " #n "*256(%[s])\n\t vmovdqu64 %%" R "17, " #n "*256+64(%[s])\n\t"     \
+    "vmovdqu64 %%" R "24, " #n "*256+128(%[s])\n\t vmovdqu64 %%" R "25, " #n "*256+192(%[s])\n\t"
+#define WS_LOAD(R, n)                                                                            \
+    "vmovdqu64 " #n "*64(%[m]), %%" R "27\n\t vpshufb %%" R "31, %%" R "27, %%" R "27\n\t"
+/* 16 groups of rounds with 9 steps, 3 x WS_SHUF (4 of each kind), 3 loads */
+#define WS_BODY(SIG, R, D) WS_BODY_OF(SIG, R, D, D)
+#define WS_BODY_OF(SIG, R, D, O)                                                                 \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD O(WS_SHUF(R, 0) WS_LOAD(R, 0))                  \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD D(WS_STEP(SIG, R))                              \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD O(WS_LOAD(R, 1))                                \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD O(WS_SHUF(R, 1))                                \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD O(WS_LOAD(R, 2))                                \
+    WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD D(WS_STEP(SIG, R))                              \
+    WS_ROUNDS_LD O(WS_SHUF(R, 2)) WS_ROUNDS_LD D(WS_STEP(SIG, R)) WS_ROUNDS_LD WS_ROUNDS_LD
+/* the steps alone, without the transposes, K, loads and stores */
+#define WS_STEPS_ONLY(SIG, R)                                                                    \
+    WS_BODY_OF(SIG, R, WS_ONCE, WS_NONE)
+#define WS_NONE(a)
+#define WS_ONCE(a) a
+#define WS_TWICE(a) a a
+#define WS_CLOBBER                                                                               \
+    "memory", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm8", "xmm11", "xmm12",   \
+        "xmm15", "xmm18", "xmm19", "xmm20",  \
+        "xmm21", "xmm22", "xmm23", "xmm26", "xmm27", "xmm28", "xmm29", "xmm30"
+/* ns per 4-round group of three chains; best of many short runs */
+#define WS_PROBE(fn, groups, body)                                                               \
+    __attribute__((target("sha,avx512f,avx512vl,avx512bw"), noinline)) static double fn(void)   \
+    {                                                                                            \
+        static uint8_t wk[64] __attribute__((aligned(64)));                                      \
+        uint8_t st[832] __attribute__((aligned(64))), in[192] __attribute__((aligned(64)));  \
+        memset(in, 1, sizeof in);                                                                \
+        double best = 1e30;                                                                      \
+        for (int r = 0; r < 20 * g_runs; r++) {                                                  \
+            const double t0 = now();                                                             \
+            for (long i = 0; i < SCH_ITERS / 4; i++)                                             \
+                __asm__ volatile(body::[w] "r"(wk), [s] "r"(st), [m] "r"(in) : WS_CLOBBER);      \
+            const double t = (now() - t0) / ((double)(groups) * (SCH_ITERS / 4));                \
+            if (t < best) best = t;                                                              \
+        }                                                                                        \
+        return best;                                                                             \
+    }
+/* Mixed: some streams scheduled by SHA256MSG1/MSG2 in a group's own vectors (the schedule's
+ * and K's additions, the byte alignment, a 16-byte store of W+K), the rest 16 blocks at a
+ * time as above; G is one group's rounds with the SHA-scheduled streams' instructions. */
+#define WS_SHA1                                                                                  \
+    "sha256msg1 %%xmm7, %%xmm8\n\t sha256msg2 %%xmm7, %%xmm11\n\t"                               \
+    "vpaddd %%xmm7, %%xmm14, %%xmm15\n\t vpaddd %%xmm7, %%xmm13, %%xmm12\n\t"                     \
+    "vpalignr $4, %%xmm7, %%xmm14, %%xmm15\n\t vmovdqa %%xmm12, 800(%[s])\n\t"
+#define WS_G1 WS_ROUNDS_LD WS_SHA1
+#define WS_G2 WS_ROUNDS_LD WS_SHA1 WS_SHA1
+/* one stream by AVX-512, two by the SHA instructions (in 12 of 16 groups, as in a block):
+ * 3 steps, one of each other share */
+#define WS_MIX1(SIG)                                                                             \
+    WS_G2 WS_STEP(SIG, "zmm") WS_G2 WS_G2 WS_SHUF("zmm", 0) WS_G2 WS_G2 WS_G2                    \
+    WS_STEP(SIG, "zmm") WS_G2 WS_G2 WS_LOAD("zmm", 0) WS_G2 WS_G2 WS_G2 WS_STEP(SIG, "zmm")      \
+    WS_G2 WS_ROUNDS_LD WS_ROUNDS_LD WS_ROUNDS_LD WS_ROUNDS_LD
+/* two streams by AVX-512, one by the SHA instructions */
+#define WS_MIX2(SIG)                                                                             \
+    WS_G1 WS_STEP(SIG, "zmm") WS_G1 WS_G1 WS_STEP(SIG, "zmm") WS_SHUF("zmm", 0) WS_G1            \
+    WS_G1 WS_STEP(SIG, "zmm") WS_G1 WS_LOAD("zmm", 0) WS_G1 WS_G1 WS_STEP(SIG, "zmm") WS_G1      \
+    WS_G1 WS_SHUF("zmm", 1) WS_G1 WS_STEP(SIG, "zmm") WS_G1 WS_ROUNDS_LD WS_STEP(SIG, "zmm")     \
+    WS_ROUNDS_LD WS_LOAD("zmm", 1) WS_ROUNDS_LD WS_ROUNDS_LD
+/* What the chains leave: each group's rounds beside n independent instructions of one kind */
+#define WS_Z2(op) op " %%zmm16, %%zmm17, %%zmm18\n\t " op " %%zmm16, %%zmm17, %%zmm19\n\t"
+#define WS_Y2(op) op " %%ymm16, %%ymm17, %%ymm18\n\t " op " %%ymm16, %%ymm17, %%ymm19\n\t"
+#define WS_Z2I(op) op " %%zmm16, %%zmm18\n\t " op " %%zmm17, %%zmm19\n\t"
+#define WS_Y2I(op) op " %%ymm16, %%ymm18\n\t " op " %%ymm17, %%ymm19\n\t"
+#define WS_X4(a) a a a a
+#define WS_EACH(extra) WS_X4(WS_X4(WS_ROUNDS_LD extra))
+WS_PROBE(ws_rounds, 16, WS_EACH(""))
+WS_PROBE(ws_add8, 16, WS_EACH(WS_X4(WS_Z2("vpaddd"))))
+WS_PROBE(ws_add12, 16, WS_EACH(WS_X4(WS_Z2("vpaddd")) WS_Z2("vpaddd") WS_Z2("vpaddd")))
+WS_PROBE(ws_srl6add6, 16, WS_EACH(WS_Z2I("vpsrld $5,") WS_Z2I("vpsrld $9,") WS_Z2I("vpsrld $3,")
+                                  WS_Z2("vpaddd") WS_Z2("vpaddd") WS_Z2("vpaddd")))
+WS_PROBE(ws_ror2, 16, WS_EACH(WS_Z2I("vprord $7,")))
+WS_PROBE(ws_ror4, 16, WS_EACH(WS_Z2I("vprord $7,") WS_Z2I("vprord $9,")))
+WS_PROBE(ws_tern4, 16, WS_EACH(WS_Z2("vpternlogd $0x96,") WS_Z2("vpternlogd $0x96,")))
+WS_PROBE(ws_ror8y, 16, WS_EACH(WS_X4(WS_Y2I("vprord $7,"))))
+WS_PROBE(ws_add16y, 16, WS_EACH(WS_X4(WS_Y2("vpaddd")) WS_X4(WS_Y2("vpaddd"))))
+WS_PROBE(ws_shift_z, 16, WS_BODY(WS_SIG_SH, "zmm", WS_ONCE))
+WS_PROBE(ws_rot_z, 16, WS_BODY(WS_SIG_ROT, "zmm", WS_ONCE))
+WS_PROBE(ws_sht_z, 16, WS_BODY(WS_SIG_SHT, "zmm", WS_ONCE))
+WS_PROBE(ws_shift_y, 16, WS_BODY(WS_SIG_SH, "ymm", WS_TWICE))
+WS_PROBE(ws_rot_y, 16, WS_BODY(WS_SIG_ROT, "ymm", WS_TWICE))
+WS_PROBE(ws_sht_y, 16, WS_BODY(WS_SIG_SHT, "ymm", WS_TWICE))
+WS_PROBE(ws_rox_z, 16, WS_BODY(WS_SIG_ROX, "zmm", WS_ONCE))
+WS_PROBE(ws_rox_z_steps, 16, WS_STEPS_ONLY(WS_SIG_ROX, "zmm"))
+WS_PROBE(ws_rs_z, 16, WS_BODY(WS_SIG_RS, "zmm", WS_ONCE))
+WS_PROBE(ws_sr_z, 16, WS_BODY(WS_SIG_SR, "zmm", WS_ONCE))
+WS_PROBE(ws_rox_y, 16, WS_BODY(WS_SIG_ROX, "ymm", WS_TWICE))
+WS_PROBE(ws_mix1_rot, 16, WS_MIX1(WS_SIG_ROT))
+WS_PROBE(ws_mix1_sh, 16, WS_MIX1(WS_SIG_SH))
+WS_PROBE(ws_mix2_rot, 16, WS_MIX2(WS_SIG_ROT))
+WS_PROBE(ws_mix2_sh, 16, WS_MIX2(WS_SIG_SH))
+
+/* One line of a probe: its label and its timing in ns per group. */
+struct probe_line {
+    const char *what;
+    double (*fn)(void);
+};
+
+static void print_probe_lines(double base, const struct probe_line *line, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const double t = line[i].fn();
+        printf("    %-40s %.2f ns = at most %3.0f%% of the 3-stream floor\n", line[i].what,
+               t * 1e9, 100.0 * base / t);
+    }
+}
+
 static void schedule_costs(void)
 {
     __builtin_cpu_init();
@@ -197,10 +370,7 @@ static void schedule_costs(void)
         return;
     }
     const double base = sch_rounds();
-    const struct {
-        const char *what;
-        double (*fn)(void);
-    } mix[] = {
+    static const struct probe_line mix[] = {
         {"a block's mix, upper halves by PSHUFD", sch_kernel},
         {"the same, upper halves through memory", sch_hi_mem},
         {"without SHA256MSG1", sch_no_msg1},
@@ -208,11 +378,46 @@ static void schedule_costs(void)
         {"through memory, without PALIGNR", sch_no_align},
     };
     printf("  three RNDS2 chains, per 4-round group: %.2f ns alone; beside\n", base * 1e9);
-    for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++) {
-        const double t = mix[i].fn();
-        printf("    %-40s %.2f ns = at most %3.0f%% of the 3-stream floor\n", mix[i].what,
-               t * 1e9, 100.0 * base / t);
+    print_probe_lines(base, mix, sizeof mix / sizeof mix[0]);
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vl") ||
+        !__builtin_cpu_supports("avx512bw")) {
+        printf("  no AVX-512: the 16-block schedule probe is not run\n");
+        return;
     }
+    static const struct probe_line cap[] = {
+        {"8 VPADDD zmm", ws_add8},
+        {"12 VPADDD zmm", ws_add12},
+        {"6 VPSRLD + 6 VPADDD zmm", ws_srl6add6},
+        {"2 VPRORD zmm", ws_ror2},
+        {"4 VPRORD zmm", ws_ror4},
+        {"4 VPTERNLOGD zmm", ws_tern4},
+        {"8 VPRORD ymm", ws_ror8y},
+        {"16 VPADDD ymm", ws_add16y},
+    };
+    static const struct probe_line wide[] = {
+        {"zmm, shifts and XORs", ws_shift_z},
+        {"zmm, VPRORD and VPTERNLOGD", ws_rot_z},
+        {"zmm, shifts and VPTERNLOGD", ws_sht_z},
+        {"ymm, shifts and XORs", ws_shift_y},
+        {"ymm, VPRORD and VPTERNLOGD", ws_rot_y},
+        {"ymm, shifts and VPTERNLOGD", ws_sht_y},
+        {"zmm, VPRORD and XORs", ws_rox_z},
+        {"ymm, VPRORD and XORs", ws_rox_y},
+        {"zmm, VPRORD and XORs, the steps only", ws_rox_z_steps},
+        {"zmm, sigma0 by VPRORD, sigma1 by shifts", ws_rs_z},
+        {"zmm, sigma0 by shifts, sigma1 by VPRORD", ws_sr_z},
+        {"1 stream so, zmm VPRORD; 2 by MSG1/2", ws_mix1_rot},
+        {"1 stream so, zmm shifts; 2 by MSG1/2", ws_mix1_sh},
+        {"2 streams so, zmm VPRORD; 1 by MSG1/2", ws_mix2_rot},
+        {"2 streams so, zmm shifts; 1 by MSG1/2", ws_mix2_sh},
+    };
+    const double wbase = ws_rounds();
+    printf("  the same chains with 8-byte loads of W+K: %.2f ns alone; per group beside\n",
+           wbase * 1e9);
+    print_probe_lines(wbase, cap, sizeof cap / sizeof cap[0]);
+    printf("  beside 3/16 of a 16-block AVX-512 schedule per 3 blocks (one block per lane),\n"
+           "  sigmas by\n");
+    print_probe_lines(wbase, wide, sizeof wide / sizeof wide[0]);
 }
 
 /* k streams cannot beat k one-stream floors (each is a latency chain) nor the unit's rate. */
@@ -245,7 +450,8 @@ static void usage(const char *argv0)
                     "  -i  also time SHA256RNDS2 itself: latency and throughput, and each\n"
                     "      rate as a share of the floor they set for its stream count\n"
                     "  -s  also time three RNDS2 chains beside the message schedule's other\n"
-                    "      instructions: what the schedule leaves of the 3-stream floor\n"
+                    "      instructions: what the schedule leaves of the 3-stream floor, with\n"
+                    "      SHA256MSG1/MSG2 and with 16 blocks' schedules in AVX-512\n"
                     "  on a shared machine, many short runs (-m 1 -r 300) keep preemptions out\n",
             argv0);
     exit(2);
