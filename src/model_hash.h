@@ -18,9 +18,12 @@ OMSIG_PRIVATE omsig_status omsig_hash_model(struct omsig_ctx *ctx, const omsig_o
                                             omsig_report *r);
 
 /* walked: the tree listed while the bundle was checked (owned from here on), or NULL.
+ * ix: an index of m's resources built meanwhile (plan.h), or NULL.
  * sink: verified load, every covered piece handed to it (NULL: verify alone). */
+struct omsig_plan_index;
 OMSIG_PRIVATE omsig_status omsig_verify_model(struct omsig_ctx *ctx, const omsig_options *o,
                                               const omsig_manifest *m, omsig_model *walked,
+                                              const struct omsig_plan_index *ix,
                                               const omsig_sink *sink, omsig_report *r);
 
 #endif /* OMSIG_MODEL_HASH_H */

@@ -8,11 +8,16 @@
 #include "dsse.h"
 #include "model_hash.h"
 #include "options.h"
+#include "plan.h"
 #include "pki.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
+#include <unistd.h>
 
 void(omsig_options_init)(omsig_options *o)
 {
@@ -98,9 +103,26 @@ typedef struct early_walk {
  * walk costs less than starting and joining the thread, so it runs after the manifest. */
 #define EARLY_WALK_MIN_BUNDLE (16u << 10)
 
+/*
+ * The early walk yields to the caller's thread, which meanwhile checks the signature and reads
+ * the manifest: both sides are needed before hashing starts, and the manifest's is one thread
+ * against the walk's several, so at equal priority it ends last and alone (40 ms of a 100,000
+ * file verify on two cores, one of them idle).  A lower priority for this thread, which the
+ * walk's threads inherit, lets the manifest go first and the walk fill what is left.  Raising
+ * a thread's own nice value needs no privilege, and the thread ends with the walk.
+ */
+static void yield_to_caller(void)
+{
+    const id_t self = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    const int nice = getpriority(PRIO_PROCESS, self);
+    if (errno == 0 && nice < 19) (void)setpriority(PRIO_PROCESS, self, nice + 5 > 19 ? 19 : nice + 5);
+}
+
 static void *early_walk_run(void *arg)
 {
     early_walk *w = arg;
+    yield_to_caller();
     w->st = omsig_model_open(&w->model, w->o, w->scratch);
     w->model.abandon = &w->abandon;
     if (w->st == OMSIG_OK) w->st = omsig_model_add_user_ignores(&w->model, w->o, w->scratch);
@@ -155,13 +177,18 @@ static omsig_status verify(omsig_ctx *ctx, const omsig_options *given, const oms
         early_walk w;
         early_walk_start(&w, o);
         st = verify_signed(o, &man, r);
+        /* while the walk goes on: the manifest's index for the pairing */
+        omsig_plan_index ix = {0};
+        const bool indexed = st == OMSIG_OK && w.started;
+        if (indexed) st = omsig_plan_index_build(&ix, &man, r);
         omsig_model *walked = early_walk_finish(&w, st == OMSIG_OK);
         if (st == OMSIG_OK) {
             memcpy(r->signed_root_digest, man.root_hex, sizeof r->signed_root_digest);
-            st = omsig_verify_model(ctx, o, &man, walked, sink, r);
+            st = omsig_verify_model(ctx, o, &man, walked, indexed ? &ix : NULL, sink, r);
         } else if (walked) {
             omsig_model_close(walked);
         }
+        omsig_plan_index_free(&ix);
     }
     omsig_manifest_free(&man);
     return omsig_ctx_call_done(ctx, omsig_report_end(r, out, st));

@@ -157,7 +157,8 @@ static omsig_status list_model(omsig_model *model, const omsig_options *o,
 
 omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
                                 const omsig_manifest *man, omsig_model *walked,
-                                const omsig_sink *sink, omsig_report *r)
+                                const omsig_plan_index *ix, const omsig_sink *sink,
+                                omsig_report *r)
 {
     omsig_model model;
     omsig_plan plan = {0};
@@ -169,13 +170,14 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
     else
         st = omsig_model_open(&model, o, r);
     if (st != OMSIG_OK) goto out;
+    const size_t walk_ignores = model.n_ignore; /* what the walk has applied already */
     for (size_t i = 0; i < man->n_ignore_paths && st == OMSIG_OK; i++)
         if (omsig_model_add_ignore(&model, man->ignore_paths[i]) != OMSIG_OK)
             st = omsig_nomem(r);
     if (st != OMSIG_OK) goto out;
     if ((st = omsig_model_warn_unmatched_ignores(&model, o, r)) != OMSIG_OK) goto out;
     if (walked)
-        omsig_model_drop_ignored(&model);
+        omsig_model_drop_ignored(&model, walk_ignores);
     else if ((st = omsig_model_add_user_ignores(&model, o, r)) != OMSIG_OK ||
              (st = list_model(&model, o, man, r)) != OMSIG_OK)
         goto out;
@@ -188,7 +190,7 @@ omsig_status omsig_verify_model(omsig_ctx *ctx, const omsig_options *o,
         free(model.files[0].path);
         model.files[0].path = b;
     }
-    if ((st = omsig_plan_expected(&plan, &diff, &model, man, r)) != OMSIG_OK) goto out;
+    if ((st = omsig_plan_expected(&plan, &diff, &model, man, ix, r)) != OMSIG_OK) goto out;
     for (size_t i = 0; i < diff.n_empty_unlisted; i++) {
         char *dn = omsig_model_display(&model, diff.empty_unlisted[i]);
         omsig_warn(r, "Empty file '%s' is not covered by the manifest: a shards manifest has no "

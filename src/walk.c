@@ -358,23 +358,44 @@ omsig_status omsig_model_add_user_ignores(omsig_model *m, const omsig_options *o
     return st;
 }
 
+/* Whether rel lies under the ignore path ig (ig itself, or a component prefix of rel). */
+static bool under(const char *rel, const char *ig)
+{
+    if (rel[0] != ig[0]) return false; /* most paths differ at once: no strlen for them */
+    const size_t n = strlen(ig);
+    return strncmp(rel, ig, n) == 0 && (rel[n] == '\0' || rel[n] == '/');
+}
+
 bool omsig_model_ignored(const omsig_model *m, const char *rel)
 {
     if (m->ignore_all) return true;
-    for (size_t i = 0; i < m->n_ignore; i++) {
-        const char *ig = m->ignore[i];
-        if (rel[0] != ig[0]) continue; /* most paths differ at once: no strlen for them */
-        const size_t n = strlen(ig);
-        if (strncmp(rel, ig, n) == 0 && (rel[n] == '\0' || rel[n] == '/')) return true;
-    }
+    for (size_t i = 0; i < m->n_ignore; i++)
+        if (under(rel, m->ignore[i])) return true;
     return false;
 }
 
-void omsig_model_drop_ignored(omsig_model *m)
+void omsig_model_drop_ignored(omsig_model *m, size_t first)
 {
+    /* the ignore paths before first were the walk's, which listed nothing they cover; of the
+     * others, one the walk had already (a signer's list repeats the usual ones) adds nothing */
+    size_t fresh[16], n_fresh = 0;
+    for (size_t i = first; i < m->n_ignore; i++) {
+        bool known = false;
+        for (size_t j = 0; j < i && !known; j++) known = strcmp(m->ignore[j], m->ignore[i]) == 0;
+        if (known) continue;
+        if (n_fresh == 16) { /* many new ones: every file against every path */
+            n_fresh = SIZE_MAX;
+            break;
+        }
+        fresh[n_fresh++] = i;
+    }
+    if (n_fresh == 0 && !m->ignore_all) return;
     size_t k = 0;
     for (size_t i = 0; i < m->n_files; i++) {
-        if (omsig_model_ignored(m, m->files[i].path))
+        bool drop = n_fresh == SIZE_MAX ? omsig_model_ignored(m, m->files[i].path) : m->ignore_all;
+        for (size_t j = 0; j < n_fresh && n_fresh != SIZE_MAX && !drop; j++)
+            drop = under(m->files[i].path, m->ignore[fresh[j]]);
+        if (drop)
             free(m->files[i].path);
         else
             m->files[k++] = m->files[i];

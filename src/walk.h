@@ -69,8 +69,9 @@ OMSIG_PRIVATE omsig_status omsig_model_walk(omsig_model *m, omsig_report *r);
 OMSIG_PRIVATE bool omsig_model_walk_parallel(omsig_model *m);
 /* Whether rel (relative to the root) lies under an ignore path. */
 OMSIG_PRIVATE bool omsig_model_ignored(const omsig_model *m, const char *rel);
-/* Forgets listed files that the ignore paths (added after the walk) now cover. */
-OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m);
+/* Forgets listed files that the ignore paths from index first on (added after the walk) now
+ * cover. */
+OMSIG_PRIVATE void omsig_model_drop_ignored(omsig_model *m, size_t first);
 /* Looks up only the named files (verify --ignore_unsigned_files). */
 OMSIG_PRIVATE omsig_status omsig_model_stat_list(omsig_model *m, const char *const *paths,
                                                  size_t n, omsig_report *r);

@@ -102,11 +102,7 @@ omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m, uint64_t shard_
 
 typedef struct pairing {
     const omsig_manifest *man;
-    size_t *by_key;           /* resource indices sorted by (path, start); NULL when the
-                               * manifest lists them in that order (key() is then i) */
-    uint64_t *table;          /* a path's hash in the upper half, 1 + the by_key index where
-                               * its run starts in the lower; 0: free; NULL: no table */
-    size_t mask;              /* table slots - 1 */
+    const omsig_plan_index *ix;
     bool *seen;
     omsig_plan *p;
     omsig_plan_diff *d;
@@ -124,7 +120,11 @@ static int cmp_key(const void *a, const void *b, void *ctx)
 }
 
 /* The resource at sorted place i. */
-static inline size_t key(const pairing *pr, size_t i) { return pr->by_key ? pr->by_key[i] : i; }
+static inline size_t ix_key(const omsig_plan_index *ix, size_t i)
+{
+    return ix->by_key ? ix->by_key[i] : i;
+}
+static inline size_t key(const pairing *pr, size_t i) { return ix_key(pr->ix, i); }
 
 /* First index of by_key whose path is >= path (or > path with after). */
 static size_t path_bound(const pairing *pr, const char *path, bool after)
@@ -168,30 +168,57 @@ static size_t hash_path(const char *s)
 
 static uint64_t slot_tag(size_t h) { return (uint64_t)h & ~(uint64_t)UINT32_MAX; }
 
-static void build_table(pairing *pr)
+static void build_table(omsig_plan_index *ix)
 {
-    const size_t n = pr->man->n_res;
+    const size_t n = ix->man->n_res;
     if (n < 64 || n > UINT32_MAX / 4) return;
     size_t slots = 1;
     while (slots < 2 * n) slots *= 2;
-    if (!(pr->table = calloc(slots, sizeof *pr->table))) return; /* binary searches */
-    pr->mask = slots - 1;
-    const omsig_resource *res = pr->man->res;
+    if (!(ix->table = calloc(slots, sizeof *ix->table))) return; /* binary searches */
+    ix->mask = slots - 1;
+    const omsig_resource *res = ix->man->res;
     for (size_t i = 0; i < n; i++) {
-        const char *path = res[key(pr, i)].path;
-        if (i && strcmp(res[key(pr, i - 1)].path, path) == 0) continue; /* same run */
+        const char *path = res[ix_key(ix, i)].path;
+        if (i && strcmp(res[ix_key(ix, i - 1)].path, path) == 0) continue; /* same run */
         const size_t hv = hash_path(path);
-        size_t h = hv & pr->mask, probes = 0;
-        while (pr->table[h]) {
+        size_t h = hv & ix->mask, probes = 0;
+        while (ix->table[h]) {
             if (++probes > PROBE_LIMIT) {
-                free(pr->table);
-                pr->table = NULL;
+                free(ix->table);
+                ix->table = NULL;
                 return;
             }
-            h = (h + 1) & pr->mask;
+            h = (h + 1) & ix->mask;
         }
-        pr->table[h] = slot_tag(hv) | ((uint64_t)i + 1);
+        ix->table[h] = slot_tag(hv) | ((uint64_t)i + 1);
     }
+}
+
+omsig_status omsig_plan_index_build(omsig_plan_index *ix, const omsig_manifest *man,
+                                    omsig_report *r)
+{
+    memset(ix, 0, sizeof *ix);
+    ix->man = man;
+    bool sorted = true; /* as signers write them: no sort needed */
+    for (size_t i = 1; i < man->n_res && sorted; i++) {
+        const size_t a = i - 1;
+        sorted = cmp_key(&a, &i, man->res) <= 0;
+    }
+    if (!sorted) {
+        if (!(ix->by_key = omsig_reallocarray(NULL, man->n_res, sizeof *ix->by_key)))
+            return nomem(r);
+        for (size_t i = 0; i < man->n_res; i++) ix->by_key[i] = i;
+        omsig_sort(ix->by_key, man->n_res, sizeof *ix->by_key, cmp_key, man->res);
+    }
+    build_table(ix);
+    return OMSIG_OK;
+}
+
+void omsig_plan_index_free(omsig_plan_index *ix)
+{
+    free(ix->by_key);
+    free(ix->table);
+    memset(ix, 0, sizeof *ix);
 }
 
 /* The run [*lo, *hi) of by_key that carries path, for a path whose hash_path is hv.  A files
@@ -201,11 +228,12 @@ static void path_run(const pairing *pr, const char *path, size_t hv, bool with_h
                      size_t *hi)
 {
     const omsig_resource *res = pr->man->res;
-    if (pr->table) {
-        size_t h = hv & pr->mask, probes = 0;
-        for (; pr->table[h] && probes <= PROBE_LIMIT; h = (h + 1) & pr->mask, probes++) {
-            if (slot_tag(pr->table[h]) != slot_tag(hv)) continue;
-            const size_t i = (size_t)(pr->table[h] & UINT32_MAX) - 1;
+    const omsig_plan_index *ix = pr->ix;
+    if (ix->table) {
+        size_t h = hv & ix->mask, probes = 0;
+        for (; ix->table[h] && probes <= PROBE_LIMIT; h = (h + 1) & ix->mask, probes++) {
+            if (slot_tag(ix->table[h]) != slot_tag(hv)) continue;
+            const size_t i = (size_t)(ix->table[h] & UINT32_MAX) - 1;
             if (strcmp(res[key(pr, i)].path, path) != 0) continue;
             size_t j = i + 1;
             while (with_hi && j < pr->man->n_res && strcmp(res[key(pr, j)].path, path) == 0)
@@ -317,10 +345,12 @@ static omsig_status pair_file(pairing *pr, const omsig_file *f, size_t lo, size_
 }
 
 omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_model *m,
-                                 const omsig_manifest *man, omsig_report *r)
+                                 const omsig_manifest *man, const omsig_plan_index *ix,
+                                 omsig_report *r)
 {
     memset(d, 0, sizeof *d);
     pairing pr = {.man = man, .p = p, .d = d, .r = r};
+    omsig_plan_index own = {0};
     OMSIG_FORWARD_IF_ERROR(plan_alloc(p, man->n_res, r));
     omsig_status st = OMSIG_OK;
     size_t cap_empty = 0;
@@ -329,30 +359,21 @@ omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_
         st = nomem(r);
         goto out;
     }
-    bool sorted = true; /* as signers write them: no sort needed */
-    for (size_t i = 1; i < man->n_res && sorted; i++) {
-        const size_t a = i - 1;
-        sorted = cmp_key(&a, &i, man->res) <= 0;
+    if (!ix || ix->man != man) {
+        if ((st = omsig_plan_index_build(&own, man, r)) != OMSIG_OK) goto out;
+        ix = &own;
     }
-    if (!sorted) {
-        if (!(pr.by_key = omsig_reallocarray(NULL, man->n_res, sizeof *pr.by_key))) {
-            st = nomem(r);
-            goto out;
-        }
-        for (size_t i = 0; i < man->n_res; i++) pr.by_key[i] = i;
-        omsig_sort(pr.by_key, man->n_res, sizeof *pr.by_key, cmp_key, man->res);
-    }
-    build_table(&pr);
+    pr.ix = ix;
     const bool with_hi = man->method == OMSIG_SERIAL_SHARDS;
     for (size_t b = 0; b < m->n_files && st == OMSIG_OK; b += LOOKUP_BATCH) {
         const size_t nb = m->n_files - b < LOOKUP_BATCH ? m->n_files - b : LOOKUP_BATCH;
         size_t hv[LOOKUP_BATCH];
         for (size_t k = 0; k < nb; k++) {
             hv[k] = hash_path(m->files[b + k].path);
-            if (pr.table) __builtin_prefetch(&pr.table[hv[k] & pr.mask]);
+            if (ix->table) __builtin_prefetch(&ix->table[hv[k] & ix->mask]);
         }
-        for (size_t k = 0; pr.table && k < nb; k++) { /* the first candidate's resource */
-            const uint64_t e = pr.table[hv[k] & pr.mask];
+        for (size_t k = 0; ix->table && k < nb; k++) { /* the first candidate's resource */
+            const uint64_t e = ix->table[hv[k] & ix->mask];
             if (e && slot_tag(e) == slot_tag(hv[k]))
                 __builtin_prefetch(&man->res[key(&pr, (e & UINT32_MAX) - 1)]);
         }
@@ -376,8 +397,7 @@ omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_
     }
     plan_finish(p);
 out:
-    free(pr.by_key);
-    free(pr.table);
+    omsig_plan_index_free(&own);
     free(pr.seen);
     return st;
 }

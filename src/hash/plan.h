@@ -58,12 +58,29 @@ typedef struct omsig_plan_diff {
 OMSIG_PRIVATE omsig_status omsig_plan_all(omsig_plan *p, const omsig_model *m,
                                           uint64_t shard_size, omsig_hash hash,
                                           omsig_report *r);
+/* Verify's index of a manifest's resources by path.  It needs the manifest alone, so it can
+ * be built while the model is still being walked, which leaves the pairing only lookups. */
+typedef struct omsig_plan_index {
+    const omsig_manifest *man;
+    size_t *by_key;           /* resource indices sorted by (path, start); NULL when the
+                               * manifest lists them in that order */
+    uint64_t *table;          /* a path's hash in the upper half, 1 + the by_key index where
+                               * its run starts in the lower; 0: free; NULL: no table (binary
+                               * searches instead) */
+    size_t mask;              /* table slots - 1 */
+} omsig_plan_index;
+
+OMSIG_PRIVATE omsig_status omsig_plan_index_build(omsig_plan_index *ix,
+                                                  const omsig_manifest *man, omsig_report *r);
+OMSIG_PRIVATE void omsig_plan_index_free(omsig_plan_index *ix);
+
 /* Verify: a stream per range both @p m and @p man name (stream.res says which resource);
  * the rest in @p d.  Time and memory are bounded by the number of files and resources, not by
- * file sizes: a run of extra shards longer than a few is one name. */
+ * file sizes: a run of extra shards longer than a few is one name.  @p ix: an index of @p man
+ * built before, or NULL to build one here. */
 OMSIG_PRIVATE omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d,
                                                const omsig_model *m, const omsig_manifest *man,
-                                               omsig_report *r);
+                                               const omsig_plan_index *ix, omsig_report *r);
 /* BLAKE3 hashes a tree of 1 KiB chunks, so one file can be hashed by every core: each stream
  * long enough is cut into pieces of 2^k chunks at multiples of their size (blake3_split.c),
  * which the engines hash as streams of their own; join then combines each file's pieces'

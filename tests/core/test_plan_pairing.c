@@ -118,7 +118,11 @@ static void run_case(const char *what, size_t n_files, uint64_t shard, bool shuf
     omsig_plan_diff diff;
     omsig_report rep;
     memset(&rep, 0, sizeof rep);
-    const omsig_status st = omsig_plan_expected(&plan, &diff, &m, &man, &rep);
+    /* half the cases with an index built beforehand, as verify builds it during the walk */
+    omsig_plan_index ix = {0};
+    const bool prebuilt = n_files % 2 == 0 && omsig_plan_index_build(&ix, &man, &rep) == OMSIG_OK;
+    const omsig_status st = omsig_plan_expected(&plan, &diff, &m, &man, prebuilt ? &ix : NULL, &rep);
+    omsig_plan_index_free(&ix);
     CHECK(st == OMSIG_OK, "%s: status %d", what, (int)st);
     if (st != OMSIG_OK) goto out;
 
@@ -184,6 +188,7 @@ int main(void)
     run_case("files, 40, shuffled", 40, 0, true);
     run_case("files, 5000, in order", 5000, 0, false);
     run_case("files, 5000, shuffled", 5000, 0, true);
+    run_case("files, 5001, shuffled", 5001, 0, true);
     run_case("shards, 30, in order", 30, 100, false);
     run_case("shards, 30, shuffled", 30, 100, true);
     run_case("shards, 3000, in order", 3000, 100, false);
