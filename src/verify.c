@@ -116,7 +116,7 @@ static void yield_to_caller(void)
     const id_t self = (id_t)syscall(SYS_gettid);
     errno = 0;
     const int nice = getpriority(PRIO_PROCESS, self);
-    if (errno == 0 && nice < 19) (void)setpriority(PRIO_PROCESS, self, nice + 5 > 19 ? 19 : nice + 5);
+    if (errno == 0) (void)setpriority(PRIO_PROCESS, self, nice + 5); /* the kernel caps it at 19 */
 }
 
 static void *early_walk_run(void *arg)

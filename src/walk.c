@@ -376,25 +376,19 @@ bool omsig_model_ignored(const omsig_model *m, const char *rel)
 
 void omsig_model_drop_ignored(omsig_model *m, size_t first)
 {
-    /* the ignore paths before first were the walk's, which listed nothing they cover; of the
-     * others, one the walk had already (a signer's list repeats the usual ones) adds nothing */
-    size_t fresh[16], n_fresh = 0;
-    for (size_t i = first; i < m->n_ignore; i++) {
-        bool known = false;
-        for (size_t j = 0; j < i && !known; j++) known = strcmp(m->ignore[j], m->ignore[i]) == 0;
-        if (known) continue;
-        if (n_fresh == 16) { /* many new ones: every file against every path */
-            n_fresh = SIZE_MAX;
-            break;
-        }
-        fresh[n_fresh++] = i;
+    /* the ignore paths before first were the walk's, which listed nothing they cover; when the
+     * others only repeat them (a signer's list holds the usual ones), no file is looked at */
+    bool fresh = m->ignore_all;
+    for (size_t i = first; i < m->n_ignore && !fresh; i++) {
+        fresh = true;
+        for (size_t j = 0; j < i && fresh; j++) fresh = strcmp(m->ignore[j], m->ignore[i]) != 0;
     }
-    if (n_fresh == 0 && !m->ignore_all) return;
+    if (!fresh) return;
     size_t k = 0;
     for (size_t i = 0; i < m->n_files; i++) {
-        bool drop = n_fresh == SIZE_MAX ? omsig_model_ignored(m, m->files[i].path) : m->ignore_all;
-        for (size_t j = 0; j < n_fresh && n_fresh != SIZE_MAX && !drop; j++)
-            drop = under(m->files[i].path, m->ignore[fresh[j]]);
+        bool drop = m->ignore_all;
+        for (size_t j = first; j < m->n_ignore && !drop; j++)
+            drop = under(m->files[i].path, m->ignore[j]);
         if (drop)
             free(m->files[i].path);
         else

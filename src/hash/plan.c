@@ -251,8 +251,8 @@ static void path_run(const pairing *pr, const char *path, size_t hv, bool with_h
                                                                path) == 0);
 }
 
-/* Files looked up at a time: their table slots, then their resources, are fetched ahead so
- * that the lookups' cache misses overlap instead of following one another. */
+/* Files looked up at a time: their table slots are fetched ahead, so that the lookups' cache
+ * misses overlap instead of following one another. */
 #define LOOKUP_BATCH 16
 
 static omsig_status push_name(pairing *pr, char ***v, size_t *n, size_t *cap, char *name)
@@ -371,11 +371,6 @@ omsig_status omsig_plan_expected(omsig_plan *p, omsig_plan_diff *d, const omsig_
         for (size_t k = 0; k < nb; k++) {
             hv[k] = hash_path(m->files[b + k].path);
             if (ix->table) __builtin_prefetch(&ix->table[hv[k] & ix->mask]);
-        }
-        for (size_t k = 0; ix->table && k < nb; k++) { /* the first candidate's resource */
-            const uint64_t e = ix->table[hv[k] & ix->mask];
-            if (e && slot_tag(e) == slot_tag(hv[k]))
-                __builtin_prefetch(&man->res[key(&pr, (e & UINT32_MAX) - 1)]);
         }
         for (size_t k = 0; k < nb && st == OMSIG_OK; k++) {
             const omsig_file *f = &m->files[b + k];

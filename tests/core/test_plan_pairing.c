@@ -121,7 +121,8 @@ static void run_case(const char *what, size_t n_files, uint64_t shard, bool shuf
     /* half the cases with an index built beforehand, as verify builds it during the walk */
     omsig_plan_index ix = {0};
     const bool prebuilt = n_files % 2 == 0 && omsig_plan_index_build(&ix, &man, &rep) == OMSIG_OK;
-    const omsig_status st = omsig_plan_expected(&plan, &diff, &m, &man, prebuilt ? &ix : NULL, &rep);
+    const omsig_status st =
+        omsig_plan_expected(&plan, &diff, &m, &man, prebuilt ? &ix : NULL, &rep);
     omsig_plan_index_free(&ix);
     CHECK(st == OMSIG_OK, "%s: status %d", what, (int)st);
     if (st != OMSIG_OK) goto out;
